@@ -1,0 +1,679 @@
+/*
+ * vmdbg-codec.c - encoder and bounds-checked decoder of vmdbg frames.
+ *
+ * Payload layouts are given in proto/vmdbg.md; each decode_* function
+ * below is one row of that table.  A payload must have exactly the length
+ * its layout implies: trailing bytes are an error, like missing ones.
+ */
+#include "vmdbg-codec.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(vmdbg-codec-error-quark, vmdbg_codec_error)
+
+/* ---- little-endian primitives ------------------------------------------- */
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void put_le16(GByteArray *out, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	g_byte_array_append(out, b, sizeof(b));
+}
+
+static void put_le32(GByteArray *out, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	g_byte_array_append(out, b, sizeof(b));
+}
+
+static void put_le64(GByteArray *out, uint64_t v)
+{
+	put_le32(out, (uint32_t)v);
+	put_le32(out, (uint32_t)(v >> 32));
+}
+
+/* A cursor over a payload; any over-read latches ok = false. */
+struct reader {
+	const uint8_t *p;
+	size_t left;
+	bool ok;
+};
+
+static uint32_t rd32(struct reader *r)
+{
+	if (!r->ok || r->left < 4) {
+		r->ok = false;
+		return 0;
+	}
+	uint32_t v = get_le32(r->p);
+	r->p += 4;
+	r->left -= 4;
+	return v;
+}
+
+static uint64_t rd64(struct reader *r)
+{
+	if (!r->ok || r->left < 8) {
+		r->ok = false;
+		return 0;
+	}
+	uint64_t v = get_le64(r->p);
+	r->p += 8;
+	r->left -= 8;
+	return v;
+}
+
+static const uint8_t *rd_bytes(struct reader *r, size_t n)
+{
+	if (!r->ok || r->left < n) {
+		r->ok = false;
+		return NULL;
+	}
+	const uint8_t *p = r->p;
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+/* A reserved payload field: must be 0, like the header's (vmdbg.md 2). */
+static bool rd_reserved(struct reader *r, GError **error)
+{
+	uint32_t v = rd32(r);
+	if (r->ok && v != 0) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+			    "reserved payload field is 0x%x, must be 0", v);
+		return false;
+	}
+	return true;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+const char *vmdbg_type_name(uint8_t type)
+{
+	static const char *const names[] = {
+		[VMDBG_HELLO] = "HELLO",
+		[VMDBG_REG_LIST] = "REG_LIST",
+		[VMDBG_GET_REGS] = "GET_REGS",
+		[VMDBG_SET_REGS] = "SET_REGS",
+		[VMDBG_READ_MEM] = "READ_MEM",
+		[VMDBG_WRITE_MEM] = "WRITE_MEM",
+		[VMDBG_SET_GUEST_DEBUG] = "SET_GUEST_DEBUG",
+		[VMDBG_SW_BP_INSERT] = "SW_BP_INSERT",
+		[VMDBG_SW_BP_REMOVE] = "SW_BP_REMOVE",
+		[VMDBG_PAUSE] = "PAUSE",
+		[VMDBG_RESUME] = "RESUME",
+		[VMDBG_DETACH] = "DETACH",
+		[VMDBG_EV_STOPPED] = "STOPPED",
+		[VMDBG_ERROR] = "ERROR",
+	};
+	uint8_t base = type & VMDBG_TYPE_MASK;
+	if (base < G_N_ELEMENTS(names) && names[base])
+		return names[base];
+	return "UNKNOWN";
+}
+
+const char *vmdbg_err_name(uint32_t code)
+{
+	switch (code) {
+	case VMDBG_E_PROTO: return "EPROTO";
+	case VMDBG_E_VERSION: return "EVERSION";
+	case VMDBG_E_UNKNOWN: return "EUNKNOWN";
+	case VMDBG_E_INVAL: return "EINVAL";
+	case VMDBG_E_STATE: return "ESTATE";
+	case VMDBG_E_FAULT: return "EFAULT";
+	case VMDBG_E_EXIST: return "EEXIST";
+	case VMDBG_E_NOENT: return "ENOENT";
+	case VMDBG_E_BUSY: return "EBUSY";
+	case VMDBG_E_NOSPC: return "ENOSPC";
+	case VMDBG_E_HOST: return "EHOST";
+	default: return "E?";
+	}
+}
+
+bool vmdbg_reg_id_valid(uint64_t id)
+{
+	uint64_t arch = id & VMDBG_REG_ARCH_MASK;
+	if (arch != VMDBG_REG_ARCH_X86 && arch != VMDBG_REG_ARCH_ARM64)
+		return false;
+	return vmdbg_reg_size_log2(id) <= VMDBG_REG_SIZE_MAX;
+}
+
+/* ---- framing -------------------------------------------------------------- */
+
+enum vmdbg_frame_status vmdbg_frame_peek(const uint8_t *buf, size_t avail,
+					 size_t *frame_len, GError **error)
+{
+	*frame_len = 0;
+	if (avail < 4)
+		return VMDBG_FRAME_NEED_MORE;
+	uint32_t len = get_le32(buf);
+	if (len < VMDBG_HDR_SIZE || len > VMDBG_MAX_FRAME) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+			    "frame length %u outside %u..%u", len, VMDBG_HDR_SIZE,
+			    VMDBG_MAX_FRAME);
+		return VMDBG_FRAME_BAD;
+	}
+	*frame_len = len;
+	return avail >= len ? VMDBG_FRAME_OK : VMDBG_FRAME_NEED_MORE;
+}
+
+/* Fixed-size part of a register-id or register-value list, then counts. */
+static bool decode_reg_ids(struct reader *r, struct vmdbg_reg_ids *ids, GError **error)
+{
+	ids->vcpu = rd32(r);
+	ids->count = rd32(r);
+	if (!r->ok)
+		return false;
+	if (ids->count > VMDBG_MAX_REGS) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+			    "%u register ids exceed the limit of %u", ids->count, VMDBG_MAX_REGS);
+		return false;
+	}
+	ids->ids = rd_bytes(r, (size_t)ids->count * 8);
+	if (!r->ok)
+		return false;
+	for (uint32_t i = 0; i < ids->count; i++) {
+		uint64_t id = get_le64(ids->ids + (size_t)i * 8);
+		if (!vmdbg_reg_id_valid(id)) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+				    "register id 0x%016" G_GINT64_MODIFIER "x has a bad arch or size field",
+				    id);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool decode_reg_vals(struct reader *r, struct vmdbg_reg_vals *v, GError **error)
+{
+	v->vcpu = rd32(r);
+	v->count = rd32(r);
+	if (!r->ok)
+		return false;
+	if (v->count > VMDBG_MAX_REGS) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+			    "%u register values exceed the limit of %u", v->count, VMDBG_MAX_REGS);
+		return false;
+	}
+	v->data = r->p;
+	size_t start_left = r->left;
+	for (uint32_t i = 0; i < v->count; i++) {
+		uint64_t id = rd64(r);
+		if (!r->ok)
+			return false;
+		if (!vmdbg_reg_id_valid(id)) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+				    "register id 0x%016" G_GINT64_MODIFIER "x has a bad arch or size field",
+				    id);
+			return false;
+		}
+		rd_bytes(r, vmdbg_reg_bytes(id));
+		if (!r->ok)
+			return false;
+	}
+	v->len = start_left - r->left;
+	return true;
+}
+
+static bool decode_mem_request(struct reader *r, struct vmdbg_mem *m, bool with_data,
+			       GError **error)
+{
+	m->vcpu = rd32(r);
+	m->len = rd32(r);
+	m->addr = rd64(r);
+	m->data = NULL;
+	if (!r->ok)
+		return false;
+	if (m->len == 0 || m->len > VMDBG_MAX_MEM_XFER) {
+		g_set_error(error, VMDBG_CODEC_ERROR,
+			    m->len == 0 ? VMDBG_E_INVAL : VMDBG_E_PROTO,
+			    "memory length %u outside 1..%u", m->len, VMDBG_MAX_MEM_XFER);
+		return false;
+	}
+	if (with_data)
+		m->data = rd_bytes(r, m->len);
+	return r->ok;
+}
+
+static bool decode_guest_debug(struct reader *r, struct vmdbg_guest_debug *g, GError **error)
+{
+	memset(g, 0, sizeof(*g));
+	g->control = rd32(r);
+	g->arch = rd32(r);
+	if (!r->ok)
+		return false;
+	if (g->control & ~VMDBG_GDBG_VALID) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+			    "unknown guest-debug control bits 0x%x", g->control & ~VMDBG_GDBG_VALID);
+		return false;
+	}
+	if (g->arch == VMDBG_ARCH_X86_64) {
+		for (unsigned i = 0; i < 8; i++)
+			g->regs.x86.debugreg[i] = rd64(r);
+	} else if (g->arch == VMDBG_ARCH_AARCH64) {
+		uint64_t *sets[] = { g->regs.arm64.dbg_bcr, g->regs.arm64.dbg_bvr,
+				     g->regs.arm64.dbg_wcr, g->regs.arm64.dbg_wvr };
+		for (unsigned s = 0; s < G_N_ELEMENTS(sets); s++)
+			for (unsigned i = 0; i < VMDBG_MAX_DBG_REGS; i++)
+				sets[s][i] = rd64(r);
+	} else {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+			    "unknown architecture %u in guest-debug registers", g->arch);
+		return false;
+	}
+	return r->ok;
+}
+
+static bool decode_resume(struct reader *r, struct vmdbg_resume *res, GError **error)
+{
+	res->default_action = rd32(r);
+	res->count = rd32(r);
+	if (!r->ok)
+		return false;
+	if (res->default_action > VMDBG_ACT_STEP) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+			    "unknown resume action %u", res->default_action);
+		return false;
+	}
+	if (res->count > VMDBG_MAX_VCPUS) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+			    "%u resume entries exceed the limit of %u", res->count, VMDBG_MAX_VCPUS);
+		return false;
+	}
+	res->entries = rd_bytes(r, (size_t)res->count * 8);
+	if (!r->ok)
+		return false;
+	for (uint32_t i = 0; i < res->count; i++) {
+		struct vmdbg_resume_entry e = vmdbg_resume_get(res, i);
+		if (e.action > VMDBG_ACT_STEP) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+				    "unknown resume action %u for vCPU %u", e.action, e.vcpu);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg,
+			   GError **error)
+{
+	bool reply = type & VMDBG_REPLY;
+	uint8_t base = type & VMDBG_TYPE_MASK;
+
+	switch (base) {
+	case VMDBG_HELLO:
+		msg->u.hello.version = rd32(r);
+		if (reply) {
+			msg->u.hello.arch = rd32(r);
+			msg->u.hello.nr_vcpus = rd32(r);
+			msg->u.hello.hw_bps = rd32(r);
+			msg->u.hello.hw_wps = rd32(r);
+			msg->u.hello.features = rd32(r);
+			msg->u.hello.max_frame = rd32(r);
+			if (!rd_reserved(r, error))
+				return false;
+		} else {
+			msg->u.hello.features = rd32(r);
+		}
+		return r->ok;
+	case VMDBG_REG_LIST:
+		if (reply)
+			return decode_reg_ids(r, &msg->u.reg_ids, error);
+		msg->u.vcpu = rd32(r);
+		return r->ok;
+	case VMDBG_GET_REGS:
+		if (reply)
+			return decode_reg_vals(r, &msg->u.reg_vals, error);
+		return decode_reg_ids(r, &msg->u.reg_ids, error);
+	case VMDBG_SET_REGS:
+		return reply || decode_reg_vals(r, &msg->u.reg_vals, error);
+	case VMDBG_READ_MEM:
+		if (reply) {
+			msg->u.mem.addr = rd64(r);
+			msg->u.mem.len = rd32(r);
+			if (!rd_reserved(r, error))
+				return false;
+			if (r->ok && msg->u.mem.len > VMDBG_MAX_MEM_XFER) {
+				g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+					    "memory length %u exceeds %u", msg->u.mem.len,
+					    VMDBG_MAX_MEM_XFER);
+				return false;
+			}
+			msg->u.mem.data = rd_bytes(r, msg->u.mem.len);
+			return r->ok;
+		}
+		return decode_mem_request(r, &msg->u.mem, false, error);
+	case VMDBG_WRITE_MEM:
+		return reply || decode_mem_request(r, &msg->u.mem, true, error);
+	case VMDBG_SET_GUEST_DEBUG:
+		return reply || decode_guest_debug(r, &msg->u.gdbg, error);
+	case VMDBG_SW_BP_INSERT:
+	case VMDBG_SW_BP_REMOVE:
+		if (reply)
+			return true;
+		msg->u.sw_bp.vcpu = rd32(r);
+		msg->u.sw_bp.kind = rd32(r);
+		msg->u.sw_bp.addr = rd64(r);
+		return r->ok;
+	case VMDBG_PAUSE:
+	case VMDBG_DETACH:
+		return true;
+	case VMDBG_RESUME:
+		return reply || decode_resume(r, &msg->u.resume, error);
+	case VMDBG_EV_STOPPED:
+		if (msg->seq != 0) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+				    "event with sequence number %u, events carry 0", msg->seq);
+			return false;
+		}
+		msg->u.stopped.vcpu = rd32(r);
+		msg->u.stopped.reason = rd32(r);
+		msg->u.stopped.pc = rd64(r);
+		for (unsigned i = 0; i < 3; i++)
+			msg->u.stopped.info[i] = rd64(r);
+		if (r->ok && (msg->u.stopped.reason < VMDBG_STOP_DEBUG ||
+			      msg->u.stopped.reason > VMDBG_STOP_UNDEFINED)) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+				    "unknown stop reason %u", msg->u.stopped.reason);
+			return false;
+		}
+		return r->ok;
+	case VMDBG_ERROR:
+		msg->u.error.code = rd32(r);
+		msg->u.error.len = rd32(r);
+		if (r->ok && msg->u.error.len > VMDBG_MAX_ERROR_TEXT) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+				    "error text of %u bytes exceeds %u", msg->u.error.len,
+				    VMDBG_MAX_ERROR_TEXT);
+			return false;
+		}
+		msg->u.error.text = (const char *)rd_bytes(r, msg->u.error.len);
+		if (r->ok && !g_utf8_validate(msg->u.error.text, msg->u.error.len, NULL)) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+				    "error text is not UTF-8");
+			return false;
+		}
+		return r->ok;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+static bool type_known(uint8_t type)
+{
+	uint8_t base = type & VMDBG_TYPE_MASK;
+	if (base >= VMDBG_HELLO && base <= VMDBG_DETACH)
+		return true;
+	/* events and errors are never replies */
+	return type == VMDBG_EV_STOPPED || type == VMDBG_ERROR;
+}
+
+bool vmdbg_decode(const uint8_t *frame, size_t len, struct vmdbg_msg *msg, GError **error)
+{
+	memset(msg, 0, sizeof(*msg));
+	if (len < VMDBG_HDR_SIZE || len > VMDBG_MAX_FRAME || get_le32(frame) != len) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+			    "frame of %zu bytes does not match its length field", len);
+		return false;
+	}
+	uint16_t version = (uint16_t)(frame[4] | frame[5] << 8);
+	uint16_t type16 = (uint16_t)(frame[6] | frame[7] << 8);
+	msg->seq = get_le32(frame + 8);
+	msg->type = (uint8_t)type16;
+	uint32_t reserved = get_le32(frame + 12);
+
+	if (version != VMDBG_VERSION) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_VERSION,
+			    "protocol version %u, this side speaks %u", version, VMDBG_VERSION);
+		return false;
+	}
+	if (type16 > 0xff || !type_known(msg->type)) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_UNKNOWN,
+			    "unknown message type 0x%x", type16);
+		return false;
+	}
+	if (reserved != 0) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+			    "reserved header field is 0x%x, must be 0", reserved);
+		return false;
+	}
+
+	struct reader r = { frame + VMDBG_HDR_SIZE, len - VMDBG_HDR_SIZE, true };
+	GError *local = NULL;
+	if (!decode_payload(msg->type, &r, msg, &local) || !r.ok || r.left != 0) {
+		if (local) {
+			g_propagate_prefixed_error(error, local, "%s: ", vmdbg_type_name(msg->type));
+		} else {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+				    "%s%s payload of %zu bytes is %s", vmdbg_type_name(msg->type),
+				    msg->type & VMDBG_REPLY ? " reply" : "",
+				    len - VMDBG_HDR_SIZE, r.ok ? "too long" : "truncated");
+		}
+		return false;
+	}
+	return true;
+}
+
+/* ---- iterators ------------------------------------------------------------ */
+
+uint64_t vmdbg_reg_ids_get(const struct vmdbg_reg_ids *ids, uint32_t i)
+{
+	g_return_val_if_fail(i < ids->count, 0);
+	return get_le64(ids->ids + (size_t)i * 8);
+}
+
+bool vmdbg_regvals_next(const struct vmdbg_reg_vals *vals, size_t *offset, uint64_t *id,
+			const uint8_t **value, uint32_t *size)
+{
+	if (*offset + 8 > vals->len)
+		return false;
+	*id = get_le64(vals->data + *offset);
+	*size = vmdbg_reg_bytes(*id);
+	if (*size == 0 || *offset + 8 + *size > vals->len)
+		return false;
+	*value = vals->data + *offset + 8;
+	*offset += 8 + *size;
+	return true;
+}
+
+struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i)
+{
+	struct vmdbg_resume_entry e = { 0, VMDBG_ACT_STAY };
+	g_return_val_if_fail(i < r->count, e);
+	e.vcpu = get_le32(r->entries + (size_t)i * 8);
+	e.action = get_le32(r->entries + (size_t)i * 8 + 4);
+	return e;
+}
+
+/* ---- encoding ------------------------------------------------------------- */
+
+static guint frame_begin(GByteArray *out, uint8_t type, uint32_t seq)
+{
+	guint start = out->len;
+	put_le32(out, 0); /* patched by frame_end */
+	put_le16(out, VMDBG_VERSION);
+	put_le16(out, type);
+	put_le32(out, seq);
+	put_le32(out, 0);
+	return start;
+}
+
+static void frame_end(GByteArray *out, guint start)
+{
+	uint32_t len = out->len - start;
+	g_assert(len <= VMDBG_MAX_FRAME);
+	uint8_t *p = out->data + start;
+	p[0] = (uint8_t)len;
+	p[1] = (uint8_t)(len >> 8);
+	p[2] = (uint8_t)(len >> 16);
+	p[3] = (uint8_t)(len >> 24);
+}
+
+void vmdbg_enc_empty(GByteArray *out, uint8_t type, uint32_t seq)
+{
+	frame_end(out, frame_begin(out, type, seq));
+}
+
+void vmdbg_enc_hello_request(GByteArray *out, uint32_t seq, uint32_t version, uint32_t features)
+{
+	guint s = frame_begin(out, VMDBG_HELLO, seq);
+	put_le32(out, version);
+	put_le32(out, features);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_hello_reply(GByteArray *out, uint32_t seq, const struct vmdbg_hello *h)
+{
+	guint s = frame_begin(out, VMDBG_HELLO | VMDBG_REPLY, seq);
+	put_le32(out, h->version);
+	put_le32(out, h->arch);
+	put_le32(out, h->nr_vcpus);
+	put_le32(out, h->hw_bps);
+	put_le32(out, h->hw_wps);
+	put_le32(out, h->features);
+	put_le32(out, h->max_frame);
+	put_le32(out, 0);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_reg_list_request(GByteArray *out, uint32_t seq, uint32_t vcpu)
+{
+	guint s = frame_begin(out, VMDBG_REG_LIST, seq);
+	put_le32(out, vcpu);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_reg_ids(GByteArray *out, uint8_t type, uint32_t seq, uint32_t vcpu,
+		       const uint64_t *ids, uint32_t count)
+{
+	guint s = frame_begin(out, type, seq);
+	put_le32(out, vcpu);
+	put_le32(out, count);
+	for (uint32_t i = 0; i < count; i++)
+		put_le64(out, ids[i]);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_reg_vals(GByteArray *out, uint8_t type, uint32_t seq, uint32_t vcpu,
+			const uint64_t *ids, uint32_t count, const uint8_t *values)
+{
+	guint s = frame_begin(out, type, seq);
+	put_le32(out, vcpu);
+	put_le32(out, count);
+	size_t off = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t n = vmdbg_reg_bytes(ids[i]);
+		put_le64(out, ids[i]);
+		g_byte_array_append(out, values + off, n);
+		off += n;
+	}
+	frame_end(out, s);
+}
+
+void vmdbg_enc_read_mem(GByteArray *out, uint32_t seq, uint32_t vcpu, uint64_t addr, uint32_t len)
+{
+	guint s = frame_begin(out, VMDBG_READ_MEM, seq);
+	put_le32(out, vcpu);
+	put_le32(out, len);
+	put_le64(out, addr);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_read_mem_reply(GByteArray *out, uint32_t seq, uint64_t addr,
+			      const uint8_t *data, uint32_t len)
+{
+	guint s = frame_begin(out, VMDBG_READ_MEM | VMDBG_REPLY, seq);
+	put_le64(out, addr);
+	put_le32(out, len);
+	put_le32(out, 0);
+	g_byte_array_append(out, data, len);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_write_mem(GByteArray *out, uint32_t seq, uint32_t vcpu, uint64_t addr,
+			 const uint8_t *data, uint32_t len)
+{
+	guint s = frame_begin(out, VMDBG_WRITE_MEM, seq);
+	put_le32(out, vcpu);
+	put_le32(out, len);
+	put_le64(out, addr);
+	g_byte_array_append(out, data, len);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_set_guest_debug(GByteArray *out, uint32_t seq, const struct vmdbg_guest_debug *g)
+{
+	guint s = frame_begin(out, VMDBG_SET_GUEST_DEBUG, seq);
+	put_le32(out, g->control);
+	put_le32(out, g->arch);
+	if (g->arch == VMDBG_ARCH_AARCH64) {
+		const uint64_t *sets[] = { g->regs.arm64.dbg_bcr, g->regs.arm64.dbg_bvr,
+					   g->regs.arm64.dbg_wcr, g->regs.arm64.dbg_wvr };
+		for (unsigned k = 0; k < G_N_ELEMENTS(sets); k++)
+			for (unsigned i = 0; i < VMDBG_MAX_DBG_REGS; i++)
+				put_le64(out, sets[k][i]);
+	} else {
+		for (unsigned i = 0; i < 8; i++)
+			put_le64(out, g->regs.x86.debugreg[i]);
+	}
+	frame_end(out, s);
+}
+
+void vmdbg_enc_sw_bp(GByteArray *out, uint8_t type, uint32_t seq, const struct vmdbg_sw_bp *bp)
+{
+	guint s = frame_begin(out, type, seq);
+	put_le32(out, bp->vcpu);
+	put_le32(out, bp->kind);
+	put_le64(out, bp->addr);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_resume(GByteArray *out, uint32_t seq, uint32_t default_action,
+		      const struct vmdbg_resume_entry *entries, uint32_t count)
+{
+	guint s = frame_begin(out, VMDBG_RESUME, seq);
+	put_le32(out, default_action);
+	put_le32(out, count);
+	for (uint32_t i = 0; i < count; i++) {
+		put_le32(out, entries[i].vcpu);
+		put_le32(out, entries[i].action);
+	}
+	frame_end(out, s);
+}
+
+void vmdbg_enc_stopped(GByteArray *out, const struct vmdbg_stopped *st)
+{
+	guint s = frame_begin(out, VMDBG_EV_STOPPED, 0);
+	put_le32(out, st->vcpu);
+	put_le32(out, st->reason);
+	put_le64(out, st->pc);
+	for (unsigned i = 0; i < 3; i++)
+		put_le64(out, st->info[i]);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_error(GByteArray *out, uint32_t seq, uint32_t code, const char *text)
+{
+	size_t n = strlen(text);
+	if (n > VMDBG_MAX_ERROR_TEXT)
+		n = VMDBG_MAX_ERROR_TEXT;
+	/* never cut a UTF-8 sequence in half */
+	while (n > 0 && n < strlen(text) && ((uint8_t)text[n] & 0xc0) == 0x80)
+		n--;
+	guint s = frame_begin(out, VMDBG_ERROR, seq);
+	put_le32(out, code);
+	put_le32(out, (uint32_t)n);
+	g_byte_array_append(out, (const guint8 *)text, (guint)n);
+	frame_end(out, s);
+}

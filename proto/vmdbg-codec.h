@@ -1,0 +1,174 @@
+/*
+ * vmdbg-codec.h - the one encoder/decoder of vmdbg frames, linked by both
+ * dbgproxyd and dbgproxy-vm.  Pure: bytes in, structs out, no I/O.
+ *
+ * Decoding never copies variable-length data: a decoded message points into
+ * the frame it came from, so the frame must outlive the message.  Every
+ * length and count is checked against the frame before it is trusted.
+ */
+#ifndef VMDBG_CODEC_H
+#define VMDBG_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "vmdbg.h"
+
+#define VMDBG_CODEC_ERROR (vmdbg_codec_error_quark())
+GQuark vmdbg_codec_error_quark(void);
+
+/* GError codes in VMDBG_CODEC_ERROR are enum vmdbg_err values. */
+
+struct vmdbg_hello {
+	uint32_t version;
+	uint32_t arch;      /* reply only: enum vmdbg_arch */
+	uint32_t nr_vcpus;  /* reply only */
+	uint32_t hw_bps;    /* reply only: hardware breakpoint slots */
+	uint32_t hw_wps;    /* reply only: hardware watchpoint slots */
+	uint32_t features;  /* VMDBG_FEAT_* (request: what the client understands) */
+	uint32_t max_frame; /* reply only */
+};
+
+/* A list of register ids: REG_LIST reply, GET_REGS request. */
+struct vmdbg_reg_ids {
+	uint32_t vcpu;
+	uint32_t count;
+	const uint8_t *ids; /* count little-endian u64 */
+};
+
+/* id/value pairs: GET_REGS reply, SET_REGS request.  Each value is
+ * vmdbg_reg_bytes(id) long; iterate with vmdbg_regvals_next(). */
+struct vmdbg_reg_vals {
+	uint32_t vcpu;
+	uint32_t count;
+	const uint8_t *data;
+	size_t len;
+};
+
+struct vmdbg_mem {
+	uint32_t vcpu;        /* requests: whose page tables translate addr */
+	uint32_t len;
+	uint64_t addr;
+	const uint8_t *data;  /* WRITE_MEM request, READ_MEM reply */
+};
+
+struct vmdbg_guest_debug {
+	uint32_t control;     /* VMDBG_GDBG_* */
+	uint32_t arch;        /* enum vmdbg_arch: selects the union member */
+	union {
+		struct vmdbg_x86_debugregs x86;
+		struct vmdbg_arm64_debugregs arm64;
+	} regs;
+};
+
+struct vmdbg_sw_bp {
+	uint32_t vcpu;
+	uint32_t kind;        /* gdb's breakpoint kind (x86: 1, A64: 4) */
+	uint64_t addr;        /* guest-virtual */
+};
+
+struct vmdbg_resume_entry {
+	uint32_t vcpu;
+	uint32_t action;      /* enum vmdbg_action */
+};
+
+struct vmdbg_resume {
+	uint32_t default_action; /* for vCPUs not listed */
+	uint32_t count;
+	const uint8_t *entries;  /* count × {u32 vcpu, u32 action} */
+};
+
+struct vmdbg_stopped {
+	uint32_t vcpu;
+	uint32_t reason;      /* enum vmdbg_stop_reason */
+	uint64_t pc;
+	uint64_t info[3];
+};
+
+struct vmdbg_error {
+	uint32_t code;        /* enum vmdbg_err */
+	uint32_t len;
+	const char *text;     /* not NUL-terminated; len bytes of UTF-8 */
+};
+
+struct vmdbg_msg {
+	uint8_t type;         /* enum vmdbg_type, maybe | VMDBG_REPLY */
+	uint32_t seq;
+	union {
+		struct vmdbg_hello hello;         /* HELLO, HELLO reply */
+		uint32_t vcpu;                    /* REG_LIST request */
+		struct vmdbg_reg_ids reg_ids;     /* REG_LIST reply, GET_REGS request */
+		struct vmdbg_reg_vals reg_vals;   /* GET_REGS reply, SET_REGS request */
+		struct vmdbg_mem mem;             /* READ_MEM, WRITE_MEM, READ_MEM reply */
+		struct vmdbg_guest_debug gdbg;    /* SET_GUEST_DEBUG */
+		struct vmdbg_sw_bp sw_bp;         /* SW_BP_INSERT, SW_BP_REMOVE */
+		struct vmdbg_resume resume;       /* RESUME */
+		struct vmdbg_stopped stopped;     /* EV_STOPPED */
+		struct vmdbg_error error;         /* ERROR */
+	} u;
+};
+
+/* ---- stream framing ------------------------------------------------------ */
+
+enum vmdbg_frame_status {
+	VMDBG_FRAME_NEED_MORE, /* fewer bytes than a whole frame; *frame_len is a hint or 0 */
+	VMDBG_FRAME_OK,        /* a whole frame of *frame_len bytes starts at buf */
+	VMDBG_FRAME_BAD,       /* the length field is impossible: the stream is lost */
+};
+
+/* Look at the start of a byte stream: is a whole frame there?  Only the
+ * length field is judged here; vmdbg_decode() judges the rest. */
+enum vmdbg_frame_status vmdbg_frame_peek(const uint8_t *buf, size_t avail,
+					 size_t *frame_len, GError **error);
+
+/* Decode one whole frame (as delimited by vmdbg_frame_peek).  On failure
+ * msg->type and msg->seq are still filled in when the header was readable,
+ * so the caller can answer with an ERROR for that seq. */
+bool vmdbg_decode(const uint8_t *frame, size_t len, struct vmdbg_msg *msg,
+		  GError **error);
+
+/* Iterators over decoded variable parts.  Safe: decode validated them. */
+uint64_t vmdbg_reg_ids_get(const struct vmdbg_reg_ids *ids, uint32_t i);
+bool vmdbg_regvals_next(const struct vmdbg_reg_vals *vals, size_t *offset,
+			uint64_t *id, const uint8_t **value, uint32_t *size);
+struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i);
+
+/* Is this a register id this protocol allows (known arch, size <= U2048)? */
+bool vmdbg_reg_id_valid(uint64_t id);
+
+/* Human names, for logs and errors. */
+const char *vmdbg_type_name(uint8_t type);
+const char *vmdbg_err_name(uint32_t code);
+
+/* ---- encoding -------------------------------------------------------------
+ * Each appends one whole frame to out.  reply=true sets VMDBG_REPLY. */
+void vmdbg_enc_hello_request(GByteArray *out, uint32_t seq, uint32_t version,
+			     uint32_t features);
+void vmdbg_enc_hello_reply(GByteArray *out, uint32_t seq, const struct vmdbg_hello *h);
+void vmdbg_enc_reg_list_request(GByteArray *out, uint32_t seq, uint32_t vcpu);
+void vmdbg_enc_reg_ids(GByteArray *out, uint8_t type, uint32_t seq, uint32_t vcpu,
+		       const uint64_t *ids, uint32_t count);
+/* GET_REGS reply / SET_REGS request: values[i] has vmdbg_reg_bytes(ids[i])
+ * bytes, all concatenated in one buffer. */
+void vmdbg_enc_reg_vals(GByteArray *out, uint8_t type, uint32_t seq, uint32_t vcpu,
+			const uint64_t *ids, uint32_t count, const uint8_t *values);
+void vmdbg_enc_read_mem(GByteArray *out, uint32_t seq, uint32_t vcpu,
+			uint64_t addr, uint32_t len);
+void vmdbg_enc_read_mem_reply(GByteArray *out, uint32_t seq, uint64_t addr,
+			      const uint8_t *data, uint32_t len);
+void vmdbg_enc_write_mem(GByteArray *out, uint32_t seq, uint32_t vcpu,
+			 uint64_t addr, const uint8_t *data, uint32_t len);
+void vmdbg_enc_set_guest_debug(GByteArray *out, uint32_t seq,
+			       const struct vmdbg_guest_debug *g);
+void vmdbg_enc_sw_bp(GByteArray *out, uint8_t type, uint32_t seq,
+		     const struct vmdbg_sw_bp *bp);
+void vmdbg_enc_resume(GByteArray *out, uint32_t seq, uint32_t default_action,
+		      const struct vmdbg_resume_entry *entries, uint32_t count);
+void vmdbg_enc_stopped(GByteArray *out, const struct vmdbg_stopped *s);
+void vmdbg_enc_error(GByteArray *out, uint32_t seq, uint32_t code, const char *text);
+/* A message without payload: PAUSE, DETACH, and every empty "OK" reply. */
+void vmdbg_enc_empty(GByteArray *out, uint8_t type, uint32_t seq);
+
+#endif /* VMDBG_CODEC_H */

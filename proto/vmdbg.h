@@ -1,0 +1,202 @@
+/*
+ * vmdbg.h - the vmdbg wire protocol: constants, register ids and the
+ * architecture debug-register layouts that both dbgproxyd and a VMM use.
+ *
+ * proto/vmdbg.md is the normative description; this header mirrors it.
+ * Every multi-byte field on the wire is little-endian.  Nothing outside
+ * proto/ builds or parses frames by hand: use vmdbg-codec.h.
+ */
+#ifndef VMDBG_H
+#define VMDBG_H
+
+#include <stdint.h>
+
+#define VMDBG_VERSION        1u
+#define VMDBG_HDR_SIZE       16u          /* len, version, type, seq, reserved */
+#define VMDBG_MAX_FRAME      (1u << 20)   /* whole frame, header included */
+#define VMDBG_MAX_MEM_XFER   (64u * 1024) /* READ_MEM / WRITE_MEM payload bytes */
+#define VMDBG_MAX_REGS       4096u        /* ids in one REG_LIST / GET_REGS / SET_REGS */
+#define VMDBG_MAX_ERROR_TEXT 1024u
+#define VMDBG_MAX_VCPUS      256u
+#define VMDBG_MAX_DBG_REGS   16u          /* KVM_ARM_MAX_DBG_REGS */
+
+/* Message types.  A reply has the request's type with VMDBG_REPLY set and
+ * the request's sequence number; events carry sequence number 0. */
+enum vmdbg_type {
+	VMDBG_HELLO           = 0x01,
+	VMDBG_REG_LIST        = 0x02,
+	VMDBG_GET_REGS        = 0x03,
+	VMDBG_SET_REGS        = 0x04,
+	VMDBG_READ_MEM        = 0x05,
+	VMDBG_WRITE_MEM       = 0x06,
+	VMDBG_SET_GUEST_DEBUG = 0x07,
+	VMDBG_SW_BP_INSERT    = 0x08,
+	VMDBG_SW_BP_REMOVE    = 0x09,
+	VMDBG_PAUSE           = 0x0a,
+	VMDBG_RESUME          = 0x0b,
+	VMDBG_DETACH          = 0x0c,
+	VMDBG_EV_STOPPED      = 0x40,
+	VMDBG_ERROR           = 0x7f,
+};
+#define VMDBG_REPLY       0x80u
+#define VMDBG_TYPE_MASK   0x7fu
+
+/* Architectures (HELLO reply). */
+enum vmdbg_arch {
+	VMDBG_ARCH_X86_64  = 1,
+	VMDBG_ARCH_AARCH64 = 2,
+};
+
+/* HELLO feature bits (VM side). */
+#define VMDBG_FEAT_HW_SLOTS_SHARED (1u << 0) /* bp and wp share slots (x86 DR0-3) */
+#define VMDBG_FEAT_SW_BP           (1u << 1) /* SW_BP_INSERT/REMOVE supported */
+#define VMDBG_FEAT_SINGLESTEP      (1u << 2) /* RESUME action STEP supported */
+#define VMDBG_FEAT_BLOCKIRQ        (1u << 3) /* stepping blocks interrupts */
+#define VMDBG_FEAT_SIMULATED       (1u << 4) /* not KVM: an instruction-set simulator */
+
+/* ERROR codes. */
+enum vmdbg_err {
+	VMDBG_E_PROTO   = 1,  /* malformed frame */
+	VMDBG_E_VERSION = 2,  /* unsupported protocol version */
+	VMDBG_E_UNKNOWN = 3,  /* unknown message type */
+	VMDBG_E_INVAL   = 4,  /* bad argument (vCPU, register id, length, flags) */
+	VMDBG_E_STATE   = 5,  /* not possible now (vCPU running, no HELLO, guest dead) */
+	VMDBG_E_FAULT   = 6,  /* guest address not mapped */
+	VMDBG_E_EXIST   = 7,  /* breakpoint already inserted */
+	VMDBG_E_NOENT   = 8,  /* no such breakpoint */
+	VMDBG_E_BUSY    = 9,  /* another debugger is connected */
+	VMDBG_E_NOSPC   = 10, /* table full */
+	VMDBG_E_HOST    = 11, /* a host call (ioctl) failed */
+};
+
+/* SET_GUEST_DEBUG control bits. */
+#define VMDBG_GDBG_ENABLE  (1u << 0) /* guest debugging on */
+#define VMDBG_GDBG_USE_HW  (1u << 1) /* the arch registers are live */
+#define VMDBG_GDBG_VALID   (VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW)
+
+/* RESUME actions. */
+enum vmdbg_action {
+	VMDBG_ACT_STAY     = 0, /* leave this vCPU stopped */
+	VMDBG_ACT_CONTINUE = 1,
+	VMDBG_ACT_STEP     = 2, /* one instruction, interrupts blocked */
+};
+
+/* STOPPED reasons.  info[] meaning is given per reason and arch. */
+enum vmdbg_stop_reason {
+	VMDBG_STOP_DEBUG      = 1, /* debug exit. x86: info0 exception, info1 dr6, info2 dr7.
+	                              AArch64: info0 ESR, info1 FAR. */
+	VMDBG_STOP_SW_BP      = 2, /* a VM-owned software breakpoint; info0 = its address */
+	VMDBG_STOP_SHUTDOWN   = 3, /* guest shut down or triple-faulted */
+	VMDBG_STOP_HALTED     = 4, /* guest halted for good (no vCPU can wake it) */
+	VMDBG_STOP_INTERNAL   = 5, /* host/KVM failure: info0 exit reason, info1 suberror */
+	VMDBG_STOP_UNDEFINED  = 6, /* undefined instruction: info0 = its encoding */
+};
+
+/* ---- register ids ------------------------------------------------------
+ * KVM ONE_REG encoding: arch (bits 63..56) | size (bits 55..52) | index.
+ * The size field is log2 of the value's byte count: U8 = 0 ... U2048 = 8. */
+#define VMDBG_REG_ARCH_MASK   0xff00000000000000ull
+#define VMDBG_REG_ARCH_X86    0x2000000000000000ull /* KVM_REG_X86 */
+#define VMDBG_REG_ARCH_ARM64  0x6000000000000000ull /* KVM_REG_ARM64 */
+#define VMDBG_REG_SIZE_SHIFT  52
+#define VMDBG_REG_SIZE_MASK   0x00f0000000000000ull
+#define VMDBG_REG_SIZE_MAX    8u                    /* U2048 */
+#define VMDBG_REG_SIZE(log2)  ((uint64_t)(log2) << VMDBG_REG_SIZE_SHIFT)
+#define VMDBG_REG_U8    VMDBG_REG_SIZE(0)
+#define VMDBG_REG_U16   VMDBG_REG_SIZE(1)
+#define VMDBG_REG_U32   VMDBG_REG_SIZE(2)
+#define VMDBG_REG_U64   VMDBG_REG_SIZE(3)
+#define VMDBG_REG_U128  VMDBG_REG_SIZE(4)
+#define VMDBG_REG_U256  VMDBG_REG_SIZE(5)
+#define VMDBG_REG_U512  VMDBG_REG_SIZE(6)
+#define VMDBG_REG_U1024 VMDBG_REG_SIZE(7)
+#define VMDBG_REG_U2048 VMDBG_REG_SIZE(8)
+
+static inline unsigned vmdbg_reg_size_log2(uint64_t id)
+{
+	return (unsigned)((id & VMDBG_REG_SIZE_MASK) >> VMDBG_REG_SIZE_SHIFT);
+}
+
+/* Byte count of a register id's value, or 0 if the size field is invalid. */
+static inline uint32_t vmdbg_reg_bytes(uint64_t id)
+{
+	unsigned l = vmdbg_reg_size_log2(id);
+	return l <= VMDBG_REG_SIZE_MAX ? 1u << l : 0;
+}
+
+/*
+ * x86-64 ids, defined by this protocol (KVM has no ONE_REG ids for x86's
+ * architectural state).  Index = group << 16 | number.  Values are the
+ * register's natural little-endian bytes.  x87 st0-7 are 80-bit extended
+ * values carried in a U128 container: bytes 0-9 significant, 10-15 zero
+ * (the FXSAVE layout); the VMDBG_X86_F80 bit in the index marks that.
+ */
+#define VMDBG_X86_GROUP_SHIFT 16
+#define VMDBG_X86_F80        (1ull << 15)
+#define VMDBG_X86_ID(size, group, num) \
+	(VMDBG_REG_ARCH_X86 | (size) | ((uint64_t)(group) << VMDBG_X86_GROUP_SHIFT) | (uint64_t)(num))
+
+enum vmdbg_x86_group {
+	VMDBG_X86_G_GPR    = 1, /* rax..r15 (0..15 in gdb order), rip 16, rflags 17 */
+	VMDBG_X86_G_SEG    = 2, /* cs ss ds es fs gs 0..5, fs_base 6, gs_base 7, k_gs_base 8 */
+	VMDBG_X86_G_CR     = 3, /* cr0 0, cr2 2, cr3 3, cr4 4, cr8 8, efer 16 */
+	VMDBG_X86_G_X87    = 4, /* st0..7 0..7, fctrl 8 fstat 9 ftag 10 fiseg 11 fioff 12 foseg 13 fooff 14 fop 15 */
+	VMDBG_X86_G_SSE    = 5, /* xmm0..15 0..15, mxcsr 16 */
+	VMDBG_X86_G_AVX    = 6, /* ymm0h..ymm15h: bits 255..128 of ymm0..15 */
+	VMDBG_X86_G_AVX512 = 7, /* zmm0h..15h (bits 511..256) 0..15, zmm16..31 16..31, k0..7 32..39 */
+};
+
+/* gdb's amd64 GPR order: rax rbx rcx rdx rsi rdi rbp rsp r8..r15 */
+#define VMDBG_X86_RAX    VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_GPR, 0)
+#define VMDBG_X86_GPR(n) VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_GPR, (n))
+#define VMDBG_X86_RSP    VMDBG_X86_GPR(7)
+#define VMDBG_X86_RBP    VMDBG_X86_GPR(6)
+#define VMDBG_X86_RIP    VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_GPR, 16)
+#define VMDBG_X86_RFLAGS VMDBG_X86_ID(VMDBG_REG_U32, VMDBG_X86_G_GPR, 17)
+#define VMDBG_X86_SEL(n) VMDBG_X86_ID(VMDBG_REG_U16, VMDBG_X86_G_SEG, (n))
+#define VMDBG_X86_FS_BASE    VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_SEG, 6)
+#define VMDBG_X86_GS_BASE    VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_SEG, 7)
+#define VMDBG_X86_K_GS_BASE  VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_SEG, 8)
+#define VMDBG_X86_CR(n)  VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_CR, (n))
+#define VMDBG_X86_EFER   VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_CR, 16)
+#define VMDBG_X86_ST(n)  VMDBG_X86_ID(VMDBG_REG_U128, VMDBG_X86_G_X87, VMDBG_X86_F80 | (n))
+#define VMDBG_X86_FCTRL  VMDBG_X86_ID(VMDBG_REG_U16, VMDBG_X86_G_X87, 8)
+#define VMDBG_X86_FSTAT  VMDBG_X86_ID(VMDBG_REG_U16, VMDBG_X86_G_X87, 9)
+#define VMDBG_X86_FTAG   VMDBG_X86_ID(VMDBG_REG_U16, VMDBG_X86_G_X87, 10)
+#define VMDBG_X86_FISEG  VMDBG_X86_ID(VMDBG_REG_U16, VMDBG_X86_G_X87, 11)
+#define VMDBG_X86_FIOFF  VMDBG_X86_ID(VMDBG_REG_U32, VMDBG_X86_G_X87, 12)
+#define VMDBG_X86_FOSEG  VMDBG_X86_ID(VMDBG_REG_U16, VMDBG_X86_G_X87, 13)
+#define VMDBG_X86_FOOFF  VMDBG_X86_ID(VMDBG_REG_U32, VMDBG_X86_G_X87, 14)
+#define VMDBG_X86_FOP    VMDBG_X86_ID(VMDBG_REG_U16, VMDBG_X86_G_X87, 15)
+#define VMDBG_X86_XMM(n) VMDBG_X86_ID(VMDBG_REG_U128, VMDBG_X86_G_SSE, (n))
+#define VMDBG_X86_MXCSR  VMDBG_X86_ID(VMDBG_REG_U32, VMDBG_X86_G_SSE, 16)
+#define VMDBG_X86_YMMH(n) VMDBG_X86_ID(VMDBG_REG_U128, VMDBG_X86_G_AVX, (n))
+#define VMDBG_X86_ZMMH(n) VMDBG_X86_ID(VMDBG_REG_U256, VMDBG_X86_G_AVX512, (n))
+#define VMDBG_X86_ZMM(n)  VMDBG_X86_ID(VMDBG_REG_U512, VMDBG_X86_G_AVX512, (n)) /* n = 16..31 */
+#define VMDBG_X86_K(n)    VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_AVX512, 32 + (n))
+
+/* ---- architecture debug registers (SET_GUEST_DEBUG payload) ------------- */
+
+/* x86: struct kvm_guest_debug_arch { __u64 debugreg[8]; }.  0-3 = DR0-DR3,
+ * 7 = DR7; 4-6 are carried but ignored, as KVM ignores them. */
+struct vmdbg_x86_debugregs {
+	uint64_t debugreg[8];
+};
+
+/* AArch64: struct kvm_guest_debug_arch of arch/arm64 uapi (absent from
+ * x86 hosts' headers, hence defined here).  Entries past the VM's slot
+ * counts must be zero. */
+struct vmdbg_arm64_debugregs {
+	uint64_t dbg_bcr[VMDBG_MAX_DBG_REGS];
+	uint64_t dbg_bvr[VMDBG_MAX_DBG_REGS];
+	uint64_t dbg_wcr[VMDBG_MAX_DBG_REGS];
+	uint64_t dbg_wvr[VMDBG_MAX_DBG_REGS];
+};
+
+/* Convention for secondary vCPUs of an x86 multiboot guest: they start at
+ * the same entry point and CPU state as vCPU 0, with EAX = VMDBG_AP_MAGIC
+ * and EBX = the vCPU index (instead of 0x2BADB002 and the info pointer). */
+#define VMDBG_MULTIBOOT_MAGIC 0x2BADB002u
+#define VMDBG_AP_MAGIC        0x44425041u /* "APBD" little-endian: 'A','P','B','D' */
+
+#endif /* VMDBG_H */

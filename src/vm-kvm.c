@@ -1,0 +1,1319 @@
+/*
+ * vm-kvm.c - the KVM machine of dbgproxy-vm: VM and vCPU creation, one
+ * thread per vCPU running KVM_RUN, and the run control the vmdbg server
+ * asks for (pause, resume, step, guest debug, software breakpoints).
+ *
+ * Threads.  The control thread (the socket server) never issues vCPU
+ * ioctls itself: it hands a work item to the stopped vCPU's own thread and
+ * waits (KVM wants vCPU ioctls from the thread that runs the vCPU).  vCPU
+ * state (running/stopped, pause requests, work) is guarded by vm->lock.
+ * The debug state (breakpoint table and debug registers) is an RCU-published
+ * snapshot (vm-debugstate.h) that vCPU threads read without locks.
+ *
+ * Kicking.  To get a vCPU out of KVM_RUN the control thread sets
+ * run->immediate_exit under vm->lock and sends SIGUSR1 to its thread; the
+ * vCPU thread clears immediate_exit only under the same lock after seeing no
+ * pause request, so a kick can never be lost between check and KVM_RUN.
+ */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include <urcu/urcu-memb.h>
+
+#include "vm-boot.h"
+#include "vm-debugstate.h"
+#include "vm-paging.h"
+#include "vm-x86regs.h"
+
+G_DEFINE_QUARK(dbgproxy-vm-error-quark, vm_error)
+
+#define KICK_SIGNAL SIGUSR1
+#define DR6_BS        (1ull << 14)
+#define DR7_ENABLE_MASK(n) (3ull << (2 * (n)))   /* Ln | Gn */
+#define DR7_RW(dr7, n) (((dr7) >> (16 + 4 * (n))) & 3)
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define PAUSE_TIMEOUT_S 5
+
+enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
+
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+
+	/* guarded by vm->lock */
+	enum vcpu_state state;
+	bool pause_req;
+	bool step;                   /* the current/next run is a single step */
+	void (*work)(struct vcpu *v, void *arg);
+	void *work_arg;
+
+	/* owned by the vCPU thread while running, by the control thread while stopped */
+	struct kvm_sregs sregs;      /* at the last stop: the page walker's input */
+	uint64_t applied_gen;        /* debug-state generation last given to KVM */
+	bool applied_step;
+	bool debug_applied;          /* KVM has seen at least one SET_GUEST_DEBUG */
+	uint32_t applied_suppress;
+	uint32_t inject;             /* KVM_GUESTDBG_INJECT_* for the next entry */
+	/* Stepping over an instruction breakpoint that just fired: RFLAGS.RF is
+	 * not honoured by every KVM (kvm_pvm drops it), so the slots that fired
+	 * are disarmed for exactly one instruction instead. */
+	uint64_t fired_at;           /* linear pc of the breakpoint stop */
+	uint32_t fired_slots;        /* DR0-3 execute slots that fired there */
+	bool fired_pending;          /* check on the next resume */
+	uint32_t over_slots;         /* slots disarmed for the current instruction */
+};
+
+struct vm {
+	int kvm_fd, vm_fd;
+	uint8_t *mem;
+	uint64_t mem_size;
+	unsigned nr_vcpus;
+	struct vcpu *vcpus;
+	struct x86_xsave_layout xl;
+	bool blockirq;
+	int serial_fd;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool quit;
+	bool dead;                   /* the guest shut down */
+	GQueue stops;                /* struct vmdbg_stopped *, guarded by lock */
+	int notify_fd;
+
+	struct debug_state *dbg;     /* RCU-published; written by the control thread */
+
+	pthread_mutex_t serial_lock;
+	GString *serial_line;
+};
+
+static void set_host_error(GError **error, const char *what)
+{
+	g_set_error(error, VM_ERROR, VMDBG_E_HOST, "%s: %s", what, g_strerror(errno));
+}
+
+/* ---- guest memory --------------------------------------------------------- */
+
+static struct x86_paging paging_of(const struct kvm_sregs *s)
+{
+	struct x86_paging pg = { s->cr0, s->cr3, s->cr4, s->efer };
+	return pg;
+}
+
+static bool gva_to_gpa(struct vm *vm, const struct kvm_sregs *s, uint64_t gva,
+		       uint64_t *gpa, uint64_t *contig)
+{
+	struct x86_paging pg = paging_of(s);
+	return x86_translate(&pg, vm->mem, vm->mem_size, gva, gpa, contig) &&
+	       *gpa < vm->mem_size;
+}
+
+/* Linear address of the instruction at rip (segment base matters outside
+ * 64-bit mode). */
+static uint64_t linear_rip(const struct kvm_sregs *s, uint64_t rip)
+{
+	if (s->cs.l)
+		return rip;
+	return (s->cs.base + rip) & 0xffffffffull;
+}
+
+/* ---- the debug-state snapshot ----------------------------------------------- */
+
+static void publish(struct vm *vm, struct debug_state *next)
+{
+	struct debug_state *old = vm->dbg;
+	rcu_assign_pointer(vm->dbg, next);
+	urcu_memb_synchronize_rcu();
+	g_free(old);
+}
+
+/* Make running vCPUs leave KVM_RUN once (to pick up new guest debug). */
+static void kick_locked(struct vcpu *v)
+{
+	if (v->state != VCPU_RUNNING || !v->thread_started)
+		return;
+	v->run->immediate_exit = 1;
+	pthread_kill(v->thread, KICK_SIGNAL);
+}
+
+static void kick_all(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		kick_locked(&vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* ---- the vCPU thread ------------------------------------------------------------ */
+
+static void vcpu_capture_sregs(struct vcpu *v)
+{
+	if (ioctl(v->fd, KVM_GET_SREGS, &v->sregs) < 0)
+		g_warning("vCPU %u: KVM_GET_SREGS: %s", v->index, g_strerror(errno));
+}
+
+/* Give KVM the current debug registers and step flag, if they changed;
+ * the DR0-3 slots in `suppress` are left disabled in DR7. */
+static void vcpu_sync_debug(struct vcpu *v, bool step, uint32_t suppress)
+{
+	struct vm *vm = v->vm;
+	struct kvm_guest_debug g;
+	memset(&g, 0, sizeof(g));
+
+	urcu_memb_read_lock();
+	const struct debug_state *s = rcu_dereference(vm->dbg);
+	uint64_t gen = s->generation;
+	uint32_t ctl = s->control;
+	bool have_sw = s->nr_sw > 0;
+	memcpy(g.arch.debugreg, s->hw.debugreg, sizeof(g.arch.debugreg));
+	urcu_memb_read_unlock();
+
+	if (v->debug_applied && gen == v->applied_gen && step == v->applied_step &&
+	    suppress == v->applied_suppress && !v->inject)
+		return;
+	for (unsigned n = 0; n < 4; n++)
+		if (suppress & (1u << n))
+			g.arch.debugreg[7] &= ~DR7_ENABLE_MASK(n);
+	if ((ctl & VMDBG_GDBG_ENABLE) || have_sw || step || v->inject)
+		g.control = KVM_GUESTDBG_ENABLE;
+	if (have_sw)
+		g.control |= KVM_GUESTDBG_USE_SW_BP;
+	if ((ctl & VMDBG_GDBG_ENABLE) && (ctl & VMDBG_GDBG_USE_HW))
+		g.control |= KVM_GUESTDBG_USE_HW_BP;
+	else
+		memset(g.arch.debugreg, 0, sizeof(g.arch.debugreg));
+	if (step)
+		g.control |= KVM_GUESTDBG_SINGLESTEP | (vm->blockirq ? KVM_GUESTDBG_BLOCKIRQ : 0);
+	g.control |= v->inject;
+	if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &g) < 0) {
+		g_warning("vCPU %u: KVM_SET_GUEST_DEBUG(0x%x): %s", v->index, g.control,
+			  g_strerror(errno));
+		return;
+	}
+	v->inject = 0;
+	v->applied_gen = gen;
+	v->applied_step = step;
+	v->applied_suppress = suppress;
+	v->debug_applied = true;
+}
+
+/* Is the vCPU still at the instruction breakpoint it stopped on? */
+static bool vcpu_still_at(struct vcpu *v, uint64_t linear_pc)
+{
+	struct kvm_regs regs;
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+		return false;
+	return linear_rip(&v->sregs, regs.rip) == linear_pc;
+}
+
+static void serial_out(struct vm *vm, const uint8_t *bytes, size_t n)
+{
+	pthread_mutex_lock(&vm->serial_lock);
+	for (size_t i = 0; i < n; i++) {
+		g_string_append_c(vm->serial_line, (char)bytes[i]);
+		if (bytes[i] == '\n' || vm->serial_line->len >= 4096) {
+			ssize_t r = write(vm->serial_fd, vm->serial_line->str, vm->serial_line->len);
+			(void)r; /* the guest's console is best effort */
+			g_string_truncate(vm->serial_line, 0);
+		}
+	}
+	pthread_mutex_unlock(&vm->serial_lock);
+}
+
+#define COM1 0x3f8
+
+static void handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	size_t bytes = (size_t)run->io.size * run->io.count;
+
+	if (run->io.direction == KVM_EXIT_IO_OUT) {
+		if (run->io.port == COM1 && run->io.size == 1)
+			serial_out(v->vm, data, bytes);
+		return;
+	}
+	/* Reads: a UART that is always ready to send (LSR THRE|TEMT), nothing
+	 * else present (all ones, as an empty ISA bus reads). */
+	uint8_t fill = run->io.port == COM1 + 5 ? 0x60 : 0xff;
+	memset(data, fill, bytes);
+}
+
+static bool sw_bp_at(struct vm *vm, const struct kvm_sregs *s, uint64_t linear)
+{
+	uint64_t gpa, contig;
+	if (!gva_to_gpa(vm, s, linear, &gpa, &contig))
+		return false;
+	urcu_memb_read_lock();
+	bool hit = debug_state_find(rcu_dereference(vm->dbg), gpa) >= 0;
+	urcu_memb_read_unlock();
+	return hit;
+}
+
+/* A #DB is the debugger's if we asked for the step it reports, or if it
+ * comes from a slot our DR7 enabled (SDM Vol. 3B 18.2.3 DR6). */
+static bool debug_exit_is_ours(struct vcpu *v, const struct kvm_debug_exit_arch *a, bool step)
+{
+	if (step && (a->dr6 & DR6_BS))
+		return true;
+	urcu_memb_read_lock();
+	const struct debug_state *s = rcu_dereference(v->vm->dbg);
+	uint64_t dr7 = (s->control & VMDBG_GDBG_USE_HW) ? s->hw.debugreg[7] : 0;
+	urcu_memb_read_unlock();
+	for (unsigned n = 0; n < 4; n++)
+		if ((a->dr6 & (1ull << n)) && (dr7 & DR7_ENABLE_MASK(n)))
+			return true;
+	return false;
+}
+
+static void note_exec_breakpoint(struct vcpu *v, const struct kvm_debug_exit_arch *a)
+{
+	urcu_memb_read_lock();
+	uint64_t dr7 = rcu_dereference(v->vm->dbg)->hw.debugreg[7];
+	urcu_memb_read_unlock();
+	v->fired_slots = 0;
+	for (unsigned n = 0; n < 4; n++)
+		if ((a->dr6 & (1ull << n)) && DR7_RW(dr7, n) == 0)
+			v->fired_slots |= 1u << n;
+	v->fired_at = a->pc;
+	v->fired_pending = v->fired_slots != 0;
+}
+
+/* Decide what a KVM exit means.  Returns true and fills ev when the vCPU
+ * must stop and report; false to run on. */
+static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
+{
+	struct vm *vm = v->vm;
+	struct kvm_run *run = v->run;
+	memset(ev, 0, sizeof(*ev));
+	ev->vcpu = v->index;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(v);
+		return false;
+	case KVM_EXIT_MMIO:
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		return false;
+	case KVM_EXIT_DEBUG: {
+		const struct kvm_debug_exit_arch *a = &run->debug.arch;
+		if (a->exception == 3) {
+			vcpu_capture_sregs(v);
+			if (!sw_bp_at(vm, &v->sregs, a->pc)) {
+				v->inject = KVM_GUESTDBG_INJECT_BP;
+				return false;
+			}
+			ev->reason = VMDBG_STOP_SW_BP;
+			ev->pc = a->pc;
+			ev->info[0] = a->pc;
+			return true;
+		}
+		if (!debug_exit_is_ours(v, a, step)) {
+			v->inject = KVM_GUESTDBG_INJECT_DB;
+			return false;
+		}
+		note_exec_breakpoint(v, a);
+		ev->reason = VMDBG_STOP_DEBUG;
+		ev->pc = a->pc;
+		ev->info[0] = a->exception;
+		ev->info[1] = a->dr6;
+		ev->info[2] = a->dr7;
+		return true;
+	}
+	case KVM_EXIT_INTERNAL_ERROR: {
+		/* kvm_pvm (and other nested set-ups) fail to emulate a guest int3
+		 * instead of exiting with #BP: at a patched address that is our
+		 * breakpoint. */
+		struct kvm_regs regs;
+		vcpu_capture_sregs(v);
+		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0) {
+			uint64_t pc = linear_rip(&v->sregs, regs.rip);
+			ev->pc = pc;
+			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+			    sw_bp_at(vm, &v->sregs, pc)) {
+				ev->reason = VMDBG_STOP_SW_BP;
+				ev->info[0] = pc;
+				return true;
+			}
+		}
+		ev->reason = VMDBG_STOP_INTERNAL;
+		ev->info[0] = run->exit_reason;
+		ev->info[1] = run->internal.suberror;
+		g_warning("vCPU %u: KVM internal error, suberror %u at 0x%" G_GINT64_MODIFIER "x",
+			  v->index, run->internal.suberror, ev->pc);
+		return true;
+	}
+	case KVM_EXIT_HLT: {
+		/* No interrupt controller is emulated: nothing can wake a halted vCPU. */
+		struct kvm_regs regs;
+		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+			ev->pc = regs.rip;
+		ev->reason = VMDBG_STOP_HALTED;
+		g_message("vCPU %u halted at 0x%" G_GINT64_MODIFIER "x", v->index, ev->pc);
+		return true;
+	}
+	case KVM_EXIT_SHUTDOWN:
+	case KVM_EXIT_SYSTEM_EVENT: {
+		struct kvm_regs regs;
+		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+			ev->pc = regs.rip;
+		ev->reason = VMDBG_STOP_SHUTDOWN;
+		g_message("vCPU %u: guest shut down (triple fault or reset) at 0x%" G_GINT64_MODIFIER "x",
+			  v->index, ev->pc);
+		return true;
+	}
+	default:
+		ev->reason = VMDBG_STOP_INTERNAL;
+		ev->info[0] = run->exit_reason;
+		if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
+			ev->info[1] = run->fail_entry.hardware_entry_failure_reason;
+		g_warning("vCPU %u: unexpected KVM exit %u", v->index, run->exit_reason);
+		return true;
+	}
+}
+
+static void notify(struct vm *vm)
+{
+	uint64_t one = 1;
+	ssize_t r = write(vm->notify_fd, &one, sizeof(one));
+	(void)r; /* an eventfd at its limit is already readable */
+}
+
+/* Called with vm->lock held: the vCPU is now stopped; ev (if any) queued. */
+static void enter_stopped_locked(struct vcpu *v, const struct vmdbg_stopped *ev)
+{
+	struct vm *vm = v->vm;
+	v->state = VCPU_STOPPED;
+	v->step = false;
+	if (ev) {
+		g_queue_push_tail(&vm->stops, g_memdup2(ev, sizeof(*ev)));
+		if (ev->reason == VMDBG_STOP_SHUTDOWN) {
+			vm->dead = true;
+			for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+				struct vcpu *o = &vm->vcpus[i];
+				if (o->state == VCPU_RUNNING) {
+					o->pause_req = true;
+					kick_locked(o);
+				}
+			}
+		}
+		notify(vm);
+	}
+	pthread_cond_broadcast(&vm->cond);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	urcu_memb_register_thread();
+
+	pthread_mutex_lock(&vm->lock);
+	for (;;) {
+		if (v->work) {
+			void (*fn)(struct vcpu *, void *) = v->work;
+			pthread_mutex_unlock(&vm->lock);
+			fn(v, v->work_arg);
+			pthread_mutex_lock(&vm->lock);
+			v->work = NULL;
+			pthread_cond_broadcast(&vm->cond);
+			continue;
+		}
+		if (vm->quit)
+			break;
+		if (v->state == VCPU_STOPPED) {
+			pthread_cond_wait(&vm->cond, &vm->lock);
+			continue;
+		}
+		if (v->pause_req) {
+			v->pause_req = false;
+			if (v->over_slots) {   /* re-check where it is on the next resume */
+				v->over_slots = 0;
+				v->fired_pending = true;
+			}
+			pthread_mutex_unlock(&vm->lock);
+			vcpu_capture_sregs(v);
+			pthread_mutex_lock(&vm->lock);
+			enter_stopped_locked(v, NULL);
+			continue;
+		}
+		v->run->immediate_exit = 0;
+		bool step = v->step;
+		pthread_mutex_unlock(&vm->lock);
+
+		if (v->fired_pending) {
+			v->fired_pending = false;
+			if (vcpu_still_at(v, v->fired_at))
+				v->over_slots = v->fired_slots;
+		}
+		/* a continue from a breakpoint first steps over it, unseen */
+		bool hidden_step = v->over_slots && !step;
+		vcpu_sync_debug(v, step || hidden_step, v->over_slots);
+		int r = ioctl(v->fd, KVM_RUN, 0);
+		int err = errno;
+		struct vmdbg_stopped ev;
+		bool stop = false;
+		if (r == 0 && v->over_slots && v->run->exit_reason != KVM_EXIT_IO &&
+		    v->run->exit_reason != KVM_EXIT_MMIO) {
+			v->over_slots = 0; /* the instruction is done (or something stopped it) */
+			if (hidden_step && v->run->exit_reason == KVM_EXIT_DEBUG &&
+			    v->run->debug.arch.exception == 1 && (v->run->debug.arch.dr6 & DR6_BS) &&
+			    !debug_exit_is_ours(v, &v->run->debug.arch, false)) {
+				pthread_mutex_lock(&vm->lock);
+				continue;
+			}
+		}
+		if (r < 0) {
+			if (err != EINTR && err != EAGAIN) {
+				memset(&ev, 0, sizeof(ev));
+				ev.vcpu = v->index;
+				ev.reason = VMDBG_STOP_INTERNAL;
+				ev.info[1] = (uint64_t)err;
+				g_warning("vCPU %u: KVM_RUN: %s", v->index, g_strerror(err));
+				stop = true;
+			}
+		} else {
+			stop = handle_exit(v, step, &ev);
+		}
+		if (stop)
+			vcpu_capture_sregs(v);
+		pthread_mutex_lock(&vm->lock);
+		if (stop)
+			enter_stopped_locked(v, &ev);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	urcu_memb_unregister_thread();
+	return NULL;
+}
+
+/* Run fn on the stopped vCPU's own thread and wait for it. */
+static bool on_vcpu(struct vm *vm, uint32_t index, void (*fn)(struct vcpu *, void *),
+		    void *arg, GError **error)
+{
+	if (index >= vm->nr_vcpus) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "no vCPU %u (the VM has %u)", index,
+			    vm->nr_vcpus);
+		return false;
+	}
+	struct vcpu *v = &vm->vcpus[index];
+	pthread_mutex_lock(&vm->lock);
+	if (v->state != VCPU_STOPPED) {
+		pthread_mutex_unlock(&vm->lock);
+		g_set_error(error, VM_ERROR, VMDBG_E_STATE, "vCPU %u is running: PAUSE first", index);
+		return false;
+	}
+	v->work = fn;
+	v->work_arg = arg;
+	pthread_cond_broadcast(&vm->cond);
+	while (v->work)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	return true;
+}
+
+static struct vcpu *stopped_vcpu(struct vm *vm, uint32_t index, GError **error)
+{
+	if (index >= vm->nr_vcpus) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "no vCPU %u (the VM has %u)", index,
+			    vm->nr_vcpus);
+		return NULL;
+	}
+	struct vcpu *v = &vm->vcpus[index];
+	pthread_mutex_lock(&vm->lock);
+	bool stopped = v->state == VCPU_STOPPED;
+	pthread_mutex_unlock(&vm->lock);
+	if (!stopped) {
+		g_set_error(error, VM_ERROR, VMDBG_E_STATE, "vCPU %u is running: PAUSE first", index);
+		return NULL;
+	}
+	return v;
+}
+
+/* ---- registers ------------------------------------------------------------------ */
+
+struct regs_job {
+	unsigned parts;              /* X86_PART_* to load (and store back if writing) */
+	bool write;
+	struct x86_vcpu_state st;
+	const uint64_t *ids;
+	uint32_t count;
+	const struct vmdbg_reg_vals *vals;
+	GByteArray *out;
+	int err;
+	const char *failed;
+};
+
+static bool load_parts(struct vcpu *v, struct regs_job *j)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} msrs = { .hdr.nmsrs = 1, .e.index = MSR_KERNEL_GS_BASE };
+
+	if ((j->parts & X86_PART_REGS) && ioctl(v->fd, KVM_GET_REGS, &j->st.regs) < 0)
+		j->failed = "KVM_GET_REGS";
+	else if ((j->parts & X86_PART_SREGS) && ioctl(v->fd, KVM_GET_SREGS, &j->st.sregs) < 0)
+		j->failed = "KVM_GET_SREGS";
+	else if ((j->parts & X86_PART_XSAVE) && ioctl(v->fd, KVM_GET_XSAVE, &j->st.xsave) < 0)
+		j->failed = "KVM_GET_XSAVE";
+	else if ((j->parts & X86_PART_MSRS) && ioctl(v->fd, KVM_GET_MSRS, &msrs) != 1)
+		j->failed = "KVM_GET_MSRS";
+	else {
+		j->st.kernel_gs_base = msrs.e.data;
+		return true;
+	}
+	j->err = errno;
+	return false;
+}
+
+/* Write back the parts a SET_REGS touched.  KVM may refuse a value (a
+ * non-canonical base, reserved CR bits): then the parts already written are
+ * put back from `orig`, so a SET_REGS is applied whole or not at all. */
+static bool store_one(struct vcpu *v, unsigned part, const struct x86_vcpu_state *st,
+		      const char **what)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} msrs = { .hdr.nmsrs = 1, .e.index = MSR_KERNEL_GS_BASE, .e.data = st->kernel_gs_base };
+
+	switch (part) {
+	case X86_PART_REGS:
+		*what = "KVM_SET_REGS";
+		return ioctl(v->fd, KVM_SET_REGS, &st->regs) == 0;
+	case X86_PART_SREGS:
+		*what = "KVM_SET_SREGS";
+		return ioctl(v->fd, KVM_SET_SREGS, &st->sregs) == 0;
+	case X86_PART_XSAVE:
+		*what = "KVM_SET_XSAVE";
+		return ioctl(v->fd, KVM_SET_XSAVE, &st->xsave) == 0;
+	default:
+		*what = "KVM_SET_MSRS(MSR_KERNEL_GS_BASE)";
+		errno = EINVAL; /* KVM reports a refused value as 0 MSRs written */
+		return ioctl(v->fd, KVM_SET_MSRS, &msrs) == 1;
+	}
+}
+
+static void store_parts(struct vcpu *v, struct regs_job *j, const struct x86_vcpu_state *orig)
+{
+	static const unsigned order[] = { X86_PART_MSRS, X86_PART_SREGS, X86_PART_XSAVE, X86_PART_REGS };
+	unsigned written = 0;
+	for (unsigned i = 0; i < G_N_ELEMENTS(order); i++) {
+		if (!(j->parts & order[i]))
+			continue;
+		if (!store_one(v, order[i], &j->st, &j->failed)) {
+			j->err = errno;
+			const char *ignored;
+			for (unsigned k = 0; k < i; k++)
+				if (written & order[k])
+					store_one(v, order[k], orig, &ignored);
+			return;
+		}
+		written |= order[i];
+	}
+	j->failed = NULL;
+	if (j->parts & X86_PART_SREGS)
+		v->sregs = j->st.sregs;
+}
+
+static void regs_work(struct vcpu *v, void *arg)
+{
+	struct regs_job *j = arg;
+	if (!load_parts(v, j))
+		return;
+	const struct x86_xsave_layout *l = &v->vm->xl;
+	if (!j->write) {
+		uint8_t buf[256];
+		for (uint32_t i = 0; i < j->count; i++) {
+			x86_reg_read(l, &j->st, j->ids[i], buf);
+			g_byte_array_append(j->out, buf, vmdbg_reg_bytes(j->ids[i]));
+		}
+		return;
+	}
+	struct x86_vcpu_state *orig = g_memdup2(&j->st, sizeof(j->st));
+	size_t off = 0;
+	uint64_t id;
+	const uint8_t *value;
+	uint32_t size;
+	while (vmdbg_regvals_next(j->vals, &off, &id, &value, &size))
+		x86_reg_write(l, &j->st, id, value);
+	store_parts(v, j, orig);
+	g_free(orig);
+}
+
+static bool check_ids(struct vm *vm, const uint64_t *ids, uint32_t count, unsigned *parts,
+		      GError **error)
+{
+	*parts = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		unsigned p = x86_reg_part(&vm->xl, ids[i]);
+		if (!p) {
+			g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+				    "register id 0x%016" G_GINT64_MODIFIER "x is not served by this VM",
+				    ids[i]);
+			return false;
+		}
+		*parts |= p;
+	}
+	return true;
+}
+
+bool vm_reg_list(struct vm *vm, uint32_t vcpu, GArray *ids, GError **error)
+{
+	if (vcpu >= vm->nr_vcpus) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "no vCPU %u (the VM has %u)", vcpu,
+			    vm->nr_vcpus);
+		return false;
+	}
+	uint64_t list[X86_REG_MAX];
+	size_t n = x86_reg_list(&vm->xl, list);
+	g_array_append_vals(ids, list, (guint)n);
+	return true;
+}
+
+static bool finish_job(struct regs_job *j, uint32_t vcpu, GError **error)
+{
+	if (!j->failed)
+		return true;
+	if (j->write && j->err == EINVAL)
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+			    "vCPU %u: %s refused the new values (non-canonical address or "
+			    "reserved bits set?); nothing was changed", vcpu, j->failed);
+	else
+		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "vCPU %u: %s: %s", vcpu, j->failed,
+			    g_strerror(j->err));
+	return false;
+}
+
+bool vm_get_regs(struct vm *vm, uint32_t vcpu, const uint64_t *ids, uint32_t count,
+		 GByteArray *values, GError **error)
+{
+	struct regs_job *j = g_new0(struct regs_job, 1);
+	j->ids = ids;
+	j->count = count;
+	j->out = values;
+	bool ok = check_ids(vm, ids, count, &j->parts, error) &&
+		  on_vcpu(vm, vcpu, regs_work, j, error) && finish_job(j, vcpu, error);
+	g_free(j);
+	return ok;
+}
+
+bool vm_set_regs(struct vm *vm, const struct vmdbg_reg_vals *vals, GError **error)
+{
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	size_t off = 0;
+	uint64_t id;
+	const uint8_t *value;
+	uint32_t size;
+	while (vmdbg_regvals_next(vals, &off, &id, &value, &size))
+		g_array_append_val(ids, id);
+
+	struct regs_job *j = g_new0(struct regs_job, 1);
+	j->write = true;
+	j->vals = vals;
+	bool ok = check_ids(vm, (const uint64_t *)(void *)ids->data, ids->len, &j->parts, error) &&
+		  on_vcpu(vm, vals->vcpu, regs_work, j, error) && finish_job(j, vals->vcpu, error);
+	g_free(j);
+	return ok;
+}
+
+/* ---- memory -------------------------------------------------------------------- */
+
+/* Replace patched breakpoint bytes in [gpa, gpa+n) of buf by the originals. */
+static void hide_sw_bps(struct vm *vm, uint64_t gpa, uint8_t *buf, uint64_t n)
+{
+	const struct debug_state *s = vm->dbg; /* control thread: the only writer */
+	for (size_t i = debug_state_lower_bound(s, gpa); i < s->nr_sw && s->sw[i].gpa < gpa + n; i++)
+		buf[s->sw[i].gpa - gpa] = s->sw[i].orig;
+}
+
+long vm_read_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, uint32_t len, uint8_t *out,
+		 GError **error)
+{
+	struct vcpu *v = stopped_vcpu(vm, vcpu, error);
+	if (!v)
+		return -1;
+	uint64_t done = 0;
+	while (done < len) {
+		uint64_t gpa, contig;
+		if (!gva_to_gpa(vm, &v->sregs, addr + done, &gpa, &contig))
+			break;
+		uint64_t n = MIN(MIN(contig, (uint64_t)len - done), vm->mem_size - gpa);
+		memcpy(out + done, vm->mem + gpa, n);
+		hide_sw_bps(vm, gpa, out + done, n);
+		done += n;
+	}
+	if (done == 0) {
+		g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
+			    "guest-virtual address 0x%" G_GINT64_MODIFIER "x is not mapped on vCPU %u",
+			    addr, vcpu);
+		return -1;
+	}
+	return (long)done;
+}
+
+bool vm_write_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, const uint8_t *data,
+		  uint32_t len, GError **error)
+{
+	struct vcpu *v = stopped_vcpu(vm, vcpu, error);
+	if (!v)
+		return false;
+	/* All or nothing: translate every page before touching any. */
+	struct piece { uint64_t gpa, len; };
+	g_autoptr(GArray) pieces = g_array_new(FALSE, FALSE, sizeof(struct piece));
+	for (uint64_t done = 0; done < len;) {
+		uint64_t gpa, contig;
+		if (!gva_to_gpa(vm, &v->sregs, addr + done, &gpa, &contig)) {
+			g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
+				    "guest-virtual address 0x%" G_GINT64_MODIFIER "x is not mapped on vCPU %u",
+				    addr + done, vcpu);
+			return false;
+		}
+		struct piece p = { gpa, MIN(MIN(contig, (uint64_t)len - done), vm->mem_size - gpa) };
+		g_array_append_val(pieces, p);
+		done += p.len;
+	}
+	struct debug_state *next = NULL;
+	uint64_t done = 0;
+	for (guint i = 0; i < pieces->len; i++) {
+		const struct piece *p = &g_array_index(pieces, struct piece, i);
+		uint64_t gpa = p->gpa, n = p->len;
+		memcpy(vm->mem + gpa, data + done, n);
+		/* a breakpoint under the write keeps its int3; the write goes to its saved byte */
+		const struct debug_state *s = next ? next : vm->dbg;
+		for (size_t k = debug_state_lower_bound(s, gpa); k < s->nr_sw && s->sw[k].gpa < gpa + n; k++) {
+			if (!next) {
+				next = debug_state_clone(vm->dbg, 0);
+				s = next;
+			}
+			next->sw[k].orig = data[done + (next->sw[k].gpa - gpa)];
+			vm->mem[next->sw[k].gpa] = 0xcc;
+		}
+		done += n;
+	}
+	if (next)
+		publish(vm, next);
+	return true;
+}
+
+/* ---- breakpoints and guest debug ------------------------------------------------- */
+
+bool vm_set_guest_debug(struct vm *vm, const struct vmdbg_guest_debug *g, GError **error)
+{
+	if (g->arch != VMDBG_ARCH_X86_64) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+			    "debug registers for arch %u sent to an x86-64 VM", g->arch);
+		return false;
+	}
+	struct debug_state *next = debug_state_clone(vm->dbg, 0);
+	next->control = g->control;
+	next->hw = g->regs.x86;
+	publish(vm, next);
+	kick_all(vm);
+	g_debug("guest debug: control 0x%x dr7 0x%" G_GINT64_MODIFIER "x", g->control,
+		g->regs.x86.debugreg[7]);
+	return true;
+}
+
+bool vm_sw_bp_insert(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error)
+{
+	struct vcpu *v = stopped_vcpu(vm, bp->vcpu, error);
+	if (!v)
+		return false;
+	uint64_t gpa, contig;
+	if (!gva_to_gpa(vm, &v->sregs, bp->addr, &gpa, &contig)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
+			    "breakpoint address 0x%" G_GINT64_MODIFIER "x is not mapped on vCPU %u",
+			    bp->addr, bp->vcpu);
+		return false;
+	}
+	if (debug_state_find(vm->dbg, gpa) >= 0) {
+		g_set_error(error, VM_ERROR, VMDBG_E_EXIST,
+			    "a breakpoint is already inserted at 0x%" G_GINT64_MODIFIER "x", bp->addr);
+		return false;
+	}
+	if (vm->dbg->nr_sw >= SW_BP_MAX) {
+		g_set_error(error, VM_ERROR, VMDBG_E_NOSPC, "%u software breakpoints is the limit",
+			    SW_BP_MAX);
+		return false;
+	}
+	struct debug_state *next = debug_state_clone(vm->dbg, 1);
+	struct sw_bp entry = { gpa, bp->addr, vm->mem[gpa] };
+	debug_state_insert(next, &entry);
+	/* publish first: a vCPU that hits the int3 must find it in the table */
+	publish(vm, next);
+	vm->mem[gpa] = 0xcc;
+	kick_all(vm); /* running vCPUs need KVM_GUESTDBG_USE_SW_BP */
+	g_debug("sw breakpoint at 0x%" G_GINT64_MODIFIER "x (gpa 0x%" G_GINT64_MODIFIER "x)",
+		bp->addr, gpa);
+	return true;
+}
+
+bool vm_sw_bp_remove(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error)
+{
+	struct vcpu *v = stopped_vcpu(vm, bp->vcpu, error);
+	if (!v)
+		return false;
+	uint64_t gpa, contig;
+	long i = -1;
+	if (gva_to_gpa(vm, &v->sregs, bp->addr, &gpa, &contig))
+		i = debug_state_find(vm->dbg, gpa);
+	if (i < 0) {
+		/* the mapping may have changed since insertion: look for the address asked */
+		for (size_t k = 0; k < vm->dbg->nr_sw; k++)
+			if (vm->dbg->sw[k].gva == bp->addr)
+				i = (long)k;
+	}
+	if (i < 0) {
+		g_set_error(error, VM_ERROR, VMDBG_E_NOENT,
+			    "no breakpoint at 0x%" G_GINT64_MODIFIER "x", bp->addr);
+		return false;
+	}
+	vm->mem[vm->dbg->sw[i].gpa] = vm->dbg->sw[i].orig;
+	struct debug_state *next = debug_state_clone(vm->dbg, 0);
+	debug_state_remove(next, (size_t)i);
+	publish(vm, next);
+	if (next->nr_sw == 0)
+		kick_all(vm);
+	return true;
+}
+
+/* ---- run control ------------------------------------------------------------------ */
+
+static bool wait_all_stopped_locked(struct vm *vm, GError **error)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += PAUSE_TIMEOUT_S;
+	for (;;) {
+		unsigned running = 0;
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			running += vm->vcpus[i].state == VCPU_RUNNING;
+		if (!running)
+			return true;
+		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &deadline) == ETIMEDOUT) {
+			g_set_error(error, VM_ERROR, VMDBG_E_HOST,
+				    "%u vCPU(s) did not leave KVM_RUN within %d s", running,
+				    PAUSE_TIMEOUT_S);
+			return false;
+		}
+	}
+}
+
+bool vm_pause(struct vm *vm, GError **error)
+{
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->state == VCPU_RUNNING) {
+			v->pause_req = true;
+			kick_locked(v);
+		}
+	}
+	bool ok = wait_all_stopped_locked(vm, error);
+	pthread_mutex_unlock(&vm->lock);
+	return ok;
+}
+
+bool vm_resume(struct vm *vm, const struct vmdbg_resume *r, GError **error)
+{
+	uint32_t actions[VMDBG_MAX_VCPUS];
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		actions[i] = r->default_action;
+	for (uint32_t i = 0; i < r->count; i++) {
+		struct vmdbg_resume_entry e = vmdbg_resume_get(r, i);
+		if (e.vcpu >= vm->nr_vcpus) {
+			g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "no vCPU %u (the VM has %u)",
+				    e.vcpu, vm->nr_vcpus);
+			return false;
+		}
+		actions[e.vcpu] = e.action;
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (vm->dead) {
+		pthread_mutex_unlock(&vm->lock);
+		g_set_error(error, VM_ERROR, VMDBG_E_STATE, "the guest has shut down");
+		return false;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->state != VCPU_STOPPED || actions[i] == VMDBG_ACT_STAY)
+			continue;
+		v->step = actions[i] == VMDBG_ACT_STEP;
+		v->pause_req = false;
+		v->state = VCPU_RUNNING;
+	}
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	return true;
+}
+
+void vm_detach(struct vm *vm)
+{
+	const struct debug_state *s = vm->dbg;
+	size_t removed = s->nr_sw;
+	for (size_t i = 0; i < s->nr_sw; i++)
+		vm->mem[s->sw[i].gpa] = s->sw[i].orig;
+	struct debug_state *next = debug_state_new();
+	next->generation = s->generation + 1;
+	publish(vm, next); /* frees s */
+
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		v->fired_pending = false;
+		v->over_slots = 0;
+		if (v->state == VCPU_RUNNING)
+			kick_locked(v); /* picks up the cleared guest debug */
+		else if (!vm->dead) {
+			v->step = false;
+			v->state = VCPU_RUNNING;
+		}
+	}
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	g_message("debug state cleared: %zu software breakpoint(s) restored, guest resumed", removed);
+}
+
+int vm_notify_fd(struct vm *vm)
+{
+	return vm->notify_fd;
+}
+
+bool vm_pop_stop(struct vm *vm, struct vmdbg_stopped *out)
+{
+	pthread_mutex_lock(&vm->lock);
+	struct vmdbg_stopped *ev = g_queue_pop_head(&vm->stops);
+	pthread_mutex_unlock(&vm->lock);
+	if (!ev)
+		return false;
+	*out = *ev;
+	g_free(ev);
+	return true;
+}
+
+void vm_hello(struct vm *vm, struct vmdbg_hello *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->version = VMDBG_VERSION;
+	out->arch = VMDBG_ARCH_X86_64;
+	out->nr_vcpus = vm->nr_vcpus;
+	out->hw_bps = 4; /* DR0-DR3, shared with watchpoints */
+	out->hw_wps = 4;
+	out->features = VMDBG_FEAT_HW_SLOTS_SHARED | VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP |
+			(vm->blockirq ? VMDBG_FEAT_BLOCKIRQ : 0);
+	out->max_frame = VMDBG_MAX_FRAME;
+}
+
+/* ---- creation ---------------------------------------------------------------------- */
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only interrupts KVM_RUN */
+}
+
+static struct kvm_cpuid2 *supported_cpuid(int kvm_fd, GError **error)
+{
+	for (unsigned n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));
+		c->nent = n;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			return c;
+		int err = errno;
+		g_free(c);
+		if (err != E2BIG) {
+			errno = err;
+			set_host_error(error, "KVM_GET_SUPPORTED_CPUID");
+			return NULL;
+		}
+	}
+	g_set_error(error, VM_ERROR, VMDBG_E_HOST, "KVM_GET_SUPPORTED_CPUID: too many entries");
+	return NULL;
+}
+
+static const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *c, uint32_t fn,
+						 uint32_t index)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn && c->entries[i].index == index)
+			return &c->entries[i];
+	return NULL;
+}
+
+/* CPUID leaf 0xD tells where XSAVE components live and which exist. */
+static void xsave_layout_from_cpuid(const struct kvm_cpuid2 *c, struct x86_xsave_layout *l)
+{
+	memset(l, 0, sizeof(*l));
+	const struct kvm_cpuid_entry2 *l1 = cpuid_find(c, 1, 0), *l7 = cpuid_find(c, 7, 0);
+	const struct kvm_cpuid_entry2 *xd = cpuid_find(c, 0xd, 0);
+	const struct kvm_cpuid_entry2 *c2 = cpuid_find(c, 0xd, 2), *c5 = cpuid_find(c, 0xd, 5);
+	const struct kvm_cpuid_entry2 *c6 = cpuid_find(c, 0xd, 6), *c7 = cpuid_find(c, 0xd, 7);
+	if (!l1 || !xd || !(l1->ecx & (1u << 26)))  /* XSAVE */
+		return;
+	if ((l1->ecx & (1u << 28)) && (xd->eax & (1u << 2)) && c2 && c2->eax) {
+		l->avx = true;
+		l->ymmh_off = c2->ebx;
+	}
+	if (l->avx && l7 && (l7->ebx & (1u << 16)) && (xd->eax & 0xe0) == 0xe0 && c5 && c6 && c7 &&
+	    c7->ebx + c7->eax <= sizeof(((struct kvm_xsave *)0)->region)) {
+		l->avx512 = true;
+		l->k_off = c5->ebx;
+		l->zmmh_off = c6->ebx;
+		l->hi16_off = c7->ebx;
+	}
+}
+
+static bool setup_vcpu(struct vm *vm, struct vcpu *v, const struct kvm_cpuid2 *cpuid,
+		       const struct boot_image *img, int run_size, GError **error)
+{
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->index);
+	if (v->fd < 0) {
+		set_host_error(error, "KVM_CREATE_VCPU");
+		return false;
+	}
+	v->run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		set_host_error(error, "mmap(kvm_run)");
+		return false;
+	}
+	/* each vCPU reports its own APIC id (CPUID.1:EBX[31:24], leaf 0xB/0x1F EDX) */
+	g_autofree struct kvm_cpuid2 *c =
+		g_memdup2(cpuid, sizeof(*cpuid) + cpuid->nent * sizeof(struct kvm_cpuid_entry2));
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0x00ffffffu) | (v->index << 24);
+		if (e->function == 0xb || e->function == 0x1f)
+			e->edx = v->index;
+	}
+	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0) {
+		set_host_error(error, "KVM_SET_CPUID2");
+		return false;
+	}
+
+	/* Multiboot machine state (spec 3.2): 32-bit protected mode, paging off,
+	 * flat segments, EFLAGS bit 1 only. */
+	struct kvm_sregs s;
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		set_host_error(error, "KVM_GET_SREGS");
+		return false;
+	}
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = BOOT_GDT_CODE_SEL, .type = 0xb,
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+	struct kvm_segment data = code;
+	data.selector = BOOT_GDT_DATA_SEL;
+	data.type = 0x3;
+	s.cs = code;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	s.gdt.base = BOOT_GDT_ADDR;
+	s.gdt.limit = BOOT_GDT_DATA_SEL + 7;
+	s.cr0 = 0x11; /* PE | ET */
+	s.cr4 = 0;
+	s.efer = 0;
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0) {
+		set_host_error(error, "KVM_SET_SREGS");
+		return false;
+	}
+	v->sregs = s;
+	struct kvm_regs r;
+	memset(&r, 0, sizeof(r));
+	r.rip = img->entry;
+	r.rflags = 0x2;
+	if (v->index == 0) {
+		r.rax = VMDBG_MULTIBOOT_MAGIC;
+		r.rbx = img->mbi;
+	} else {
+		r.rax = VMDBG_AP_MAGIC;
+		r.rbx = v->index;
+	}
+	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0) {
+		set_host_error(error, "KVM_SET_REGS");
+		return false;
+	}
+	return true;
+}
+
+struct vm *vm_create(const struct vm_config *cfg, GError **error)
+{
+	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > VMDBG_MAX_VCPUS) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "--vcpus must be 1..%u", VMDBG_MAX_VCPUS);
+		return NULL;
+	}
+	if (cfg->mem_mib < 2 || cfg->mem_mib > 3072) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "--mem must be 2..3072 MiB");
+		return NULL;
+	}
+	g_autofree gchar *image = NULL;
+	g_autofree struct kvm_cpuid2 *cpuid = NULL;
+	gsize image_size = 0;
+	if (!g_file_get_contents(cfg->kernel, &image, &image_size, error))
+		return NULL;
+
+	struct vm *vm = g_new0(struct vm, 1);
+	vm->kvm_fd = vm->vm_fd = vm->notify_fd = -1;
+	vm->serial_fd = cfg->serial_fd;
+	vm->nr_vcpus = cfg->nr_vcpus;
+	vm->mem_size = cfg->mem_mib << 20;
+	vm->vcpus = g_new0(struct vcpu, cfg->nr_vcpus);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].index = i;
+		vm->vcpus[i].fd = -1;
+		vm->vcpus[i].state = cfg->start_paused ? VCPU_STOPPED : VCPU_RUNNING;
+	}
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	pthread_mutex_init(&vm->serial_lock, NULL);
+	g_queue_init(&vm->stops);
+	vm->serial_line = g_string_new(NULL);
+	vm->dbg = debug_state_new();
+
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		set_host_error(error, "mmap(guest memory)");
+		goto fail;
+	}
+	struct boot_image img;
+	GError *boot_err = NULL;
+	if (!multiboot_load((const uint8_t *)image, image_size, vm->mem, vm->mem_size,
+			    cfg->cmdline, &img, &boot_err)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "%s: %s", cfg->kernel, boot_err->message);
+		g_error_free(boot_err);
+		goto fail;
+	}
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		set_host_error(error, "open /dev/kvm");
+		goto fail;
+	}
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "/dev/kvm: unexpected KVM API version");
+		goto fail;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		set_host_error(error, "KVM_CREATE_VM");
+		goto fail;
+	}
+	/* Intel needs a TSS area for real-mode emulation; harmless elsewhere. */
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
+		g_debug("KVM_SET_TSS_ADDR: %s (ignored)", g_strerror(errno));
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size,
+		.userspace_addr = (uintptr_t)vm->mem,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		set_host_error(error, "KVM_SET_USER_MEMORY_REGION");
+		goto fail;
+	}
+	int dbg2 = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+	vm->blockirq = dbg2 > 0 && (dbg2 & KVM_GUESTDBG_BLOCKIRQ);
+	int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (run_size <= 0) {
+		set_host_error(error, "KVM_GET_VCPU_MMAP_SIZE");
+		goto fail;
+	}
+	cpuid = supported_cpuid(vm->kvm_fd, error);
+	if (!cpuid)
+		goto fail;
+	xsave_layout_from_cpuid(cpuid, &vm->xl);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (!setup_vcpu(vm, &vm->vcpus[i], cpuid, &img, run_size, error))
+			goto fail;
+	vm->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vm->notify_fd < 0) {
+		set_host_error(error, "eventfd");
+		goto fail;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler; /* no SA_RESTART: KVM_RUN must return EINTR */
+	sigaction(KICK_SIGNAL, &sa, NULL);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		int err = pthread_create(&v->thread, NULL, vcpu_thread, v);
+		if (err) {
+			errno = err;
+			set_host_error(error, "pthread_create");
+			goto fail;
+		}
+		v->thread_started = true;
+		char name[16];
+		g_snprintf(name, sizeof(name), "vcpu%u", i);
+		pthread_setname_np(v->thread, name);
+	}
+	g_message("booted %s: entry 0x%" G_GINT64_MODIFIER "x, %u vCPU(s), %" G_GUINT64_FORMAT
+		  " MiB%s%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib,
+		  vm->xl.avx ? ", AVX" : "", vm->xl.avx512 ? ", AVX-512" : "",
+		  cfg->start_paused ? ", paused" : "");
+	return vm;
+fail:
+	vm_destroy(vm);
+	return NULL;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	pthread_mutex_lock(&vm->lock);
+	vm->quit = true;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		kick_locked(&vm->vcpus[i]);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->thread_started)
+			pthread_join(v->thread, NULL);
+		if (v->run)
+			munmap(v->run, (size_t)ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0));
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	if (vm->serial_line->len)
+		serial_out(vm, (const uint8_t *)"\n", 1);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->notify_fd >= 0)
+		close(vm->notify_fd);
+	if (vm->mem)
+		munmap(vm->mem, vm->mem_size);
+	g_queue_clear_full(&vm->stops, g_free);
+	g_string_free(vm->serial_line, TRUE);
+	g_free(vm->dbg);
+	pthread_mutex_destroy(&vm->lock);
+	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->serial_lock);
+	g_free(vm->vcpus);
+	g_free(vm);
+}

@@ -1,0 +1,444 @@
+/*
+ * vm-server.c - dbgproxy-vm's control thread: the vmdbg socket server.
+ *
+ * One libev loop owns the listening Unix socket, the single client, and
+ * the VM's stop notifications.  Requests are decoded with the shared codec
+ * and dispatched through a table indexed by message type; every handler
+ * appends exactly one reply or ERROR to the client's output buffer, which
+ * is written out in as few syscalls as the socket allows.
+ */
+#include "vm-server.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define READ_CHUNK     (64 * 1024)
+#define MAX_BACKLOG    (16u << 20)  /* unread output before a client is dropped */
+
+struct client {
+	struct server *srv;
+	int fd;
+	ev_io read_w;
+	ev_io write_w;
+	GByteArray *in;
+	GByteArray *out;
+	bool hello_done;
+};
+
+struct server {
+	struct ev_loop *loop;
+	struct vm *vm;
+	char *path;
+	int listen_fd;
+	ev_io listen_w;
+	ev_io notify_w;
+	ev_signal sigint_w, sigterm_w;
+	struct client *client;
+};
+
+/* ---- output -------------------------------------------------------------- */
+
+static void client_close(struct client *c, const char *why);
+
+static void client_flush(struct client *c)
+{
+	while (c->out->len > 0) {
+		ssize_t n = send(c->fd, c->out->data, c->out->len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			client_close(c, g_strerror(errno));
+			return;
+		}
+		g_byte_array_remove_range(c->out, 0, (guint)n);
+	}
+	if (c->out->len > MAX_BACKLOG) {
+		client_close(c, "client does not read its replies");
+		return;
+	}
+	if (c->out->len > 0)
+		ev_io_start(c->srv->loop, &c->write_w);
+	else
+		ev_io_stop(c->srv->loop, &c->write_w);
+}
+
+static void reply_error(struct client *c, uint32_t seq, const GError *err)
+{
+	uint32_t code = err->code > 0 ? (uint32_t)err->code : VMDBG_E_HOST;
+	g_debug("seq %u: %s: %s", seq, vmdbg_err_name(code), err->message);
+	vmdbg_enc_error(c->out, seq, code, err->message);
+}
+
+/* Deliver queued stop events (only once the client has said HELLO, so
+ * stops that happened with no debugger attached are reported, not lost). */
+static void deliver_stops(struct server *s)
+{
+	struct client *c = s->client;
+	if (!c || !c->hello_done)
+		return;
+	struct vmdbg_stopped ev;
+	while (vm_pop_stop(s->vm, &ev)) {
+		g_debug("vCPU %u stopped: reason %u pc 0x%" G_GINT64_MODIFIER "x", ev.vcpu, ev.reason,
+			ev.pc);
+		vmdbg_enc_stopped(c->out, &ev);
+	}
+}
+
+/* ---- request handlers ----------------------------------------------------- */
+
+typedef void (*handler_fn)(struct client *c, const struct vmdbg_msg *m);
+
+static void ok(struct client *c, const struct vmdbg_msg *m)
+{
+	vmdbg_enc_empty(c->out, m->type | VMDBG_REPLY, m->seq);
+}
+
+static void handle_hello(struct client *c, const struct vmdbg_msg *m)
+{
+	if (m->u.hello.version != VMDBG_VERSION) {
+		g_autoptr(GError) err = g_error_new(VM_ERROR, VMDBG_E_VERSION,
+						    "client speaks version %u, this VM speaks %u",
+						    m->u.hello.version, VMDBG_VERSION);
+		reply_error(c, m->seq, err);
+		return;
+	}
+	struct vmdbg_hello h;
+	vm_hello(c->srv->vm, &h);
+	vmdbg_enc_hello_reply(c->out, m->seq, &h);
+	c->hello_done = true;
+	deliver_stops(c->srv);
+}
+
+static void handle_reg_list(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	if (!vm_reg_list(c->srv->vm, m->u.vcpu, ids, &err)) {
+		reply_error(c, m->seq, err);
+		return;
+	}
+	vmdbg_enc_reg_ids(c->out, VMDBG_REG_LIST | VMDBG_REPLY, m->seq, m->u.vcpu,
+			  (const uint64_t *)(void *)ids->data, ids->len);
+}
+
+static void handle_get_regs(struct client *c, const struct vmdbg_msg *m)
+{
+	const struct vmdbg_reg_ids *r = &m->u.reg_ids;
+	g_autoptr(GError) err = NULL;
+	g_autofree uint64_t *ids = g_new(uint64_t, r->count ? r->count : 1);
+	for (uint32_t i = 0; i < r->count; i++)
+		ids[i] = vmdbg_reg_ids_get(r, i);
+	g_autoptr(GByteArray) values = g_byte_array_new();
+	if (!vm_get_regs(c->srv->vm, r->vcpu, ids, r->count, values, &err)) {
+		reply_error(c, m->seq, err);
+		return;
+	}
+	vmdbg_enc_reg_vals(c->out, VMDBG_GET_REGS | VMDBG_REPLY, m->seq, r->vcpu, ids, r->count,
+			   values->data);
+}
+
+static void handle_set_regs(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	if (!vm_set_regs(c->srv->vm, &m->u.reg_vals, &err))
+		reply_error(c, m->seq, err);
+	else
+		ok(c, m);
+}
+
+static void handle_read_mem(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree uint8_t *buf = g_malloc(m->u.mem.len);
+	long n = vm_read_mem(c->srv->vm, m->u.mem.vcpu, m->u.mem.addr, m->u.mem.len, buf, &err);
+	if (n < 0)
+		reply_error(c, m->seq, err);
+	else
+		vmdbg_enc_read_mem_reply(c->out, m->seq, m->u.mem.addr, buf, (uint32_t)n);
+}
+
+static void handle_write_mem(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	if (!vm_write_mem(c->srv->vm, m->u.mem.vcpu, m->u.mem.addr, m->u.mem.data, m->u.mem.len,
+			  &err))
+		reply_error(c, m->seq, err);
+	else
+		ok(c, m);
+}
+
+static void handle_set_guest_debug(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	if (!vm_set_guest_debug(c->srv->vm, &m->u.gdbg, &err))
+		reply_error(c, m->seq, err);
+	else
+		ok(c, m);
+}
+
+static void handle_sw_bp(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	bool done = (m->type == VMDBG_SW_BP_INSERT) ? vm_sw_bp_insert(c->srv->vm, &m->u.sw_bp, &err)
+						    : vm_sw_bp_remove(c->srv->vm, &m->u.sw_bp, &err);
+	if (!done)
+		reply_error(c, m->seq, err);
+	else
+		ok(c, m);
+}
+
+static void handle_pause(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	bool done = vm_pause(c->srv->vm, &err);
+	/* stops that raced with the pause go out before its reply */
+	deliver_stops(c->srv);
+	if (!done)
+		reply_error(c, m->seq, err);
+	else
+		ok(c, m);
+}
+
+static void handle_resume(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	if (!vm_resume(c->srv->vm, &m->u.resume, &err))
+		reply_error(c, m->seq, err);
+	else
+		ok(c, m);
+}
+
+static void handle_detach(struct client *c, const struct vmdbg_msg *m)
+{
+	vm_detach(c->srv->vm);
+	ok(c, m);
+}
+
+static const handler_fn handlers[VMDBG_TYPE_MASK + 1] = {
+	[VMDBG_HELLO] = handle_hello,
+	[VMDBG_REG_LIST] = handle_reg_list,
+	[VMDBG_GET_REGS] = handle_get_regs,
+	[VMDBG_SET_REGS] = handle_set_regs,
+	[VMDBG_READ_MEM] = handle_read_mem,
+	[VMDBG_WRITE_MEM] = handle_write_mem,
+	[VMDBG_SET_GUEST_DEBUG] = handle_set_guest_debug,
+	[VMDBG_SW_BP_INSERT] = handle_sw_bp,
+	[VMDBG_SW_BP_REMOVE] = handle_sw_bp,
+	[VMDBG_PAUSE] = handle_pause,
+	[VMDBG_RESUME] = handle_resume,
+	[VMDBG_DETACH] = handle_detach,
+};
+
+static void dispatch(struct client *c, const struct vmdbg_msg *m)
+{
+	handler_fn fn = (m->type & VMDBG_REPLY) ? NULL : handlers[m->type];
+	if (!fn) {
+		g_autoptr(GError) err = g_error_new(VM_ERROR, VMDBG_E_UNKNOWN,
+						    "%s%s is not a request a VM accepts",
+						    vmdbg_type_name(m->type),
+						    (m->type & VMDBG_REPLY) ? " reply" : "");
+		reply_error(c, m->seq, err);
+		return;
+	}
+	if (!c->hello_done && m->type != VMDBG_HELLO) {
+		g_autoptr(GError) err = g_error_new(VM_ERROR, VMDBG_E_STATE,
+						    "%s before HELLO", vmdbg_type_name(m->type));
+		reply_error(c, m->seq, err);
+		return;
+	}
+	fn(c, m);
+}
+
+/* ---- input ---------------------------------------------------------------- */
+
+/* Decode and answer every whole frame in c->in.  Returns false when the
+ * stream cannot be resynchronised and the client must go. */
+static bool client_process(struct client *c)
+{
+	guint used = 0;
+	for (;;) {
+		size_t frame_len;
+		g_autoptr(GError) err = NULL;
+		enum vmdbg_frame_status st =
+			vmdbg_frame_peek(c->in->data + used, c->in->len - used, &frame_len, &err);
+		if (st == VMDBG_FRAME_NEED_MORE)
+			break;
+		if (st == VMDBG_FRAME_BAD) {
+			reply_error(c, 0, err);
+			g_byte_array_remove_range(c->in, 0, used);
+			return false;
+		}
+		struct vmdbg_msg m;
+		if (vmdbg_decode(c->in->data + used, frame_len, &m, &err))
+			dispatch(c, &m);
+		else
+			reply_error(c, m.seq, err);
+		used += (guint)frame_len;
+	}
+	g_byte_array_remove_range(c->in, 0, used);
+	return true;
+}
+
+static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct client *c = w->data;
+	guint old = c->in->len;
+	g_byte_array_set_size(c->in, old + READ_CHUNK);
+	ssize_t n = recv(c->fd, c->in->data + old, READ_CHUNK, 0);
+	g_byte_array_set_size(c->in, old + (n > 0 ? (guint)n : 0));
+	if (n == 0) {
+		client_close(c, "connection closed");
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			client_close(c, g_strerror(errno));
+		return;
+	}
+	bool keep = client_process(c);
+	client_flush(c);
+	if (!keep && c->srv->client == c) {
+		/* the ERROR for the unframeable input is out (best effort); now go */
+		client_close(c, "malformed frame length");
+	}
+}
+
+static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	client_flush(w->data);
+}
+
+static void client_close(struct client *c, const char *why)
+{
+	struct server *s = c->srv;
+	g_message("debugger disconnected (%s): restoring breakpoints and resuming the guest", why);
+	ev_io_stop(s->loop, &c->read_w);
+	ev_io_stop(s->loop, &c->write_w);
+	close(c->fd);
+	g_byte_array_unref(c->in);
+	g_byte_array_unref(c->out);
+	s->client = NULL;
+	g_free(c);
+	vm_detach(s->vm);
+}
+
+/* ---- accepting ----------------------------------------------------------------- */
+
+static void refuse(int fd)
+{
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	vmdbg_enc_error(out, 0, VMDBG_E_BUSY,
+			"another debugger is already connected to this VM; only one client at a time");
+	ssize_t n = send(fd, out->data, out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)n; /* best effort: the client is refused either way */
+	close(fd);
+}
+
+static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct server *s = w->data;
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			g_warning("accept: %s", g_strerror(errno));
+		return;
+	}
+	if (s->client) {
+		g_message("refused a second debugger connection");
+		refuse(fd);
+		return;
+	}
+	struct client *c = g_new0(struct client, 1);
+	c->srv = s;
+	c->fd = fd;
+	c->in = g_byte_array_new();
+	c->out = g_byte_array_new();
+	ev_io_init(&c->read_w, client_read_cb, fd, EV_READ);
+	ev_io_init(&c->write_w, client_write_cb, fd, EV_WRITE);
+	c->read_w.data = c->write_w.data = c;
+	ev_io_start(loop, &c->read_w);
+	s->client = c;
+	g_message("debugger connected");
+}
+
+static void notify_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct server *s = w->data;
+	uint64_t count;
+	ssize_t n = read(vm_notify_fd(s->vm), &count, sizeof(count));
+	(void)n; /* drained; the queue is the source of truth */
+	deliver_stops(s);
+	if (s->client)
+		client_flush(s->client);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	g_message("signal %d: shutting down", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int listen_unix(const char *path, GError **error)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "socket: %s", g_strerror(errno));
+		return -1;
+	}
+	unlink(path); /* a stale socket from an earlier run */
+	mode_t old = umask(0077);       /* the socket controls the guest: owner only */
+	int r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old);
+	if (r < 0 || listen(fd, 4) < 0) {
+		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "listen on %s: %s", path,
+			    g_strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int server_run(struct vm *vm, const char *path, GError **error)
+{
+	struct server s = { .vm = vm, .listen_fd = -1 };
+	s.listen_fd = listen_unix(path, error);
+	if (s.listen_fd < 0)
+		return 1;
+	s.path = g_strdup(path);
+	s.loop = ev_default_loop(EVFLAG_AUTO);
+	ev_io_init(&s.listen_w, listen_cb, s.listen_fd, EV_READ);
+	ev_io_init(&s.notify_w, notify_cb, vm_notify_fd(vm), EV_READ);
+	ev_signal_init(&s.sigint_w, signal_cb, SIGINT);
+	ev_signal_init(&s.sigterm_w, signal_cb, SIGTERM);
+	s.listen_w.data = s.notify_w.data = &s;
+	ev_io_start(s.loop, &s.listen_w);
+	ev_io_start(s.loop, &s.notify_w);
+	ev_signal_start(s.loop, &s.sigint_w);
+	ev_signal_start(s.loop, &s.sigterm_w);
+	g_message("vmdbg socket: %s", path);
+
+	ev_run(s.loop, 0);
+
+	if (s.client)
+		client_close(s.client, "VM shutting down");
+	ev_io_stop(s.loop, &s.listen_w);
+	ev_io_stop(s.loop, &s.notify_w);
+	ev_signal_stop(s.loop, &s.sigint_w);
+	ev_signal_stop(s.loop, &s.sigterm_w);
+	close(s.listen_fd);
+	unlink(s.path);
+	g_free(s.path);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * guest.c - the dbgproxyd test guest (freestanding, x86-64, ring 0).
+ *
+ * Every vCPU prints one line on COM1 and then spins in tick(), which the
+ * integration and end-to-end tests use as a breakpoint target:
+ *   counters[cpu] grows by `step` on every call, and vCPU 0 copies
+ *   mailbox_in to mailbox_out, so a debugger can write memory and watch the
+ *   guest react.
+ */
+
+#define COM1_PORT 0x3f8
+
+volatile unsigned long counters[8];
+volatile unsigned long step = 1;
+volatile unsigned long mailbox_in;
+volatile unsigned long mailbox_out;
+
+/* Defined and statically initialised in boot.S (byte i = (i * 7 + 3) & 0xff).
+ * The reference below makes the compiler describe its type in the DWARF,
+ * so that gdb can `print pattern_buf` as well as `x/256xb &pattern_buf`. */
+extern volatile unsigned char pattern_buf[256];
+__attribute__((used)) static volatile unsigned char *const pattern_buf_ref = pattern_buf;
+
+void tick(unsigned cpu);
+void guest_main(unsigned cpu) __attribute__((noreturn));
+
+static int print_lock;
+
+static inline void outb(unsigned short port, unsigned char val)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static void lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+}
+
+static void unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+static void serial_puts(const char *s)
+{
+	while (*s)
+		outb(COM1_PORT, (unsigned char)*s++);
+}
+
+static void serial_putu(unsigned v)
+{
+	char buf[12];
+	int i = sizeof(buf);
+
+	buf[--i] = '\0';
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	serial_puts(&buf[i]);
+}
+
+__attribute__((noinline)) void tick(unsigned cpu)
+{
+	counters[cpu] += step;
+	if (cpu == 0)
+		mailbox_out = mailbox_in;
+}
+
+void guest_main(unsigned cpu)
+{
+	lock(&print_lock);
+	serial_puts("dbgproxy-guest: cpu ");
+	serial_putu(cpu);
+	serial_puts(" up\n");
+	unlock(&print_lock);
+
+	for (;;) {
+		tick(cpu);
+		__builtin_ia32_pause();
+	}
+}

@@ -1,0 +1,47 @@
+# guest.mk - the x86-64 test guest booted by dbgproxy-vm and QEMU.
+#
+# Included from the top-level (non-recursive) Makefile.am, so every path
+# is relative to the top directory: sources under $(srcdir)/tests/guest,
+# outputs under tests/guest in the build tree (VPATH-safe).
+#
+# The guest is built with its own flags only: $(CFLAGS), $(AM_CFLAGS),
+# $(CPPFLAGS) and $(LDFLAGS) belong to the host build (which may add
+# sanitizers, coverage, -fPIE ...) and must never reach the guest.
+#
+#   GUEST_ELF  ELF64 x86-64 image with full debug info (for gdb `file`)
+#   GUEST_MB   the same image as ELF32, for multiboot loaders (QEMU's
+#              -kernel refuses ELF64 multiboot images)
+#
+# (The link flags are not called GUEST_LDFLAGS: automake -Wall takes any
+# *_LDFLAGS for the flags of a program named GUEST and fails the build.)
+
+GUEST_ELF = tests/guest/guest.elf
+GUEST_MB = tests/guest/guest.mb
+GUEST_IMAGES = $(GUEST_ELF) $(GUEST_MB)
+
+GUEST_CFLAGS = -m64 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=small -O1 \
+	-fno-omit-frame-pointer -g -nostdlib -std=gnu11 -Wall -Wextra
+GUEST_LINKFLAGS = -nostdlib -static -no-pie \
+	-Wl,-T,$(srcdir)/tests/guest/guest.ld -Wl,--build-id=none \
+	-Wl,-z,max-page-size=4096
+GUEST_OBJS = tests/guest/boot.o tests/guest/guest.o
+
+tests/guest/boot.o: $(srcdir)/tests/guest/boot.S
+	@$(MKDIR_P) tests/guest
+	$(AM_V_CC)$(CC) $(GUEST_CFLAGS) -c -o $@ $(srcdir)/tests/guest/boot.S
+
+tests/guest/guest.o: $(srcdir)/tests/guest/guest.c
+	@$(MKDIR_P) tests/guest
+	$(AM_V_CC)$(CC) $(GUEST_CFLAGS) -c -o $@ $(srcdir)/tests/guest/guest.c
+
+$(GUEST_ELF): $(GUEST_OBJS) $(srcdir)/tests/guest/guest.ld
+	@$(MKDIR_P) tests/guest
+	$(AM_V_GEN)$(CC) $(GUEST_CFLAGS) $(GUEST_LINKFLAGS) -o $@ $(GUEST_OBJS)
+
+$(GUEST_MB): $(GUEST_ELF)
+	$(AM_V_GEN)$(OBJCOPY) -O elf32-i386 $(GUEST_ELF) $@
+
+EXTRA_DIST += tests/guest/boot.S tests/guest/guest.c tests/guest/guest.ld \
+	tests/guest/guest.mk
+CLEANFILES += $(GUEST_ELF) $(GUEST_MB) tests/guest/*.o

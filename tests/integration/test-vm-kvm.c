@@ -1,0 +1,1020 @@
+/*
+ * test-vm-kvm.c - dbgproxy-vm driven over its vmdbg socket on real KVM.
+ *
+ * Each test boots the test guest (tests/guest) in a fresh dbgproxy-vm,
+ * speaks vmdbg to it through the shared codec, and checks what the guest
+ * really does: counters advancing, memory patterns, breakpoints hit.
+ * Without a usable /dev/kvm every test is skipped with that reason.
+ *
+ * Environment: DBGPROXY_VM (the binary), GUEST_ELF (guest image with
+ * symbols), both set by `make check`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "vmdbg-codec.h"
+
+#define IO_TIMEOUT_MS 10000
+#define DR6_BS (1ull << 14)
+
+/* ---- guest symbols ----------------------------------------------------------- */
+
+struct guest_syms {
+	uint64_t tick, guest_main, counters, pattern_buf, mailbox_in, mailbox_out, step;
+	uint64_t tick_insn[4]; /* addresses of the first instructions of tick */
+};
+
+static struct guest_syms syms;
+static const char *vm_bin, *guest_elf;
+
+static uint64_t nm_lookup(const char *nm_out, const char *name)
+{
+	g_auto(GStrv) lines = g_strsplit(nm_out, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", 3);
+		if (g_strv_length(f) == 3 && strcmp(f[2], name) == 0)
+			return g_ascii_strtoull(f[0], NULL, 16);
+	}
+	g_error("symbol %s not found in %s", name, guest_elf);
+}
+
+static void load_symbols(void)
+{
+	g_autofree char *out = NULL, *dis = NULL;
+	const char *nm_argv[] = { "nm", guest_elf, NULL };
+	g_assert_true(g_spawn_sync(NULL, (char **)nm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+				   &out, NULL, NULL, NULL));
+	syms.tick = nm_lookup(out, "tick");
+	syms.guest_main = nm_lookup(out, "guest_main");
+	syms.counters = nm_lookup(out, "counters");
+	syms.pattern_buf = nm_lookup(out, "pattern_buf");
+	syms.mailbox_in = nm_lookup(out, "mailbox_in");
+	syms.mailbox_out = nm_lookup(out, "mailbox_out");
+	syms.step = nm_lookup(out, "step");
+
+	/* instruction boundaries of tick, from the disassembler */
+	g_autofree char *start = g_strdup_printf("--start-address=0x%" G_GINT64_MODIFIER "x", syms.tick);
+	g_autofree char *stop = g_strdup_printf("--stop-address=0x%" G_GINT64_MODIFIER "x", syms.tick + 32);
+	const char *od_argv[] = { "objdump", "-d", "--no-show-raw-insn", start, stop, guest_elf, NULL };
+	g_assert_true(g_spawn_sync(NULL, (char **)od_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+				   &dis, NULL, NULL, NULL));
+	g_auto(GStrv) lines = g_strsplit(dis, "\n", -1);
+	unsigned n = 0;
+	for (char **l = lines; *l && n < G_N_ELEMENTS(syms.tick_insn); l++) {
+		char *colon = strchr(*l, ':');
+		char *end;
+		if (!colon || colon == *l || (*l)[0] != ' ')
+			continue;
+		uint64_t a = g_ascii_strtoull(*l, &end, 16);
+		if (end == colon && a >= syms.tick)
+			syms.tick_insn[n++] = a;
+	}
+	g_assert_cmpuint(n, ==, G_N_ELEMENTS(syms.tick_insn));
+	g_assert_cmphex(syms.tick_insn[0], ==, syms.tick);
+}
+
+/* ---- a dbgproxy-vm under test ---------------------------------------------------- */
+
+struct vmfix {
+	GPid pid;
+	char *dir;
+	char *sock;
+	char *serial;
+	int fd;            /* the client connection */
+	uint32_t seq;
+	GQueue events;     /* struct vmdbg_stopped * received while waiting */
+	GByteArray *in;
+	struct vmdbg_hello hello;
+};
+
+static bool kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static bool skip_without_kvm(void)
+{
+	if (kvm_usable())
+		return false;
+	g_test_skip("no usable /dev/kvm on this host: KVM integration tests need it");
+	return true;
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	g_strlcpy(a.sun_path, path, sizeof(a.sun_path));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(fd, >=, 0);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static char *read_serial(struct vmfix *f)
+{
+	char *text = NULL;
+	if (!g_file_get_contents(f->serial, &text, NULL, NULL))
+		return g_strdup("");
+	return text;
+}
+
+/* Wait (bounded) until the guest printed `line`. */
+static void wait_serial(struct vmfix *f, const char *line)
+{
+	for (int i = 0; i < 200; i++) {
+		g_autofree char *text = read_serial(f);
+		if (strstr(text, line))
+			return;
+		g_usleep(50 * 1000);
+	}
+	g_autofree char *text = read_serial(f);
+	g_error("guest never printed '%s'; serial so far:\n%s", line, text);
+}
+
+static void vm_start(struct vmfix *f, unsigned vcpus, const char *extra)
+{
+	memset(f, 0, sizeof(*f));
+	g_queue_init(&f->events);
+	f->in = g_byte_array_new();
+	f->dir = g_dir_make_tmp("vmkvm-XXXXXX", NULL);
+	g_assert_nonnull(f->dir);
+	f->sock = g_build_filename(f->dir, "vm.sock", NULL);
+	f->serial = g_build_filename(f->dir, "serial.log", NULL);
+	g_autofree char *cmd = g_strdup_printf(
+		"exec '%s' --kernel '%s' --socket '%s' --vcpus %u %s > '%s' 2> '%s/vm.log'",
+		vm_bin, guest_elf, f->sock, vcpus, extra ? extra : "", f->serial, f->dir);
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	GError *err = NULL;
+	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				    &f->pid, &err));
+	g_assert_no_error(err);
+	f->fd = -1;
+	for (int i = 0; i < 200 && f->fd < 0; i++) {
+		f->fd = connect_unix(f->sock);
+		if (f->fd < 0)
+			g_usleep(25 * 1000);
+	}
+	g_assert_cmpint(f->fd, >=, 0);
+}
+
+static void vm_stop(struct vmfix *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	kill(f->pid, SIGTERM);
+	int status = 0;
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(f->pid, &status, WNOHANG) == f->pid)
+			goto reaped;
+		g_usleep(20 * 1000);
+	}
+	kill(f->pid, SIGKILL);
+	waitpid(f->pid, &status, 0);
+reaped:
+	g_spawn_close_pid(f->pid);
+	g_autofree char *log = g_build_filename(f->dir, "vm.log", NULL);
+	g_unlink(log);
+	g_unlink(f->serial);
+	g_rmdir(f->dir);
+	g_free(f->dir);
+	g_free(f->sock);
+	g_free(f->serial);
+	g_queue_clear_full(&f->events, g_free);
+	g_byte_array_unref(f->in);
+}
+
+/* ---- frame I/O ---------------------------------------------------------------------- */
+
+static void send_all(int fd, const GByteArray *b)
+{
+	size_t off = 0;
+	while (off < b->len) {
+		ssize_t n = send(fd, b->data + off, b->len - off, MSG_NOSIGNAL);
+		g_assert_cmpint(n, >, 0);
+		off += (size_t)n;
+	}
+}
+
+/* Read one frame from fd into buf (owned by the fixture); false on EOF or
+ * timeout. */
+static bool read_frame(int fd, GByteArray *in, GByteArray *frame, int timeout_ms)
+{
+	for (;;) {
+		size_t len;
+		enum vmdbg_frame_status st = vmdbg_frame_peek(in->data, in->len, &len, NULL);
+		g_assert_cmpint(st, !=, VMDBG_FRAME_BAD);
+		if (st == VMDBG_FRAME_OK) {
+			g_byte_array_set_size(frame, 0);
+			g_byte_array_append(frame, in->data, (guint)len);
+			g_byte_array_remove_range(in, 0, (guint)len);
+			return true;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, timeout_ms) <= 0)
+			return false;
+		uint8_t buf[65536];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return false;
+		g_byte_array_append(in, buf, (guint)n);
+	}
+}
+
+/* Send the frame in req (already encoded with seq) and return its reply
+ * frame; STOPPED events seen meanwhile are queued. */
+static GByteArray *transact(struct vmfix *f, GByteArray *req, uint32_t seq, struct vmdbg_msg *m)
+{
+	send_all(f->fd, req);
+	GByteArray *frame = g_byte_array_new();
+	for (;;) {
+		g_assert_true(read_frame(f->fd, f->in, frame, IO_TIMEOUT_MS));
+		GError *err = NULL;
+		g_assert_true(vmdbg_decode(frame->data, frame->len, m, &err));
+		g_assert_no_error(err);
+		if (m->type == VMDBG_EV_STOPPED) {
+			g_queue_push_tail(&f->events, g_memdup2(&m->u.stopped, sizeof(m->u.stopped)));
+			continue;
+		}
+		g_assert_cmpuint(m->seq, ==, seq);
+		return frame; /* m points into it */
+	}
+}
+
+static uint32_t next_seq(struct vmfix *f)
+{
+	return ++f->seq;
+}
+
+/* For requests whose reply is an empty OK. */
+static void expect_ok(struct vmfix *f, GByteArray *req, uint32_t seq, uint8_t type)
+{
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
+	if (m.type == VMDBG_ERROR)
+		g_error("%s failed: %s %.*s", vmdbg_type_name(type), vmdbg_err_name(m.u.error.code),
+			(int)m.u.error.len, m.u.error.text);
+	g_assert_cmpuint(m.type, ==, type | VMDBG_REPLY);
+}
+
+static uint32_t expect_error(struct vmfix *f, GByteArray *req, uint32_t seq)
+{
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_ERROR);
+	g_assert_cmpuint(m.u.error.len, >, 0);
+	return m.u.error.code;
+}
+
+static void hello(struct vmfix *f)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	vmdbg_enc_hello_request(req, seq, VMDBG_VERSION, 0);
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_HELLO | VMDBG_REPLY);
+	f->hello = m.u.hello;
+}
+
+/* Connect again after dropping the connection: until the VM has seen the
+ * old one close, a new one is refused with EBUSY; retry (bounded). */
+static void reconnect(struct vmfix *f)
+{
+	for (int i = 0; i < 100; i++) {
+		if (f->fd >= 0)
+			close(f->fd);
+		g_byte_array_set_size(f->in, 0);
+		f->fd = connect_unix(f->sock);
+		if (f->fd < 0) {
+			g_usleep(20 * 1000);
+			continue;
+		}
+		g_autoptr(GByteArray) req = g_byte_array_new();
+		uint32_t seq = next_seq(f);
+		vmdbg_enc_hello_request(req, seq, VMDBG_VERSION, 0);
+		send_all(f->fd, req);
+		g_autoptr(GByteArray) frame = g_byte_array_new();
+		struct vmdbg_msg m;
+		if (!read_frame(f->fd, f->in, frame, IO_TIMEOUT_MS))
+			continue;
+		g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+		if (m.type == VMDBG_ERROR && m.u.error.code == VMDBG_E_BUSY) {
+			g_usleep(20 * 1000);
+			continue;
+		}
+		g_assert_cmpuint(m.type, ==, VMDBG_HELLO | VMDBG_REPLY);
+		g_assert_cmpuint(m.seq, ==, seq);
+		return;
+	}
+	g_error("could not reconnect to %s", f->sock);
+}
+
+static void pause_vm(struct vmfix *f)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	vmdbg_enc_empty(req, VMDBG_PAUSE, seq);
+	expect_ok(f, req, seq, VMDBG_PAUSE);
+}
+
+static void resume_all(struct vmfix *f, uint32_t action)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	vmdbg_enc_resume(req, seq, action, NULL, 0);
+	expect_ok(f, req, seq, VMDBG_RESUME);
+}
+
+static void read_mem(struct vmfix *f, uint32_t vcpu, uint64_t addr, uint32_t len, uint8_t *out)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	vmdbg_enc_read_mem(req, seq, vcpu, addr, len);
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
+	if (m.type == VMDBG_ERROR)
+		g_error("READ_MEM 0x%" G_GINT64_MODIFIER "x: %.*s", addr, (int)m.u.error.len,
+			m.u.error.text);
+	g_assert_cmpuint(m.u.mem.len, ==, len);
+	g_assert_cmphex(m.u.mem.addr, ==, addr);
+	memcpy(out, m.u.mem.data, len);
+}
+
+static uint64_t read_u64(struct vmfix *f, uint64_t addr)
+{
+	uint64_t v;
+	read_mem(f, 0, addr, 8, (uint8_t *)&v);
+	return GUINT64_FROM_LE(v);
+}
+
+static void write_mem(struct vmfix *f, uint64_t addr, const void *data, uint32_t len)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	vmdbg_enc_write_mem(req, seq, 0, addr, data, len);
+	expect_ok(f, req, seq, VMDBG_WRITE_MEM);
+}
+
+static uint64_t get_reg64(struct vmfix *f, uint32_t vcpu, uint64_t id)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, vcpu, &id, 1);
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
+	if (m.type == VMDBG_ERROR)
+		g_error("GET_REGS: %.*s", (int)m.u.error.len, m.u.error.text);
+	size_t off = 0;
+	uint64_t got_id, v = 0;
+	const uint8_t *val;
+	uint32_t size;
+	g_assert_true(vmdbg_regvals_next(&m.u.reg_vals, &off, &got_id, &val, &size));
+	g_assert_cmphex(got_id, ==, id);
+	memcpy(&v, val, MIN(size, 8u));
+	return v;
+}
+
+static void sw_bp(struct vmfix *f, uint8_t type, uint64_t addr, uint32_t expect_err)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	struct vmdbg_sw_bp bp = { .vcpu = 0, .kind = 1, .addr = addr };
+	vmdbg_enc_sw_bp(req, type, seq, &bp);
+	if (expect_err)
+		g_assert_cmpuint(expect_error(f, req, seq), ==, expect_err);
+	else
+		expect_ok(f, req, seq, type);
+}
+
+static void set_guest_debug(struct vmfix *f, uint32_t control, const uint64_t dr[8])
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	struct vmdbg_guest_debug g = { .control = control, .arch = VMDBG_ARCH_X86_64 };
+	memcpy(g.regs.x86.debugreg, dr, sizeof(g.regs.x86.debugreg));
+	vmdbg_enc_set_guest_debug(req, seq, &g);
+	expect_ok(f, req, seq, VMDBG_SET_GUEST_DEBUG);
+}
+
+/* The next STOPPED event, waiting up to timeout_ms. */
+static bool wait_stop(struct vmfix *f, struct vmdbg_stopped *out, int timeout_ms)
+{
+	struct vmdbg_stopped *q = g_queue_pop_head(&f->events);
+	if (q) {
+		*out = *q;
+		g_free(q);
+		return true;
+	}
+	g_autoptr(GByteArray) frame = g_byte_array_new();
+	if (!read_frame(f->fd, f->in, frame, timeout_ms))
+		return false;
+	struct vmdbg_msg m;
+	g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+	g_assert_cmpuint(m.type, ==, VMDBG_EV_STOPPED);
+	*out = m.u.stopped;
+	return true;
+}
+
+static void start_running(struct vmfix *f, unsigned vcpus)
+{
+	vm_start(f, vcpus, NULL);
+	hello(f);
+	for (unsigned i = 0; i < vcpus; i++) {
+		g_autofree char *line = g_strdup_printf("dbgproxy-guest: cpu %u up", i);
+		wait_serial(f, line);
+	}
+}
+
+/* Let the guest run until counters[cpu] has moved past `from`. */
+static uint64_t run_until_counter_moves(struct vmfix *f, unsigned cpu, uint64_t from)
+{
+	for (int i = 0; i < 100; i++) {
+		resume_all(f, VMDBG_ACT_CONTINUE);
+		g_usleep(50 * 1000);
+		pause_vm(f);
+		uint64_t now = read_u64(f, syms.counters + 8 * cpu);
+		if (now > from)
+			return now;
+	}
+	g_error("counters[%u] never moved past %" G_GUINT64_FORMAT, cpu, from);
+}
+
+/* ---- tests ----------------------------------------------------------------------------- */
+
+static void test_hello_reg_list(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	vm_start(&f, 1, NULL);
+	hello(&f);
+	g_assert_cmpuint(f.hello.version, ==, VMDBG_VERSION);
+	g_assert_cmpuint(f.hello.arch, ==, VMDBG_ARCH_X86_64);
+	g_assert_cmpuint(f.hello.nr_vcpus, ==, 1);
+	g_assert_cmpuint(f.hello.hw_bps, ==, 4);
+	g_assert_cmpuint(f.hello.hw_wps, ==, 4);
+	g_assert_cmpuint(f.hello.features & (VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP |
+					     VMDBG_FEAT_HW_SLOTS_SHARED),
+			 ==, VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_HW_SLOTS_SHARED);
+	g_assert_cmpuint(f.hello.max_frame, ==, VMDBG_MAX_FRAME);
+
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	vmdbg_enc_reg_list_request(req, seq, 0);
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(&f, req, seq, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_REG_LIST | VMDBG_REPLY);
+	bool rip = false, cr3 = false, efer = false, xmm15 = false, st7 = false, mxcsr = false;
+	for (uint32_t i = 0; i < m.u.reg_ids.count; i++) {
+		uint64_t id = vmdbg_reg_ids_get(&m.u.reg_ids, i);
+		g_assert_true(vmdbg_reg_id_valid(id));
+		rip |= id == VMDBG_X86_RIP;
+		cr3 |= id == VMDBG_X86_CR(3);
+		efer |= id == VMDBG_X86_EFER;
+		xmm15 |= id == VMDBG_X86_XMM(15);
+		st7 |= id == VMDBG_X86_ST(7);
+		mxcsr |= id == VMDBG_X86_MXCSR;
+	}
+	g_assert_true(rip && cr3 && efer && xmm15 && st7 && mxcsr);
+	g_assert_cmpuint(m.u.reg_ids.count, >=, 16 + 2 + 9 + 6 + 16 + 16 + 1);
+
+	/* out-of-range vCPU */
+	g_autoptr(GByteArray) bad = g_byte_array_new();
+	seq = next_seq(&f);
+	vmdbg_enc_reg_list_request(bad, seq, 7);
+	g_assert_cmpuint(expect_error(&f, bad, seq), ==, VMDBG_E_INVAL);
+	vm_stop(&f);
+}
+
+static void test_pause_resume(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	uint64_t c1 = read_u64(&f, syms.counters);
+	uint64_t rip1 = get_reg64(&f, 0, VMDBG_X86_RIP);
+	g_usleep(100 * 1000);
+	/* paused means paused */
+	g_assert_cmpuint(read_u64(&f, syms.counters), ==, c1);
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_RIP), ==, rip1);
+	uint64_t c2 = run_until_counter_moves(&f, 0, c1);
+	g_assert_cmpuint(c2, >, c1);
+	uint64_t rip2 = get_reg64(&f, 0, VMDBG_X86_RIP);
+	/* it runs the loop of guest code, in long mode */
+	g_assert_cmphex(rip2, >=, syms.tick);
+	g_assert_cmphex(rip2, <, syms.guest_main + 0x200);
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_EFER) & 0x500, ==, 0x500); /* LME|LMA */
+
+	/* registers of a running vCPU are refused */
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	uint64_t id = VMDBG_X86_RIP;
+	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, &id, 1);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_STATE);
+	vm_stop(&f);
+}
+
+static void test_memory(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	uint8_t buf[8192];
+	read_mem(&f, 0, syms.pattern_buf, 256, buf);
+	for (unsigned i = 0; i < 256; i++)
+		g_assert_cmphex(buf[i], ==, (i * 7 + 3) & 0xff);
+
+	/* a transfer crossing a page boundary */
+	uint64_t base = (syms.pattern_buf & ~4095ull) - 100;
+	read_mem(&f, 0, base, 356, buf);
+	for (unsigned i = 0; i < 256; i++)
+		g_assert_cmphex(buf[syms.pattern_buf - base + i], ==, (i * 7 + 3) & 0xff);
+
+	/* the end of guest RAM (64 MiB, identity mapped): a short read, then EFAULT */
+	uint64_t end = 64ull << 20;
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	vmdbg_enc_read_mem(req, seq, 0, end - 16, 64);
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(&f, req, seq, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_READ_MEM | VMDBG_REPLY);
+	g_assert_cmpuint(m.u.mem.len, ==, 16);
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_read_mem(req, seq, 0, end + 4096, 8);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_FAULT);
+	/* beyond the guest's 1 GiB identity map: not mapped at all */
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_read_mem(req, seq, 0, 0x40000000ull, 8);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_FAULT);
+	/* a write that would cross into unmapped memory changes nothing */
+	uint8_t ones[32];
+	memset(ones, 0xee, sizeof(ones));
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_write_mem(req, seq, 0, end - 16, ones, sizeof(ones));
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_FAULT);
+	read_mem(&f, 0, end - 16, 16, buf);
+	for (unsigned i = 0; i < 16; i++)
+		g_assert_cmphex(buf[i], ==, 0);
+
+	/* WRITE_MEM is seen by the guest: it copies mailbox_in to mailbox_out */
+	uint64_t magic = GUINT64_TO_LE(0x1122334455667788ull);
+	write_mem(&f, syms.mailbox_in, &magic, 8);
+	uint64_t c = read_u64(&f, syms.counters);
+	run_until_counter_moves(&f, 0, c);
+	g_assert_cmphex(read_u64(&f, syms.mailbox_out), ==, 0x1122334455667788ull);
+	/* and step = 1000 makes the counter jump by 1000s */
+	uint64_t step = GUINT64_TO_LE(1000);
+	write_mem(&f, syms.step, &step, 8);
+	c = read_u64(&f, syms.counters);
+	/* the tick in flight at the pause may have loaded the old step of 1 */
+	uint64_t c2 = run_until_counter_moves(&f, 0, c + 1);
+	g_assert_cmpuint(c2 - c, >=, 1000);
+	g_assert_cmpuint((c2 - c) % 1000, <=, 1);
+	vm_stop(&f);
+}
+
+static void test_registers(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	/* a SET_REGS of mixed widths reads back exactly */
+	uint64_t ids[] = { VMDBG_X86_GPR(3), VMDBG_X86_XMM(5), VMDBG_X86_ST(2), VMDBG_X86_FCTRL,
+			   VMDBG_X86_K_GS_BASE };
+	uint8_t vals[8 + 16 + 16 + 2 + 8];
+	for (unsigned i = 0; i < sizeof(vals); i++)
+		vals[i] = (uint8_t)(0x40 + i);
+	memset(vals + 8 + 16 + 10, 0, 6);  /* st2: 80 bits significant */
+	vals[8 + 16 + 16] = 0x7f;          /* fctrl 0x037f */
+	vals[8 + 16 + 16 + 1] = 0x03;
+	uint64_t kgs = GUINT64_TO_LE(0xffff888012345678ull); /* canonical */
+	memcpy(vals + 8 + 16 + 16 + 2, &kgs, 8);
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, ids, G_N_ELEMENTS(ids), vals);
+	expect_ok(&f, req, seq, VMDBG_SET_REGS);
+
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, ids, G_N_ELEMENTS(ids));
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(&f, req, seq, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_GET_REGS | VMDBG_REPLY);
+	g_assert_cmpuint(m.u.reg_vals.count, ==, G_N_ELEMENTS(ids));
+	size_t off = 0, voff = 0;
+	uint64_t id;
+	const uint8_t *val;
+	uint32_t size;
+	for (unsigned i = 0; vmdbg_regvals_next(&m.u.reg_vals, &off, &id, &val, &size); i++) {
+		g_assert_cmphex(id, ==, ids[i]);
+		g_assert_cmpmem(val, size, vals + voff, size);
+		voff += size;
+	}
+	g_assert_cmpuint(voff, ==, sizeof(vals));
+
+	/* an id the VM does not serve: refused, nothing applied */
+	uint64_t bad_ids[] = { VMDBG_X86_GPR(3), VMDBG_X86_ID(VMDBG_REG_U64, 9, 1) };
+	uint8_t bad_vals[16] = { 0 };
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, bad_ids, 2, bad_vals);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_GPR(3)), ==, 0x4746454443424140ull);
+
+	/* a value KVM refuses (non-canonical MSR_KERNEL_GS_BASE) changes nothing */
+	uint64_t two[] = { VMDBG_X86_GPR(3), VMDBG_X86_K_GS_BASE };
+	uint64_t two_vals[] = { GUINT64_TO_LE(0x99), GUINT64_TO_LE(0x4000000000000000ull) };
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, two, 2, (const uint8_t *)two_vals);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_GPR(3)), ==, 0x4746454443424140ull);
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_K_GS_BASE), ==, 0xffff888012345678ull);
+	vm_stop(&f);
+}
+
+static void test_sw_breakpoint(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	uint8_t before[16], after[16];
+	read_mem(&f, 0, syms.tick, 16, before);
+	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, VMDBG_E_EXIST);
+	sw_bp(&f, VMDBG_SW_BP_REMOVE, syms.tick + 1, VMDBG_E_NOENT);
+	/* the original bytes stay visible */
+	read_mem(&f, 0, syms.tick, 16, after);
+	g_assert_cmpmem(before, 16, after, 16);
+
+	for (int hit = 0; hit < 3; hit++) {
+		resume_all(&f, VMDBG_ACT_CONTINUE);
+		struct vmdbg_stopped ev;
+		g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_SW_BP);
+		g_assert_cmphex(ev.pc, ==, syms.tick);
+		g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_RIP), ==, syms.tick);
+		pause_vm(&f);
+		uint64_t c = read_u64(&f, syms.counters);
+		/* step over it as gdb does: remove, step, re-insert */
+		sw_bp(&f, VMDBG_SW_BP_REMOVE, syms.tick, 0);
+		resume_all(&f, VMDBG_ACT_STEP);
+		g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
+		sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+		if (hit > 0)
+			g_assert_cmpuint(c, >, 0);
+	}
+	sw_bp(&f, VMDBG_SW_BP_REMOVE, syms.tick, 0);
+	read_mem(&f, 0, syms.tick, 16, after);
+	g_assert_cmpmem(before, 16, after, 16);
+	vm_stop(&f);
+}
+
+static void test_single_step(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	struct vmdbg_stopped ev;
+	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+	g_assert_cmphex(ev.pc, ==, syms.tick);
+	sw_bp(&f, VMDBG_SW_BP_REMOVE, syms.tick, 0);
+	/* each step moves rip by exactly one instruction */
+	for (unsigned i = 1; i < G_N_ELEMENTS(syms.tick_insn); i++) {
+		resume_all(&f, VMDBG_ACT_STEP);
+		g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
+		g_assert_cmpuint(ev.info[0], ==, 1);          /* #DB */
+		g_assert_cmphex(ev.info[1] & DR6_BS, ==, DR6_BS);
+		g_assert_cmphex(ev.pc, ==, syms.tick_insn[i]);
+		g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_RIP), ==, syms.tick_insn[i]);
+	}
+	vm_stop(&f);
+}
+
+static void test_hw_breakpoint(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	/* DR0 = tick, DR7.L0 (execute, length 1): SDM Vol. 3B 18.2.4 */
+	uint64_t dr[8] = { syms.tick, 0, 0, 0, 0, 0, 0, 0x1 };
+	set_guest_debug(&f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
+	uint64_t last = 0;
+	for (int hit = 0; hit < 3; hit++) {
+		resume_all(&f, VMDBG_ACT_CONTINUE);
+		struct vmdbg_stopped ev;
+		g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
+		g_assert_cmpuint(ev.info[0], ==, 1);
+		g_assert_cmphex(ev.info[1] & 0xf, ==, 0x1);   /* DR6.B0 */
+		g_assert_cmphex(ev.pc, ==, syms.tick);
+		pause_vm(&f);
+		/* resuming runs the instruction (RF): the counter moves one tick per hit */
+		uint64_t c = read_u64(&f, syms.counters);
+		if (hit > 0)
+			g_assert_cmpuint(c, ==, last + 1);
+		last = c;
+	}
+	/* single-stepping keeps the hardware breakpoint armed */
+	resume_all(&f, VMDBG_ACT_STEP);
+	struct vmdbg_stopped ev;
+	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+	g_assert_cmphex(ev.info[1] & DR6_BS, ==, DR6_BS);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+	g_assert_cmphex(ev.pc, ==, syms.tick);
+	g_assert_cmphex(ev.info[1] & 0xf, ==, 0x1);
+	/* cleared: the guest runs on */
+	uint64_t none[8] = { 0 };
+	set_guest_debug(&f, 0, none);
+	pause_vm(&f);
+	uint64_t c = read_u64(&f, syms.counters);
+	run_until_counter_moves(&f, 0, c + 10);
+	g_assert_true(g_queue_is_empty(&f.events));
+	vm_stop(&f);
+}
+
+static void test_two_vcpus(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	vm_start(&f, 2, NULL);
+	hello(&f);
+	g_assert_cmpuint(f.hello.nr_vcpus, ==, 2);
+	wait_serial(&f, "dbgproxy-guest: cpu 0 up");
+	wait_serial(&f, "dbgproxy-guest: cpu 1 up");
+	pause_vm(&f);
+	uint64_t c0 = read_u64(&f, syms.counters), c1 = read_u64(&f, syms.counters + 8);
+	run_until_counter_moves(&f, 0, c0);
+	run_until_counter_moves(&f, 1, c1);
+	/* vCPU 1 runs the same loop with its own index */
+	uint64_t rip = get_reg64(&f, 1, VMDBG_X86_RIP);
+	g_assert_cmphex(rip, >=, syms.tick);
+	g_assert_cmphex(rip, <, syms.guest_main + 0x200);
+	/* a breakpoint both vCPUs hit: the extra stop is queued, not lost */
+	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	struct vmdbg_stopped ev;
+	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+	g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_SW_BP);
+	pause_vm(&f);
+	vm_stop(&f);
+}
+
+static void hash_code(struct vmfix *f, uint8_t digest[32])
+{
+	uint8_t page[4096];
+	read_mem(f, 0, syms.tick & ~4095ull, sizeof(page), page);
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(sum, page, sizeof(page));
+	gsize n = 32;
+	g_checksum_get_digest(sum, digest, &n);
+}
+
+static void test_disconnect_restores(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	uint8_t before[32], after[32];
+	hash_code(&f, before);
+	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+	uint64_t dr[8] = { syms.tick + 1, 0, 0, 0, 0, 0, 0, 0x1 };
+	set_guest_debug(&f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
+	/* the debugger goes away with the guest paused and armed */
+	/* a new debugger finds the guest running and its code intact */
+	reconnect(&f);
+	pause_vm(&f);
+	hash_code(&f, after);
+	g_assert_cmpmem(before, 32, after, 32);
+	uint64_t c1 = read_u64(&f, syms.counters);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	g_usleep(200 * 1000);
+	pause_vm(&f);
+	g_assert_cmpuint(read_u64(&f, syms.counters), >, c1);
+	g_assert_true(g_queue_is_empty(&f.events)); /* no stale breakpoint fired */
+	vm_stop(&f);
+}
+
+static void test_second_client_refused(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	int second = connect_unix(f.sock);
+	g_assert_cmpint(second, >=, 0);
+	g_autoptr(GByteArray) in = g_byte_array_new(), frame = g_byte_array_new();
+	g_assert_true(read_frame(second, in, frame, IO_TIMEOUT_MS));
+	struct vmdbg_msg m;
+	g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+	g_assert_cmpuint(m.type, ==, VMDBG_ERROR);
+	g_assert_cmpuint(m.u.error.code, ==, VMDBG_E_BUSY);
+	g_assert_false(read_frame(second, in, frame, IO_TIMEOUT_MS)); /* then closed */
+	close(second);
+	/* the first client is undisturbed */
+	pause_vm(&f);
+	g_assert_cmphex(read_u64(&f, syms.pattern_buf) & 0xff, ==, 3);
+	vm_stop(&f);
+}
+
+static void test_malformed_frames(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	vm_start(&f, 1, NULL);
+	wait_serial(&f, "dbgproxy-guest: cpu 0 up");
+	/* a request before HELLO */
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	vmdbg_enc_empty(req, VMDBG_PAUSE, seq);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_STATE);
+	/* HELLO with another version */
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_hello_request(req, seq, 2, 0);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_VERSION);
+	hello(&f);
+	/* frame version 9 */
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_empty(req, VMDBG_PAUSE, seq);
+	req->data[4] = 9;
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_VERSION);
+	/* unknown type */
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_empty(req, 0x33, seq);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_UNKNOWN);
+	/* a reply sent as a request */
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_empty(req, VMDBG_PAUSE | VMDBG_REPLY, seq);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_UNKNOWN);
+	/* a truncated payload */
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_read_mem(req, seq, 0, syms.pattern_buf, 8);
+	g_byte_array_set_size(req, req->len - 4);
+	req->data[0] = (uint8_t)req->len;
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_PROTO);
+	/* RESUME of a vCPU that does not exist */
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	struct vmdbg_resume_entry e = { 5, VMDBG_ACT_CONTINUE };
+	vmdbg_enc_resume(req, seq, VMDBG_ACT_STAY, &e, 1);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
+	/* pipelined: three requests in one write, three replies in order */
+	g_byte_array_set_size(req, 0);
+	uint32_t s1 = next_seq(&f), s2 = next_seq(&f), s3 = next_seq(&f);
+	vmdbg_enc_empty(req, VMDBG_PAUSE, s1);
+	vmdbg_enc_read_mem(req, s2, 0, syms.pattern_buf, 4);
+	vmdbg_enc_empty(req, 0x3e, s3);
+	send_all(f.fd, req);
+	g_autoptr(GByteArray) frame = g_byte_array_new();
+	uint32_t want[] = { s1, s2, s3 };
+	uint8_t types[] = { VMDBG_PAUSE | VMDBG_REPLY, VMDBG_READ_MEM | VMDBG_REPLY, VMDBG_ERROR };
+	for (unsigned i = 0; i < 3; i++) {
+		struct vmdbg_msg m;
+		g_assert_true(read_frame(f.fd, f.in, frame, IO_TIMEOUT_MS));
+		g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+		g_assert_cmpuint(m.seq, ==, want[i]);
+		g_assert_cmpuint(m.type, ==, types[i]);
+	}
+	/* an impossible length: an ERROR, then the connection is closed */
+	uint8_t junk[16] = { 8, 0, 0, 0, 1, 0, VMDBG_PAUSE, 0 };
+	g_byte_array_set_size(req, 0);
+	g_byte_array_append(req, junk, sizeof(junk));
+	send_all(f.fd, req);
+	struct vmdbg_msg m;
+	g_assert_true(read_frame(f.fd, f.in, frame, IO_TIMEOUT_MS));
+	g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+	g_assert_cmpuint(m.type, ==, VMDBG_ERROR);
+	g_assert_cmpuint(m.u.error.code, ==, VMDBG_E_PROTO);
+	g_assert_false(read_frame(f.fd, f.in, frame, IO_TIMEOUT_MS));
+	/* the VM survives and takes the next client */
+	reconnect(&f);
+	pause_vm(&f);
+	g_assert_cmphex(read_u64(&f, syms.pattern_buf) & 0xff, ==, 3);
+	vm_stop(&f);
+}
+
+static void test_guest_shutdown(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	/* send the guest to unmapped code: #PF without an IDT is a triple fault */
+	uint64_t id = VMDBG_X86_RIP;
+	uint64_t bad = GUINT64_TO_LE(0x80000000ull);
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, &id, 1, (const uint8_t *)&bad);
+	expect_ok(&f, req, seq, VMDBG_SET_REGS);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	struct vmdbg_stopped ev;
+	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+	g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_SHUTDOWN);
+	/* still inspectable, but it cannot run again */
+	pause_vm(&f);
+	g_assert_cmphex(read_u64(&f, syms.pattern_buf) & 0xff, ==, 3);
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_resume(req, seq, VMDBG_ACT_CONTINUE, NULL, 0);
+	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_STATE);
+	vm_stop(&f);
+}
+
+static void test_paused_start(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	vm_start(&f, 1, "--paused");
+	hello(&f);
+	/* stopped at the multiboot entry with the boot registers */
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_RAX), ==, VMDBG_MULTIBOOT_MAGIC);
+	uint64_t rip = get_reg64(&f, 0, VMDBG_X86_RIP);
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_CR(0)) & 1, ==, 1); /* protected mode */
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_CR(0)) >> 31, ==, 0); /* paging off */
+	/* paging off: virtual = physical, the multiboot info is readable */
+	uint8_t mbi[4];
+	read_mem(&f, 0, get_reg64(&f, 0, VMDBG_X86_GPR(1)), 4, mbi);
+	g_assert_cmphex(mbi[0] & 1, ==, 1); /* MBI_MEM */
+	resume_all(&f, VMDBG_ACT_STEP);
+	struct vmdbg_stopped ev;
+	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+	g_assert_cmphex(ev.pc, >, rip);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	wait_serial(&f, "dbgproxy-guest: cpu 0 up");
+	vm_stop(&f);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	vm_bin = g_getenv("DBGPROXY_VM");
+	guest_elf = g_getenv("GUEST_ELF");
+	if (!vm_bin || !guest_elf) {
+		g_printerr("DBGPROXY_VM and GUEST_ELF must be set (make check sets them)\n");
+		return 99;
+	}
+	load_symbols();
+	signal(SIGPIPE, SIG_IGN);
+	g_test_add_func("/vm-kvm/hello-reg-list", test_hello_reg_list);
+	g_test_add_func("/vm-kvm/pause-resume", test_pause_resume);
+	g_test_add_func("/vm-kvm/memory", test_memory);
+	g_test_add_func("/vm-kvm/registers", test_registers);
+	g_test_add_func("/vm-kvm/sw-breakpoint", test_sw_breakpoint);
+	g_test_add_func("/vm-kvm/single-step", test_single_step);
+	g_test_add_func("/vm-kvm/hw-breakpoint-dr0", test_hw_breakpoint);
+	g_test_add_func("/vm-kvm/two-vcpus", test_two_vcpus);
+	g_test_add_func("/vm-kvm/disconnect-restores", test_disconnect_restores);
+	g_test_add_func("/vm-kvm/second-client-refused", test_second_client_refused);
+	g_test_add_func("/vm-kvm/malformed-frames", test_malformed_frames);
+	g_test_add_func("/vm-kvm/guest-shutdown", test_guest_shutdown);
+	g_test_add_func("/vm-kvm/paused-start", test_paused_start);
+	return g_test_run();
+}

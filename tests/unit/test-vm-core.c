@@ -1,0 +1,490 @@
+/*
+ * test-vm-core.c - unit tests of dbgproxy-vm's pure parts: the x86 page
+ * walker, the multiboot loader, the register-id mapping and the software
+ * breakpoint table.  No KVM needed.
+ */
+#include <elf.h>
+#include <string.h>
+#include <glib.h>
+
+#include "vm-boot.h"
+#include "vm-debugstate.h"
+#include "vm-paging.h"
+#include "vm-x86regs.h"
+#include "vmdbg.h"
+
+/* ---- page walker ------------------------------------------------------------ */
+
+#define MEM_SIZE (8u << 20)
+#define P 1ull
+#define RW 2ull
+#define PS 0x80ull
+
+static uint8_t *pmem;
+
+static void put64(uint64_t addr, uint64_t v)
+{
+	memcpy(pmem + addr, &v, 8);
+}
+
+static void put32(uint64_t addr, uint32_t v)
+{
+	memcpy(pmem + addr, &v, 4);
+}
+
+static void check_map(const struct x86_paging *pg, uint64_t gva, uint64_t want_gpa,
+		      uint64_t want_contig)
+{
+	uint64_t gpa = 0, contig = 0;
+	g_assert_true(x86_translate(pg, pmem, MEM_SIZE, gva, &gpa, &contig));
+	g_assert_cmphex(gpa, ==, want_gpa);
+	g_assert_cmphex(contig, ==, want_contig);
+}
+
+static void check_unmapped(const struct x86_paging *pg, uint64_t gva)
+{
+	uint64_t gpa, contig;
+	g_assert_false(x86_translate(pg, pmem, MEM_SIZE, gva, &gpa, &contig));
+}
+
+static void test_paging_off(void)
+{
+	pmem = g_malloc0(MEM_SIZE);
+	struct x86_paging pg = { .cr0 = X86_CR0_PE };
+	check_map(&pg, 0x1234, 0x1234, 4096 - 0x234);
+	check_map(&pg, 0xfffff000, 0xfffff000, 4096);
+	check_unmapped(&pg, 0x100000000ull); /* 32-bit linear addresses only */
+	g_free(pmem);
+}
+
+/* 4-level: PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000. */
+static void build_4level(void)
+{
+	uint64_t gva = 0x00007f8040201000ull; /* indexes 255, 1, 1, 1 */
+	put64(0x1000 + 8 * 255, 0x2000 | P | RW);
+	put64(0x2000 + 8 * 1, 0x3000 | P | RW);
+	put64(0x3000 + 8 * 1, 0x4000 | P | RW);
+	put64(0x4000 + 8 * 1, 0x5000 | P | RW);
+	(void)gva;
+	/* a 2 MiB page: PD index 2 -> 0x400000 */
+	put64(0x3000 + 8 * 2, 0x400000 | P | RW | PS);
+	/* a 1 GiB page: PDPT index 3 (base 0, inside our small memory for the test) */
+	put64(0x2000 + 8 * 3, 0x0 | P | RW | PS);
+	/* kernel half: PML4 index 511 -> same PDPT */
+	put64(0x1000 + 8 * 511, 0x2000 | P | RW);
+	/* an entry pointing outside memory */
+	put64(0x3000 + 8 * 5, 0x80000000ull | P | RW);
+}
+
+static void test_paging_4level(void)
+{
+	pmem = g_malloc0(MEM_SIZE);
+	build_4level();
+	struct x86_paging pg = { .cr0 = X86_CR0_PE | X86_CR0_PG, .cr3 = 0x1000,
+				 .cr4 = X86_CR4_PAE, .efer = X86_EFER_LMA };
+	check_map(&pg, 0x00007f8040201000ull, 0x5000, 4096);
+	check_map(&pg, 0x00007f8040201ff8ull, 0x5ff8, 8);
+	check_map(&pg, 0x00007f8040400000ull + 0x1234, 0x401234, (2u << 20) - 0x1234);
+	check_map(&pg, 0x00007f80c0000000ull + 0x12345, 0x12345, (1u << 30) - 0x12345);
+	/* the same tables seen from the top of the address space */
+	check_map(&pg, 0xffffff8040201010ull, 0x5010, 4096 - 0x10);
+	check_unmapped(&pg, 0x00007f8040202000ull);    /* PTE not present */
+	check_unmapped(&pg, 0x0000000000001000ull);    /* PML4E not present */
+	check_unmapped(&pg, 0x0000800000000000ull);    /* not canonical */
+	check_unmapped(&pg, 0x00007f8040a00000ull);    /* PD entry points outside memory */
+	/* a CR3 outside guest memory */
+	pg.cr3 = 0x10000000;
+	check_unmapped(&pg, 0x00007f8040201000ull);
+	g_free(pmem);
+}
+
+static void test_paging_5level(void)
+{
+	pmem = g_malloc0(MEM_SIZE);
+	build_4level();
+	/* PML5 at 0x6000, index 1 -> the PML4 above */
+	put64(0x6000 + 8 * 1, 0x1000 | P | RW);
+	struct x86_paging pg = { .cr0 = X86_CR0_PE | X86_CR0_PG, .cr3 = 0x6000,
+				 .cr4 = X86_CR4_PAE | X86_CR4_LA57, .efer = X86_EFER_LMA };
+	uint64_t gva = (1ull << 48) | 0x00007f8040201000ull;
+	check_map(&pg, gva, 0x5000, 4096);
+	/* canonical for 4 levels, but bit 56 sign rule under LA57 */
+	check_unmapped(&pg, 0x0100000000000000ull);
+	g_free(pmem);
+}
+
+static void test_paging_pae(void)
+{
+	pmem = g_malloc0(MEM_SIZE);
+	/* PDPT at 0x1020 (32-byte aligned), PD at 0x2000, PT at 0x3000 */
+	put64(0x1020 + 8 * 2, 0x2000 | P);
+	put64(0x2000 + 8 * 3, 0x3000 | P | RW);
+	put64(0x3000 + 8 * 4, 0x7000 | P | RW);
+	put64(0x2000 + 8 * 4, 0x600000 | P | RW | PS);
+	struct x86_paging pg = { .cr0 = X86_CR0_PE | X86_CR0_PG, .cr3 = 0x1020, .cr4 = X86_CR4_PAE };
+	check_map(&pg, 0x80604abcull, 0x7abc, 4096 - 0xabc);
+	check_map(&pg, 0x80812345ull, 0x612345, (2u << 20) - 0x12345);
+	check_unmapped(&pg, 0x00000000ull);
+	check_unmapped(&pg, 0x100000000ull);
+	g_free(pmem);
+}
+
+static void test_paging_32bit(void)
+{
+	pmem = g_malloc0(MEM_SIZE);
+	/* PD at 0x1000, PT at 0x2000 */
+	put32(0x1000 + 4 * 3, 0x2000 | P);
+	put32(0x2000 + 4 * 5, 0x9000 | P);
+	put32(0x1000 + 4 * 4, 0x400000 | P | PS); /* 4 MiB page */
+	struct x86_paging pg = { .cr0 = X86_CR0_PE | X86_CR0_PG, .cr3 = 0x1000, .cr4 = X86_CR4_PSE };
+	check_map(&pg, 0x00c05123ull, 0x9123, 4096 - 0x123);
+	check_map(&pg, 0x01012345ull, 0x412345, (4u << 20) - 0x12345);
+	/* without CR4.PSE the PS bit is ignored: the entry points at a page
+	 * table (at 0x400000, all zero), so the address is not mapped */
+	pg.cr4 = 0;
+	check_unmapped(&pg, 0x01012345ull);
+	put32(0x400000 + 4 * 0x12, 0xa000 | P);
+	check_map(&pg, 0x01012345ull, 0xa345, 4096 - 0x345);
+	check_unmapped(&pg, 0x00400000ull); /* PD index 1 not present */
+	g_free(pmem);
+}
+
+/* ---- multiboot loader ---------------------------------------------------------- */
+
+#define GMEM (4u << 20)
+
+/* A minimal multiboot ELF: one PT_LOAD at `paddr` with `code` and `bss`
+ * extra zero bytes, the multiboot header at the start of the segment. */
+static GByteArray *make_elf(bool is64, uint64_t paddr, uint64_t vaddr, uint32_t mb_flags,
+			    uint32_t bss)
+{
+	GByteArray *f = g_byte_array_new();
+	size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	size_t off = 0x100;
+	uint8_t seg[64];
+	memset(seg, 0x90, sizeof(seg));
+	uint32_t mb[3] = { MB_HEADER_MAGIC, mb_flags, (uint32_t)-(MB_HEADER_MAGIC + mb_flags) };
+	memcpy(seg, mb, sizeof(mb));
+	g_byte_array_set_size(f, (guint)(off + sizeof(seg)));
+	memset(f->data, 0, f->len);
+	memcpy(f->data + off, seg, sizeof(seg));
+	if (is64) {
+		Elf64_Ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+				  .e_entry = vaddr + 12, .e_phoff = ehsize, .e_ehsize = (Elf64_Half)ehsize,
+				  .e_phentsize = (Elf64_Half)phsize, .e_phnum = 1 };
+		memcpy(eh.e_ident, ELFMAG, SELFMAG);
+		eh.e_ident[EI_CLASS] = ELFCLASS64;
+		eh.e_ident[EI_DATA] = ELFDATA2LSB;
+		eh.e_ident[EI_VERSION] = EV_CURRENT;
+		Elf64_Phdr ph = { .p_type = PT_LOAD, .p_offset = off, .p_vaddr = vaddr, .p_paddr = paddr,
+				  .p_filesz = sizeof(seg), .p_memsz = sizeof(seg) + bss, .p_flags = PF_R | PF_X };
+		memcpy(f->data, &eh, sizeof(eh));
+		memcpy(f->data + ehsize, &ph, sizeof(ph));
+	} else {
+		Elf32_Ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
+				  .e_entry = (Elf32_Addr)(vaddr + 12), .e_phoff = (Elf32_Off)ehsize,
+				  .e_ehsize = (Elf32_Half)ehsize, .e_phentsize = (Elf32_Half)phsize, .e_phnum = 1 };
+		memcpy(eh.e_ident, ELFMAG, SELFMAG);
+		eh.e_ident[EI_CLASS] = ELFCLASS32;
+		eh.e_ident[EI_DATA] = ELFDATA2LSB;
+		eh.e_ident[EI_VERSION] = EV_CURRENT;
+		Elf32_Phdr ph = { .p_type = PT_LOAD, .p_offset = (Elf32_Off)off, .p_vaddr = (Elf32_Addr)vaddr,
+				  .p_paddr = (Elf32_Addr)paddr, .p_filesz = sizeof(seg),
+				  .p_memsz = (Elf32_Word)(sizeof(seg) + bss), .p_flags = PF_R | PF_X };
+		memcpy(f->data, &eh, sizeof(eh));
+		memcpy(f->data + ehsize, &ph, sizeof(ph));
+	}
+	return f;
+}
+
+static uint32_t mem32(const uint8_t *mem, uint64_t a)
+{
+	uint32_t v;
+	memcpy(&v, mem + a, 4);
+	return v;
+}
+
+static void test_boot_elf(void)
+{
+	for (int is64 = 0; is64 < 2; is64++) {
+		g_autoptr(GByteArray) f = make_elf(is64, 0x100000, 0x100000, 0x3, 0x1000);
+		g_autofree uint8_t *mem = g_malloc(GMEM);
+		memset(mem, 0x5a, GMEM);
+		struct boot_image img;
+		GError *err = NULL;
+		g_assert_true(multiboot_load(f->data, f->len, mem, GMEM, "console=ttyS0", &img, &err));
+		g_assert_no_error(err);
+		g_assert_cmphex(img.entry, ==, 0x10000c);
+		g_assert_cmphex(img.mbi, ==, BOOT_MBI_ADDR);
+		g_assert_cmpint(img.elf64, ==, is64);
+		g_assert_cmphex(mem32(mem, 0x100000), ==, MB_HEADER_MAGIC);
+		g_assert_cmphex(mem[0x100000 + 63], ==, 0x90);
+		for (unsigned i = 64; i < 64 + 0x1000; i++)      /* bss zeroed */
+			g_assert_cmphex(mem[0x100000 + i], ==, 0);
+		g_assert_cmphex(mem[0x100000 + 64 + 0x1000], ==, 0x5a);
+		/* multiboot information (spec 3.3) */
+		g_assert_cmphex(mem32(mem, BOOT_MBI_ADDR) & 0x245, ==, 0x245);
+		g_assert_cmpuint(mem32(mem, BOOT_MBI_ADDR + 4), ==, 639);
+		g_assert_cmpuint(mem32(mem, BOOT_MBI_ADDR + 8), ==, (GMEM - 0x100000) / 1024);
+		g_assert_cmpstr((char *)mem + mem32(mem, BOOT_MBI_ADDR + 16), ==, "console=ttyS0");
+		g_assert_cmpuint(mem32(mem, BOOT_MBI_ADDR + 44), ==, 48);
+		g_assert_cmpstr((char *)mem + mem32(mem, BOOT_MBI_ADDR + 64), ==, "dbgproxy-vm");
+		/* the GDT the boot state points at */
+		uint64_t code;
+		memcpy(&code, mem + BOOT_GDT_ADDR + BOOT_GDT_CODE_SEL, 8);
+		g_assert_cmphex(code, ==, 0x00cf9b000000ffffull);
+	}
+}
+
+static void test_boot_higher_half_entry(void)
+{
+	/* linked at 0xffffffff80100000, loaded at 1 MiB: the entry is moved */
+	g_autoptr(GByteArray) f = make_elf(true, 0x100000, 0xffffffff80100000ull, 0x3, 0);
+	g_autofree uint8_t *mem = g_malloc0(GMEM);
+	struct boot_image img;
+	g_assert_true(multiboot_load(f->data, f->len, mem, GMEM, "", &img, NULL));
+	g_assert_cmphex(img.entry, ==, 0x10000c);
+}
+
+static void test_boot_aout_kludge(void)
+{
+	/* header at file offset 0: header_addr 0x200000 = load_addr, 40 bytes, bss to +0x100 */
+	uint8_t f[64];
+	memset(f, 0xcc, sizeof(f));
+	uint32_t flags = MB_FLAG_AOUT_KLUDGE;
+	uint32_t h[8] = { MB_HEADER_MAGIC, flags, (uint32_t)-(MB_HEADER_MAGIC + flags),
+			  0x200000, 0x200000, 0x200000 + 40, 0x200000 + 0x100, 0x200020 };
+	memcpy(f, h, sizeof(h));
+	g_autofree uint8_t *mem = g_malloc(GMEM);
+	memset(mem, 0x5a, GMEM);
+	struct boot_image img;
+	GError *err = NULL;
+	g_assert_true(multiboot_load(f, sizeof(f), mem, GMEM, NULL, &img, &err));
+	g_assert_no_error(err);
+	g_assert_cmphex(img.entry, ==, 0x200020);
+	g_assert_cmphex(mem[0x200000 + 39], ==, 0xcc);
+	g_assert_cmphex(mem[0x200000 + 40], ==, 0);
+	g_assert_cmphex(mem[0x200000 + 0xff], ==, 0);
+	g_assert_cmphex(mem[0x200000 + 0x100], ==, 0x5a);
+}
+
+static void expect_boot_error(const uint8_t *f, size_t n, const char *fragment)
+{
+	g_autofree uint8_t *mem = g_malloc0(GMEM);
+	struct boot_image img;
+	GError *err = NULL;
+	g_assert_false(multiboot_load(f, n, mem, GMEM, "", &img, &err));
+	g_assert_nonnull(err);
+	if (!strstr(err->message, fragment))
+		g_error("error '%s' does not mention '%s'", err->message, fragment);
+	g_error_free(err);
+}
+
+static void test_boot_malformed(void)
+{
+	uint8_t zeros[256] = { 0 };
+	expect_boot_error(zeros, sizeof(zeros), "no multiboot header");
+	expect_boot_error(zeros, 3, "no multiboot header");
+
+	/* bad checksum */
+	g_autoptr(GByteArray) f = make_elf(false, 0x100000, 0x100000, 0x3, 0);
+	f->data[0x100 + 8] ^= 1;
+	expect_boot_error(f->data, f->len, "no multiboot header");
+
+	/* video mode required (flag 2) */
+	g_autoptr(GByteArray) v = make_elf(false, 0x100000, 0x100000, 0x7, 0);
+	expect_boot_error(v->data, v->len, "requires multiboot features 0x4");
+
+	/* a segment beyond guest memory */
+	g_autoptr(GByteArray) big = make_elf(true, GMEM - 16, GMEM - 16, 0x3, 0);
+	expect_boot_error(big->data, big->len, "does not fit");
+
+	/* a segment over the loader's boot area */
+	g_autoptr(GByteArray) low = make_elf(true, 0x8000, 0x8000, 0x3, 0);
+	expect_boot_error(low->data, low->len, "boot area");
+
+	/* program headers past the end of the file */
+	g_autoptr(GByteArray) ph = make_elf(true, 0x100000, 0x100000, 0x3, 0);
+	Elf64_Ehdr eh;
+	memcpy(&eh, ph->data, sizeof(eh));
+	eh.e_phnum = 200;
+	memcpy(ph->data, &eh, sizeof(eh));
+	expect_boot_error(ph->data, ph->len, "program headers");
+
+	/* segment file range past the end of the file */
+	g_autoptr(GByteArray) seg = make_elf(true, 0x100000, 0x100000, 0x3, 0);
+	Elf64_Phdr p;
+	memcpy(&p, seg->data + sizeof(Elf64_Ehdr), sizeof(p));
+	p.p_filesz = 1 << 20;
+	p.p_memsz = 1 << 20;
+	memcpy(seg->data + sizeof(Elf64_Ehdr), &p, sizeof(p));
+	expect_boot_error(seg->data, seg->len, "outside the");
+
+	/* not x86 */
+	g_autoptr(GByteArray) arm = make_elf(true, 0x100000, 0x100000, 0x3, 0);
+	memcpy(&eh, arm->data, sizeof(eh));
+	eh.e_machine = EM_AARCH64;
+	memcpy(arm->data, &eh, sizeof(eh));
+	expect_boot_error(arm->data, arm->len, "x86 executable");
+
+	/* a.out kludge with header_addr below load_addr */
+	uint8_t a[64] = { 0 };
+	uint32_t flags = MB_FLAG_AOUT_KLUDGE;
+	uint32_t h[8] = { MB_HEADER_MAGIC, flags, (uint32_t)-(MB_HEADER_MAGIC + flags),
+			  0x100000, 0x200000, 0, 0, 0x200000 };
+	memcpy(a, h, sizeof(h));
+	expect_boot_error(a, sizeof(a), "header_addr");
+}
+
+/* ---- register mapping ------------------------------------------------------------- */
+
+static const struct x86_xsave_layout avx_layout = { .avx = true, .ymmh_off = 576 };
+static const struct x86_xsave_layout avx512_layout = {
+	.avx = true, .avx512 = true, .ymmh_off = 576, .k_off = 1088, .zmmh_off = 1152,
+	.hi16_off = 1664,
+};
+
+static void test_reg_list(void)
+{
+	struct x86_xsave_layout none = { 0 };
+	size_t base = x86_reg_list(&none, NULL);
+	g_assert_cmpuint(base, ==, 18 + 9 + 6 + 16 + 17);
+	g_assert_cmpuint(x86_reg_list(&avx_layout, NULL), ==, base + 16);
+	g_assert_cmpuint(x86_reg_list(&avx512_layout, NULL), ==, base + 16 + 40);
+	g_assert_cmpuint(x86_reg_list(&avx512_layout, NULL), <=, X86_REG_MAX);
+	uint64_t ids[X86_REG_MAX];
+	size_t n = x86_reg_list(&avx512_layout, ids);
+	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	for (size_t i = 0; i < n; i++) {
+		g_assert_true((ids[i] & VMDBG_REG_ARCH_MASK) == VMDBG_REG_ARCH_X86);
+		g_assert_cmpuint(vmdbg_reg_bytes(ids[i]), >=, 2);
+		g_assert_false(g_hash_table_contains(seen, &ids[i]));
+		g_hash_table_add(seen, &ids[i]);
+		g_assert_cmpuint(x86_reg_part(&avx512_layout, ids[i]), !=, 0);
+	}
+	g_hash_table_unref(seen);
+	g_assert_cmpuint(x86_reg_part(&none, VMDBG_X86_YMMH(0)), ==, 0);
+	g_assert_cmpuint(x86_reg_part(&none, VMDBG_X86_RIP), ==, X86_PART_REGS);
+	g_assert_cmpuint(x86_reg_part(&none, VMDBG_X86_CR(3)), ==, X86_PART_SREGS);
+	g_assert_cmpuint(x86_reg_part(&none, VMDBG_X86_K_GS_BASE), ==, X86_PART_MSRS);
+	g_assert_cmpuint(x86_reg_part(&none, VMDBG_X86_XMM(0)), ==, X86_PART_XSAVE);
+	g_assert_cmpuint(x86_reg_part(&none, VMDBG_X86_CR(1)), ==, 0);
+}
+
+static void test_reg_roundtrip(void)
+{
+	struct x86_vcpu_state *st = g_new0(struct x86_vcpu_state, 1);
+	uint64_t ids[X86_REG_MAX];
+	size_t n = x86_reg_list(&avx512_layout, ids);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t in[256], out[256];
+		uint32_t size = vmdbg_reg_bytes(ids[i]);
+		for (uint32_t b = 0; b < size; b++)
+			in[b] = (uint8_t)(i * 13 + b + 1);
+		if (ids[i] & VMDBG_X86_F80)
+			memset(in + 10, 0, 6);
+		if (ids[i] == VMDBG_X86_FOP)
+			in[1] &= 7;
+		if (ids[i] == VMDBG_X86_FTAG)
+			continue; /* derived, tested below */
+		x86_reg_write(&avx512_layout, st, ids[i], in);
+		x86_reg_read(&avx512_layout, st, ids[i], out);
+		g_assert_cmpmem(in, size, out, size);
+	}
+	/* the registers land where KVM keeps them */
+	uint8_t v[8] = { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
+	x86_reg_write(&avx512_layout, st, VMDBG_X86_GPR(7), v);
+	g_assert_cmphex(st->regs.rsp, ==, 0x1122334455667788ull);
+	x86_reg_write(&avx512_layout, st, VMDBG_X86_CR(3), v);
+	g_assert_cmphex(st->sregs.cr3, ==, 0x1122334455667788ull);
+	x86_reg_write(&avx512_layout, st, VMDBG_X86_FS_BASE, v);
+	g_assert_cmphex(st->sregs.fs.base, ==, 0x1122334455667788ull);
+	/* eflags is 32 bits wide: the upper half of rflags is kept */
+	st->regs.rflags = 0xaaaaaaaa00000000ull;
+	x86_reg_write(&avx512_layout, st, VMDBG_X86_RFLAGS, v);
+	g_assert_cmphex(st->regs.rflags, ==, 0xaaaaaaaa55667788ull);
+	const uint8_t *xs = (const uint8_t *)st->xsave.region;
+	x86_reg_write(&avx512_layout, st, VMDBG_X86_K(3), v);
+	g_assert_cmpmem(xs + 1088 + 24, 8, v, 8);
+	uint64_t bv;
+	memcpy(&bv, xs + 512, 8);
+	g_assert_cmphex(bv & 0xe7, ==, 0xe7); /* x87 SSE YMM opmask ZMM_Hi256 Hi16_ZMM */
+	g_free(st);
+}
+
+static void test_reg_x87_tags(void)
+{
+	struct x86_vcpu_state *st = g_new0(struct x86_vcpu_state, 1);
+	uint8_t *fx = (uint8_t *)st->xsave.region;
+	/* TOP = 6: st0 is physical register 6, st1 physical 7 */
+	uint16_t fsw = 6 << 11;
+	memcpy(fx + 2, &fsw, 2);
+	fx[4] = (1 << 6) | (1 << 7) | (1 << 0); /* physical 6, 7, 0 in use */
+	/* st0 = 1.0 (valid), st1 = 0.0 (zero), st2 (physical 0) = infinity (special) */
+	uint8_t one[10] = { 0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f };
+	uint8_t inf[10] = { 0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x7f };
+	memcpy(fx + 32 + 16 * 0, one, 10);
+	memcpy(fx + 32 + 16 * 2, inf, 10);
+	uint8_t out[2];
+	x86_reg_read(&avx_layout, st, VMDBG_X86_FTAG, out);
+	uint16_t tag = (uint16_t)(out[0] | out[1] << 8);
+	/* physical 6: valid(0), 7: zero(1), 0: special(2), others empty(3) */
+	uint16_t want = (uint16_t)(2 << 0 | 3 << 2 | 3 << 4 | 3 << 6 | 3 << 8 | 3 << 10 | 0 << 12 | 1 << 14);
+	g_assert_cmphex(tag, ==, want);
+	/* writing a full tag word keeps "empty or not" per register */
+	uint8_t in[2] = { 0xff, 0x3f }; /* physical 7 valid, all others empty */
+	x86_reg_write(&avx_layout, st, VMDBG_X86_FTAG, in);
+	g_assert_cmphex(fx[4], ==, 0x80);
+	g_free(st);
+}
+
+/* ---- software breakpoint table ------------------------------------------------------ */
+
+static void test_debug_state(void)
+{
+	struct debug_state *s = debug_state_new();
+	g_assert_cmpuint(s->nr_sw, ==, 0);
+	g_assert_cmpint(debug_state_find(s, 0x1000), ==, -1);
+	uint64_t addrs[] = { 0x5000, 0x1000, 0x3000, 0x2000, 0x4000 };
+	for (unsigned i = 0; i < G_N_ELEMENTS(addrs); i++) {
+		struct debug_state *n = debug_state_clone(s, 1);
+		g_assert_cmpuint(n->generation, ==, s->generation + 1);
+		struct sw_bp bp = { addrs[i], addrs[i] + 0xffff0000, (uint8_t)i };
+		debug_state_insert(n, &bp);
+		g_free(s);
+		s = n;
+	}
+	for (size_t i = 0; i + 1 < s->nr_sw; i++)
+		g_assert_cmphex(s->sw[i].gpa, <, s->sw[i + 1].gpa);
+	g_assert_cmpint(debug_state_find(s, 0x3000), ==, 2);
+	g_assert_cmpuint(s->sw[2].orig, ==, 2);
+	g_assert_cmpint(debug_state_find(s, 0x3001), ==, -1);
+	g_assert_cmpuint(debug_state_lower_bound(s, 0x2800), ==, 2);
+	g_assert_cmpuint(debug_state_lower_bound(s, 0x9000), ==, 5);
+	debug_state_remove(s, 0);
+	g_assert_cmpuint(s->nr_sw, ==, 4);
+	g_assert_cmphex(s->sw[0].gpa, ==, 0x2000);
+	debug_state_remove(s, 3);
+	g_assert_cmphex(s->sw[s->nr_sw - 1].gpa, ==, 0x4000);
+	g_free(s);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/paging/off", test_paging_off);
+	g_test_add_func("/paging/4-level", test_paging_4level);
+	g_test_add_func("/paging/5-level", test_paging_5level);
+	g_test_add_func("/paging/pae", test_paging_pae);
+	g_test_add_func("/paging/32-bit", test_paging_32bit);
+	g_test_add_func("/boot/elf32-elf64", test_boot_elf);
+	g_test_add_func("/boot/higher-half-entry", test_boot_higher_half_entry);
+	g_test_add_func("/boot/aout-kludge", test_boot_aout_kludge);
+	g_test_add_func("/boot/malformed", test_boot_malformed);
+	g_test_add_func("/x86regs/list", test_reg_list);
+	g_test_add_func("/x86regs/roundtrip", test_reg_roundtrip);
+	g_test_add_func("/x86regs/x87-tags", test_reg_x87_tags);
+	g_test_add_func("/debugstate/table", test_debug_state);
+	return g_test_run();
+}
