@@ -835,6 +835,39 @@ static void test_disconnect_restores(void)
 	vm_stop(&f);
 }
 
+static void test_detach(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	uint8_t before[32], after[32];
+	hash_code(&f, before);
+	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+	uint64_t dr[8] = { syms.tick + 1, 0, 0, 0, 0, 0, 0, 0x1 };
+	set_guest_debug(&f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
+	/* DETACH on a live connection: everything removed, guest running */
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	vmdbg_enc_empty(req, VMDBG_DETACH, seq);
+	expect_ok(&f, req, seq, VMDBG_DETACH);
+	g_usleep(200 * 1000);
+	pause_vm(&f);
+	hash_code(&f, after);
+	g_assert_cmpmem(before, 32, after, 32);
+	uint64_t c1 = read_u64(&f, syms.counters);
+	g_assert_cmpuint(c1, >, 0);
+	/* the breakpoint is gone from the VM's table as well */
+	sw_bp(&f, VMDBG_SW_BP_REMOVE, syms.tick, VMDBG_E_NOENT);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	g_usleep(200 * 1000);
+	pause_vm(&f);
+	g_assert_cmpuint(read_u64(&f, syms.counters), >, c1);
+	g_assert_true(g_queue_is_empty(&f.events));
+	vm_stop(&f);
+}
+
 static void test_second_client_refused(void)
 {
 	if (skip_without_kvm())
@@ -1012,6 +1045,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vm-kvm/hw-breakpoint-dr0", test_hw_breakpoint);
 	g_test_add_func("/vm-kvm/two-vcpus", test_two_vcpus);
 	g_test_add_func("/vm-kvm/disconnect-restores", test_disconnect_restores);
+	g_test_add_func("/vm-kvm/detach", test_detach);
 	g_test_add_func("/vm-kvm/second-client-refused", test_second_client_refused);
 	g_test_add_func("/vm-kvm/malformed-frames", test_malformed_frames);
 	g_test_add_func("/vm-kvm/guest-shutdown", test_guest_shutdown);
