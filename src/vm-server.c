@@ -398,7 +398,7 @@ static int listen_unix(const char *path, GError **error)
 		return -1;
 	}
 	unlink(path); /* a stale socket from an earlier run */
-	mode_t old = umask(0077);       /* the socket controls the guest: owner only */
+	mode_t old = umask(0177);       /* the socket controls the guest: owner only */
 	int r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old);
 	if (r < 0 || listen(fd, 4) < 0) {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/run-demo.sh - the README's demo command: install what is missing,
-# build, and run dbgproxy-vm with the demo guest (2 vCPUs) on a vmdbg
-# socket.  Ctrl-C stops it.
+# build, boot the demo guest in dbgproxy-vm (2 vCPUs) behind dbgproxyd on
+# 127.0.0.1:3333, and print the gdb command line to use.  Ctrl-C stops both.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -12,11 +12,48 @@ if [ ! -f build-demo/Makefile ]; then
 	(cd build-demo && ../configure >/dev/null)
 fi
 make -C build-demo -j"$(nproc)" >/dev/null
-if [ ! -r /dev/kvm ]; then
-	echo "run-demo: /dev/kvm is not available on this machine; dbgproxy-vm needs KVM" >&2
+if ! { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
+	echo "run-demo: /dev/kvm is not usable on this machine; dbgproxy-vm needs KVM" >&2
 	exit 1
 fi
-sock=${VMDBG_SOCKET:-/tmp/dbgproxy-demo-vm.sock}
-echo "Booting the demo guest (build-demo/tests/guest/guest.elf, 2 vCPUs);"
-echo "its serial console follows. vmdbg socket: $sock. Ctrl-C to stop."
-exec build-demo/dbgproxy-vm --kernel build-demo/tests/guest/guest.elf --socket "$sock" --vcpus 2
+
+port=${DBGPROXY_PORT:-3333}
+run=$top/build-demo/run
+mkdir -p "$run"
+vm_sock=$run/vm.sock
+guest=$top/build-demo/tests/guest/guest.elf
+
+build-demo/dbgproxy-vm --kernel "$guest" --socket "$vm_sock" --vcpus 2 \
+	> "$run/serial.log" 2> "$run/vm.log" &
+vm_pid=$!
+build-demo/dbgproxyd --listen "127.0.0.1:$port" --vm "$vm_sock" 2> "$run/dbgproxyd.log" &
+daemon_pid=$!
+cleanup() {
+	kill "$daemon_pid" "$vm_pid" 2>/dev/null || true
+	wait "$daemon_pid" "$vm_pid" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+for _ in $(seq 1 100); do
+	grep -q "ready:" "$run/dbgproxyd.log" 2>/dev/null && break
+	if ! kill -0 "$daemon_pid" 2>/dev/null || ! kill -0 "$vm_pid" 2>/dev/null; then
+		cat "$run/vm.log" "$run/dbgproxyd.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
+cat <<MSG
+The demo guest runs on 2 vCPUs under KVM, behind dbgproxyd on 127.0.0.1:$port.
+Guest console: $run/serial.log   daemon log: $run/dbgproxyd.log
+
+Debug it with gdb (from another terminal):
+
+  gdb $guest -ex "target remote :$port"
+
+then for example:  info threads | break tick | continue | p counters | x/8xb &pattern_buf
+                   stepi | info registers rip | monitor info vm | detach
+
+Ctrl-C here stops the VM and the daemon.
+MSG
+wait "$daemon_pid"

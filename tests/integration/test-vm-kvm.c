@@ -15,12 +15,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "testutil.h"
 #include "vmdbg-codec.h"
 
 #define IO_TIMEOUT_MS 10000
@@ -36,30 +38,16 @@ struct guest_syms {
 static struct guest_syms syms;
 static const char *vm_bin, *guest_elf;
 
-static uint64_t nm_lookup(const char *nm_out, const char *name)
-{
-	g_auto(GStrv) lines = g_strsplit(nm_out, "\n", -1);
-	for (char **l = lines; *l; l++) {
-		g_auto(GStrv) f = g_strsplit(*l, " ", 3);
-		if (g_strv_length(f) == 3 && strcmp(f[2], name) == 0)
-			return g_ascii_strtoull(f[0], NULL, 16);
-	}
-	g_error("symbol %s not found in %s", name, guest_elf);
-}
-
 static void load_symbols(void)
 {
-	g_autofree char *out = NULL, *dis = NULL;
-	const char *nm_argv[] = { "nm", guest_elf, NULL };
-	g_assert_true(g_spawn_sync(NULL, (char **)nm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-				   &out, NULL, NULL, NULL));
-	syms.tick = nm_lookup(out, "tick");
-	syms.guest_main = nm_lookup(out, "guest_main");
-	syms.counters = nm_lookup(out, "counters");
-	syms.pattern_buf = nm_lookup(out, "pattern_buf");
-	syms.mailbox_in = nm_lookup(out, "mailbox_in");
-	syms.mailbox_out = nm_lookup(out, "mailbox_out");
-	syms.step = nm_lookup(out, "step");
+	g_autofree char *dis = NULL;
+	syms.tick = tu_symbol(guest_elf, "tick");
+	syms.guest_main = tu_symbol(guest_elf, "guest_main");
+	syms.counters = tu_symbol(guest_elf, "counters");
+	syms.pattern_buf = tu_symbol(guest_elf, "pattern_buf");
+	syms.mailbox_in = tu_symbol(guest_elf, "mailbox_in");
+	syms.mailbox_out = tu_symbol(guest_elf, "mailbox_out");
+	syms.step = tu_symbol(guest_elf, "step");
 
 	/* instruction boundaries of tick, from the disassembler */
 	g_autofree char *start = g_strdup_printf("--start-address=0x%" G_GINT64_MODIFIER "x", syms.tick);
@@ -96,34 +84,14 @@ struct vmfix {
 	struct vmdbg_hello hello;
 };
 
-static bool kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 static bool skip_without_kvm(void)
 {
-	if (kvm_usable())
-		return false;
-	g_test_skip("no usable /dev/kvm on this host: KVM integration tests need it");
-	return true;
+	return tu_skip_without_kvm();
 }
 
 static int connect_unix(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	g_strlcpy(a.sun_path, path, sizeof(a.sun_path));
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	g_assert_cmpint(fd, >=, 0);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return tu_connect_unix(path);
 }
 
 static char *read_serial(struct vmfix *f)
@@ -157,13 +125,9 @@ static void vm_start(struct vmfix *f, unsigned vcpus, const char *extra)
 	f->sock = g_build_filename(f->dir, "vm.sock", NULL);
 	f->serial = g_build_filename(f->dir, "serial.log", NULL);
 	g_autofree char *cmd = g_strdup_printf(
-		"exec '%s' --kernel '%s' --socket '%s' --vcpus %u %s > '%s' 2> '%s/vm.log'",
+		"'%s' --kernel '%s' --socket '%s' --vcpus %u %s > '%s' 2> '%s/vm.log'",
 		vm_bin, guest_elf, f->sock, vcpus, extra ? extra : "", f->serial, f->dir);
-	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	GError *err = NULL;
-	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-				    &f->pid, &err));
-	g_assert_no_error(err);
+	f->pid = tu_spawn(cmd);
 	f->fd = -1;
 	for (int i = 0; i < 200 && f->fd < 0; i++) {
 		f->fd = connect_unix(f->sock);
@@ -177,17 +141,7 @@ static void vm_stop(struct vmfix *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
-	kill(f->pid, SIGTERM);
-	int status = 0;
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(f->pid, &status, WNOHANG) == f->pid)
-			goto reaped;
-		g_usleep(20 * 1000);
-	}
-	kill(f->pid, SIGKILL);
-	waitpid(f->pid, &status, 0);
-reaped:
-	g_spawn_close_pid(f->pid);
+	tu_stop(f->pid);
 	g_autofree char *log = g_build_filename(f->dir, "vm.log", NULL);
 	g_unlink(log);
 	g_unlink(f->serial);
@@ -473,6 +427,10 @@ static void test_hello_reg_list(void)
 					     VMDBG_FEAT_HW_SLOTS_SHARED),
 			 ==, VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_HW_SLOTS_SHARED);
 	g_assert_cmpuint(f.hello.max_frame, ==, VMDBG_MAX_FRAME);
+	/* the control socket is the owner's only */
+	struct stat st;
+	g_assert_cmpint(stat(f.sock, &st), ==, 0);
+	g_assert_cmpuint(st.st_mode & 0777, ==, 0600);
 
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);

@@ -1,0 +1,270 @@
+/*
+ * arch-x86.c - x86-64: the built-in target description and how gdb's
+ * register names bind to the vmdbg x86-64 register ids (proto/vmdbg.h).
+ *
+ * The description follows the feature names and register sets gdb's amd64
+ * support requires (gdb manual, "Standard Target Features" > "i386
+ * Features"): org.gnu.gdb.i386.core, .sse, .segments, .avx and .avx512 when
+ * the vCPU has them, plus our own system feature (control registers, EFER
+ * and KERNEL_GS_BASE, in group "system" for `info registers system`).
+ */
+#include <string.h>
+
+#include "arch.h"
+#include "vmdbg.h"
+
+#define SYS_FEATURE "org.dbgproxyd.x86-64.system"
+
+static const char *const gpr_names[16] = {
+	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+static const char *const seg_names[6] = { "cs", "ss", "ds", "es", "fs", "gs" };
+static const char *const x87_ctl_names[8] = {
+	"fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop",
+};
+static const struct {
+	const char *name;
+	uint64_t id;
+} sys_regs[] = {
+	{ "cr0", VMDBG_X86_CR(0) }, { "cr2", VMDBG_X86_CR(2) }, { "cr3", VMDBG_X86_CR(3) },
+	{ "cr4", VMDBG_X86_CR(4) }, { "cr8", VMDBG_X86_CR(8) }, { "efer", VMDBG_X86_EFER },
+	{ "k_gs_base", VMDBG_X86_K_GS_BASE },
+};
+
+/* "name<digits>" with the number in [0, limit): its number, else -1. */
+static int numbered(const char *name, const char *prefix, const char *suffix, int limit)
+{
+	size_t pl = strlen(prefix), sl = strlen(suffix), nl = strlen(name);
+	if (nl <= pl + sl || strncmp(name, prefix, pl) != 0 || strcmp(name + nl - sl, suffix) != 0)
+		return -1;
+	int v = 0;
+	for (size_t i = pl; i < nl - sl; i++) {
+		if (name[i] < '0' || name[i] > '9' || (i == pl && name[i] == '0' && nl - sl - pl > 1))
+			return -1;
+		v = v * 10 + (name[i] - '0');
+		if (v >= limit)
+			return -1;
+	}
+	return v;
+}
+
+static bool bind(const char *name, struct arch_binding *b)
+{
+	b->vm_offset = 0;
+	for (unsigned i = 0; i < 16; i++)
+		if (strcmp(name, gpr_names[i]) == 0) {
+			*b = (struct arch_binding){ VMDBG_X86_GPR(i), 0, 64 };
+			return true;
+		}
+	if (strcmp(name, "rip") == 0) {
+		*b = (struct arch_binding){ VMDBG_X86_RIP, 0, 64 };
+		return true;
+	}
+	if (strcmp(name, "eflags") == 0) {
+		*b = (struct arch_binding){ VMDBG_X86_RFLAGS, 0, 32 };
+		return true;
+	}
+	for (unsigned i = 0; i < 6; i++)
+		if (strcmp(name, seg_names[i]) == 0) {
+			*b = (struct arch_binding){ VMDBG_X86_SEL(i), 0, 32 };
+			return true;
+		}
+	if (strcmp(name, "fs_base") == 0 || strcmp(name, "gs_base") == 0) {
+		*b = (struct arch_binding){ name[0] == 'f' ? VMDBG_X86_FS_BASE : VMDBG_X86_GS_BASE, 0, 64 };
+		return true;
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(sys_regs); i++)
+		if (strcmp(name, sys_regs[i].name) == 0) {
+			*b = (struct arch_binding){ sys_regs[i].id, 0, 64 };
+			return true;
+		}
+	int n;
+	if ((n = numbered(name, "st", "", 8)) >= 0) {
+		*b = (struct arch_binding){ VMDBG_X86_ST(n), 0, 80 };
+		return true;
+	}
+	for (unsigned i = 0; i < 8; i++)
+		if (strcmp(name, x87_ctl_names[i]) == 0) {
+			*b = (struct arch_binding){ VMDBG_X86_ID(i == 4 || i == 6 ? VMDBG_REG_U32
+										 : VMDBG_REG_U16,
+								 VMDBG_X86_G_X87, 8 + i), 0, 32 };
+			return true;
+		}
+	if (strcmp(name, "mxcsr") == 0) {
+		*b = (struct arch_binding){ VMDBG_X86_MXCSR, 0, 32 };
+		return true;
+	}
+	if ((n = numbered(name, "xmm", "", 32)) >= 0) {
+		/* xmm16-31 are the low quarter of zmm16-31 */
+		*b = n < 16 ? (struct arch_binding){ VMDBG_X86_XMM(n), 0, 128 }
+			    : (struct arch_binding){ VMDBG_X86_ZMM(n), 0, 128 };
+		return true;
+	}
+	if ((n = numbered(name, "ymm", "h", 32)) >= 0) {
+		*b = n < 16 ? (struct arch_binding){ VMDBG_X86_YMMH(n), 0, 128 }
+			    : (struct arch_binding){ VMDBG_X86_ZMM(n), 16, 128 };
+		return true;
+	}
+	if ((n = numbered(name, "zmm", "h", 32)) >= 0) {
+		*b = n < 16 ? (struct arch_binding){ VMDBG_X86_ZMMH(n), 0, 256 }
+			    : (struct arch_binding){ VMDBG_X86_ZMM(n), 32, 256 };
+		return true;
+	}
+	if ((n = numbered(name, "k", "", 8)) >= 0) {
+		*b = (struct arch_binding){ VMDBG_X86_K(n), 0, 64 };
+		return true;
+	}
+	return false;
+}
+
+static bool served(const GArray *vm_ids, uint64_t id)
+{
+	for (guint i = 0; i < vm_ids->len; i++)
+		if (g_array_index(vm_ids, uint64_t, i) == id)
+			return true;
+	return false;
+}
+
+struct xml {
+	GString *s;
+	unsigned regnum;
+};
+
+static void reg(struct xml *x, const char *name, unsigned bits, const char *type, const char *group)
+{
+	g_string_append_printf(x->s, "    <reg name=\"%s\" bitsize=\"%u\" type=\"%s\" regnum=\"%u\"%s%s%s/>\n",
+			       name, bits, type, x->regnum++, group ? " group=\"" : "",
+			       group ? group : "", group ? "\"" : "");
+}
+
+static void flags(GString *s, const char *id, const char *const *fields, const unsigned *bits,
+		  unsigned n)
+{
+	g_string_append_printf(s, "    <flags id=\"%s\" size=\"4\">\n", id);
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_printf(s, "      <field name=\"%s\" start=\"%u\" end=\"%u\"/>\n",
+				       fields[i], bits[i], bits[i]);
+	g_string_append(s, "    </flags>\n");
+}
+
+static const char vec128_types[] =
+	"    <vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>\n"
+	"    <vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n"
+	"    <vector id=\"v16i8\" type=\"int8\" count=\"16\"/>\n"
+	"    <vector id=\"v8i16\" type=\"int16\" count=\"8\"/>\n"
+	"    <vector id=\"v4i32\" type=\"int32\" count=\"4\"/>\n"
+	"    <vector id=\"v2i64\" type=\"int64\" count=\"2\"/>\n"
+	"    <union id=\"vec128\">\n"
+	"      <field name=\"v4_float\" type=\"v4f\"/>\n"
+	"      <field name=\"v2_double\" type=\"v2d\"/>\n"
+	"      <field name=\"v16_int8\" type=\"v16i8\"/>\n"
+	"      <field name=\"v8_int16\" type=\"v8i16\"/>\n"
+	"      <field name=\"v4_int32\" type=\"v4i32\"/>\n"
+	"      <field name=\"v2_int64\" type=\"v2i64\"/>\n"
+	"      <field name=\"uint128\" type=\"uint128\"/>\n"
+	"    </union>\n";
+
+static char *default_tdesc(const GArray *vm_ids)
+{
+	struct xml x = { g_string_new(NULL), 0 };
+	GString *s = x.s;
+	char name[16];
+	g_string_append(s, "<?xml version=\"1.0\"?>\n"
+			   "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+			   "<!-- dbgproxyd built-in x86-64 description -->\n"
+			   "<target version=\"1.0\">\n"
+			   "  <architecture>i386:x86-64</architecture>\n");
+
+	/* core: GPRs, rip, eflags, selectors, x87 */
+	g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.core\">\n");
+	static const char *const ef[] = { "CF", "PF", "AF", "ZF", "SF", "TF", "IF", "DF", "OF",
+					  "NT", "RF", "VM", "AC", "VIF", "VIP", "ID" };
+	static const unsigned efb[] = { 0, 2, 4, 6, 7, 8, 9, 10, 11, 14, 16, 17, 18, 19, 20, 21 };
+	flags(s, "i386_eflags", ef, efb, G_N_ELEMENTS(ef));
+	for (unsigned i = 0; i < 16; i++)
+		reg(&x, gpr_names[i], 64, i == 6 || i == 7 ? "data_ptr" : "int64", NULL);
+	reg(&x, "rip", 64, "code_ptr", NULL);
+	reg(&x, "eflags", 32, "i386_eflags", NULL);
+	for (unsigned i = 0; i < 6; i++)
+		reg(&x, seg_names[i], 32, "int32", NULL);
+	for (unsigned i = 0; i < 8; i++) {
+		g_snprintf(name, sizeof(name), "st%u", i);
+		reg(&x, name, 80, "i387_ext", NULL);
+	}
+	for (unsigned i = 0; i < 8; i++)
+		reg(&x, x87_ctl_names[i], 32, "int", "float");
+	g_string_append(s, "  </feature>\n");
+
+	g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.sse\">\n");
+	g_string_append(s, vec128_types);
+	static const char *const mx[] = { "IE", "DE", "ZE", "OE", "UE", "PE", "DAZ", "IM",
+					  "DM", "ZM", "OM", "UM", "PM", "FZ" };
+	static const unsigned mxb[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15 };
+	flags(s, "i386_mxcsr", mx, mxb, G_N_ELEMENTS(mx));
+	for (unsigned i = 0; i < 16; i++) {
+		g_snprintf(name, sizeof(name), "xmm%u", i);
+		reg(&x, name, 128, "vec128", NULL);
+	}
+	reg(&x, "mxcsr", 32, "i386_mxcsr", "vector");
+	g_string_append(s, "  </feature>\n");
+
+	g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.segments\">\n");
+	reg(&x, "fs_base", 64, "int", NULL);
+	reg(&x, "gs_base", 64, "int", NULL);
+	g_string_append(s, "  </feature>\n");
+
+	if (served(vm_ids, VMDBG_X86_YMMH(0))) {
+		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.avx\">\n");
+		for (unsigned i = 0; i < 16; i++) {
+			g_snprintf(name, sizeof(name), "ymm%uh", i);
+			reg(&x, name, 128, "uint128", NULL);
+		}
+		g_string_append(s, "  </feature>\n");
+	}
+	if (served(vm_ids, VMDBG_X86_ZMMH(0))) {
+		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.avx512\">\n");
+		g_string_append(s, vec128_types);
+		g_string_append(s, "    <vector id=\"v2ui128\" type=\"uint128\" count=\"2\"/>\n");
+		for (unsigned i = 16; i < 32; i++) {
+			g_snprintf(name, sizeof(name), "xmm%u", i);
+			reg(&x, name, 128, "vec128", NULL);
+		}
+		for (unsigned i = 16; i < 32; i++) {
+			g_snprintf(name, sizeof(name), "ymm%uh", i);
+			reg(&x, name, 128, "uint128", NULL);
+		}
+		for (unsigned i = 0; i < 8; i++) {
+			g_snprintf(name, sizeof(name), "k%u", i);
+			reg(&x, name, 64, "uint64", NULL);
+		}
+		for (unsigned i = 0; i < 32; i++) {
+			g_snprintf(name, sizeof(name), "zmm%uh", i);
+			reg(&x, name, 256, "v2ui128", NULL);
+		}
+		g_string_append(s, "  </feature>\n");
+	}
+
+	g_string_append(s, "  <feature name=\"" SYS_FEATURE "\">\n");
+	for (unsigned i = 0; i < G_N_ELEMENTS(sys_regs); i++)
+		reg(&x, sys_regs[i].name, 64, sys_regs[i].id == VMDBG_X86_CR(3) ? "data_ptr" : "int64",
+		    "system");
+	g_string_append(s, "  </feature>\n</target>\n");
+	return g_string_free(s, FALSE);
+}
+
+const struct arch_ops arch_x86_64 = {
+	.name = "x86-64",
+	.vmdbg_arch = VMDBG_ARCH_X86_64,
+	.default_tdesc = default_tdesc,
+	.bind = bind,
+	.expedite = { "rbp", "rsp", "rip", NULL },
+	.sw_bp_kind = 1,
+};
+
+const struct arch_ops *arch_for(uint32_t vmdbg_arch)
+{
+	if (vmdbg_arch == VMDBG_ARCH_X86_64)
+		return &arch_x86_64;
+	return NULL;
+}

@@ -1,0 +1,505 @@
+/*
+ * daemon-main.c - dbgproxyd: options and configuration, logging, the gdb
+ * listener, the VM link's callbacks, and clean shutdown.  The only file
+ * with process-wide state; everything else gets a struct daemon.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "rsp-codec.h"
+
+#define CONFIG_GROUP "dbgproxyd"
+#define SHUTDOWN_GRACE 1.0
+
+static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
+
+/* ---- logging: GLib structured logging, filtered by --log-level ---------------- */
+
+static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+				   gpointer data)
+{
+	/* lower flag values are more severe */
+	GLogLevelFlags lvl = level & G_LOG_LEVEL_MASK;
+	if (lvl > log_threshold)
+		return G_LOG_WRITER_HANDLED;
+	return g_log_writer_default(level, fields, n, data);
+}
+
+static bool parse_log_level(const char *s, GLogLevelFlags *out)
+{
+	static const struct {
+		const char *name;
+		GLogLevelFlags level;
+	} levels[] = {
+		{ "error", G_LOG_LEVEL_CRITICAL }, { "warning", G_LOG_LEVEL_WARNING },
+		{ "message", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
+		{ "debug", G_LOG_LEVEL_DEBUG },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(levels); i++)
+		if (g_ascii_strcasecmp(s, levels[i].name) == 0) {
+			*out = levels[i].level;
+			return true;
+		}
+	return false;
+}
+
+/* ---- the VM's description ---------------------------------------------------------- */
+
+static void forget_vm(struct daemon *d)
+{
+	tdesc_free(d->tdesc);
+	d->tdesc = NULL;
+	if (d->regsets)
+		g_ptr_array_unref(d->regsets);
+	if (d->vcpu_regset)
+		g_ptr_array_unref(d->vcpu_regset);
+	d->regsets = d->vcpu_regset = NULL;
+	d->arch = NULL;
+}
+
+/* Build the target description and one regset per distinct vCPU model. */
+static bool learn_vm(struct daemon *d, GError **error)
+{
+	const struct vmdbg_hello *h = vmlink_hello(d->vm);
+	d->arch = arch_for(h->arch);
+	if (!d->arch) {
+		g_set_error(error, TDESC_ERROR, 3, "the VM's architecture %u is not supported", h->arch);
+		return false;
+	}
+	const GArray *ids0 = vmlink_reg_ids(d->vm, 0);
+	g_autofree char *xml = d->arch->default_tdesc(ids0);
+	d->tdesc = tdesc_parse("built-in target.xml", xml, strlen(xml), error);
+	if (!d->tdesc)
+		return false;
+	d->regsets = g_ptr_array_new_with_free_func((GDestroyNotify)regset_free);
+	d->vcpu_regset = g_ptr_array_new();
+	for (uint32_t v = 0; v < h->nr_vcpus; v++) {
+		const GArray *ids = vmlink_reg_ids(d->vm, v);
+		struct regset *rs = NULL;
+		for (guint i = 0; i < d->regsets->len && !rs; i++)
+			if (regset_matches(g_ptr_array_index(d->regsets, i), ids))
+				rs = g_ptr_array_index(d->regsets, i);
+		if (!rs) {
+			rs = regset_new(d->tdesc, d->arch, ids, error);
+			if (!rs) {
+				g_prefix_error(error, "vCPU %u: ", v);
+				return false;
+			}
+			g_ptr_array_add(d->regsets, rs);
+		}
+		g_ptr_array_add(d->vcpu_regset, rs);
+	}
+	return true;
+}
+
+static void vm_ready(void *owner)
+{
+	struct daemon *d = owner;
+	g_autoptr(GError) err = NULL;
+	forget_vm(d);
+	if (!learn_vm(d, &err)) {
+		g_critical("cannot describe the VM's registers: %s", err->message);
+		forget_vm(d);
+		vmlink_disconnect(d->vm, "unusable register description", false);
+		return;
+	}
+	if (d->session)
+		session_vm_ready(d->session);
+}
+
+static void vm_lost(void *owner, const char *why)
+{
+	struct daemon *d = owner;
+	if (d->session)
+		session_vm_lost(d->session, why);
+	forget_vm(d);
+}
+
+static void vm_stopped(void *owner, const struct vmdbg_stopped *ev)
+{
+	struct daemon *d = owner;
+	if (d->session)
+		session_vm_stopped(d->session, ev);
+	else
+		g_message("vCPU %u stopped (reason %u) with no gdb attached", ev->vcpu, ev->reason);
+}
+
+static const struct vmlink_ops vm_ops = { vm_ready, vm_lost, vm_stopped };
+
+/* ---- the gdb listener ------------------------------------------------------------------ */
+
+/* A second gdb is told why it cannot attach.  The E packet must answer
+ * its first packet (gdb ignores a reply that comes before it asks, and a
+ * close with its packet unread would reset the connection and lose the
+ * text): wait for that packet, answer, half-close, drain until gdb hangs
+ * up.  Bounded by REFUSAL_TIMEOUT. */
+#define REFUSAL_TIMEOUT 2.0
+#define REFUSAL_TEXT "E.dbgproxyd: another gdb is already attached to this VM"
+
+struct refusal {
+	struct daemon *d;
+	int fd;
+	ev_io read_w;
+	ev_timer timer_w;
+	struct rsp_decoder *dec;
+	bool answered;
+};
+
+static void refusal_end(struct refusal *r)
+{
+	ev_io_stop(r->d->loop, &r->read_w);
+	ev_timer_stop(r->d->loop, &r->timer_w);
+	close(r->fd);
+	rsp_decoder_free(r->dec);
+	r->d->refusals = g_list_remove(r->d->refusals, r);
+	g_free(r);
+}
+
+static void refusal_answer(struct refusal *r)
+{
+	if (r->answered)
+		return;
+	r->answered = true;
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	g_byte_array_append(out, (const guint8 *)"+", 1);
+	rsp_encode_packet(out, REFUSAL_TEXT, strlen(REFUSAL_TEXT));
+	ssize_t n = send(r->fd, out->data, out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)n; /* refused either way */
+	shutdown(r->fd, SHUT_WR);
+}
+
+static void refusal_event(void *ctx, const struct rsp_event *ev)
+{
+	if (ev->type == RSP_EV_PACKET || ev->type == RSP_EV_OVERSIZE ||
+	    ev->type == RSP_EV_BAD_CHECKSUM)
+		refusal_answer(ctx);
+}
+
+static void refusal_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct refusal *r = w->data;
+	uint8_t buf[4096];
+	ssize_t n = recv(r->fd, buf, sizeof(buf), 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		refusal_end(r);
+		return;
+	}
+	if (n > 0)
+		rsp_decoder_feed(r->dec, buf, (size_t)n, refusal_event, r);
+}
+
+static void refusal_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct refusal *r = w->data;
+	refusal_answer(r);
+	refusal_end(r);
+}
+
+static void refuse(struct daemon *d, int fd)
+{
+	struct refusal *r = g_new0(struct refusal, 1);
+	r->d = d;
+	r->fd = fd;
+	r->dec = rsp_decoder_new(4096);
+	ev_io_init(&r->read_w, refusal_read, fd, EV_READ);
+	ev_timer_init(&r->timer_w, refusal_timeout, REFUSAL_TIMEOUT, 0);
+	r->read_w.data = r->timer_w.data = r;
+	ev_io_start(d->loop, &r->read_w);
+	ev_timer_start(d->loop, &r->timer_w);
+	d->refusals = g_list_prepend(d->refusals, r);
+}
+
+static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd = accept4(d->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			g_warning("accept: %s", g_strerror(errno));
+		return;
+	}
+	char peer[NI_MAXHOST + NI_MAXSERV + 2] = "unix socket";
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		char host[NI_MAXHOST], serv[NI_MAXSERV];
+		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
+				NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+			g_snprintf(peer, sizeof(peer), "%s:%s", host, serv);
+	}
+	if (d->session) {
+		g_message("refused a second gdb from %s: one gdb at a time", peer);
+		refuse(d, fd);
+		return;
+	}
+	session_accept(d, fd, peer);
+}
+
+static int listen_unix(struct daemon *d, const char *path, GError **error)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "unix socket path too long: %s",
+			    path);
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	unlink(path);
+	mode_t old = umask(0177); /* 0600: the socket controls a VM */
+	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	umask(old);
+	if (r < 0 || listen(fd, 4) < 0)
+		goto fail;
+	d->unix_path = g_strdup(path);
+	return fd;
+fail:
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "listen on unix:%s: %s", path,
+		    g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* [HOST:]PORT, host defaulting to 127.0.0.1; [v6]:PORT for IPv6. */
+static int listen_tcp(const char *spec, GError **error)
+{
+	g_autofree char *host = NULL;
+	const char *port;
+	const char *colon = strrchr(spec, ':');
+	if (spec[0] == '[') {
+		const char *close_b = strchr(spec, ']');
+		if (!close_b || close_b[1] != ':') {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    "bad --listen '%s': expected [HOST]:PORT", spec);
+			return -1;
+		}
+		host = g_strndup(spec + 1, (gsize)(close_b - spec - 1));
+		port = close_b + 2;
+	} else if (colon) {
+		host = g_strndup(spec, (gsize)(colon - spec));
+		port = colon + 1;
+	} else {
+		host = g_strdup("127.0.0.1");
+		port = spec;
+	}
+	guint64 pnum;
+	if (!g_ascii_string_to_unsigned(port, 10, 1, 65535, &pnum, NULL)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			    "bad --listen '%s': port must be 1..65535", spec);
+		return -1;
+	}
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (gai) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "bad --listen host '%s': %s",
+			    host, gai_strerror(gai));
+		return -1;
+	}
+	int fd = -1, err = 0;
+	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 4) < 0) {
+			err = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "listen on %s: %s", spec,
+			    g_strerror(err));
+	return fd;
+}
+
+/* ---- shutdown ----------------------------------------------------------------------------- */
+
+static void grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	g_message("signal %d: shutting down", w->signum);
+	ev_io_stop(loop, &d->listen_w);
+	if (d->session)
+		session_close(d->session, "dbgproxyd is shutting down"); /* sends DETACH */
+	/* give the VM a moment to receive the DETACH, then stop */
+	static ev_timer grace;
+	ev_timer_init(&grace, grace_cb, vmlink_is_ready(d->vm) ? 0.2 : 0, 0);
+	ev_timer_start(loop, &grace);
+}
+
+/* ---- options --------------------------------------------------------------------------------- */
+
+struct options {
+	char *listen;
+	char *vm;
+	char *config;
+	char *log_level;
+	gboolean version;
+};
+
+static bool load_config(struct options *o, GError **error)
+{
+	if (!o->config)
+		return true;
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	if (!g_key_file_load_from_file(kf, o->config, G_KEY_FILE_NONE, error)) {
+		g_prefix_error(error, "config %s: ", o->config);
+		return false;
+	}
+	if (!g_key_file_has_group(kf, CONFIG_GROUP)) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+			    "config %s: no [%s] group", o->config, CONFIG_GROUP);
+		return false;
+	}
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, CONFIG_GROUP, NULL, NULL);
+	for (char **k = keys; k && *k; k++) {
+		char **slot = NULL;
+		if (strcmp(*k, "listen") == 0)
+			slot = &o->listen;
+		else if (strcmp(*k, "vm") == 0)
+			slot = &o->vm;
+		else if (strcmp(*k, "log-level") == 0)
+			slot = &o->log_level;
+		else {
+			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+				    "config %s: unknown key '%s' (known: listen, vm, log-level)",
+				    o->config, *k);
+			return false;
+		}
+		if (*slot)
+			continue; /* the command line wins */
+		*slot = g_key_file_get_string(kf, CONFIG_GROUP, *k, error);
+		if (!*slot) {
+			g_prefix_error(error, "config %s: ", o->config);
+			return false;
+		}
+	}
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	GOptionEntry entries[] = {
+		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
+		  "Where gdb connects: [HOST:]PORT (host 127.0.0.1 by default) or unix:PATH", "ADDR" },
+		{ "vm", 'v', 0, G_OPTION_ARG_FILENAME, &o.vm, "The VM's vmdbg socket", "PATH" },
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
+		  "Key file with a [dbgproxyd] group: listen=, vm=, log-level=", "FILE" },
+		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &o.log_level,
+		  "error, warning, message (default), info or debug", "LEVEL" },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- gdb server for KVM guests");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(ctx,
+		"Serves the gdb remote protocol for the VM whose vmdbg socket is PATH.\n"
+		"Example: dbgproxyd --listen 3333 --vm /run/vm.sock, then\n"
+		"         gdb -ex 'target remote :3333'.  See dbgproxyd(8).");
+	g_autoptr(GError) err = NULL;
+	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+		fprintf(stderr, "dbgproxyd: %s\nTry 'dbgproxyd --help'.\n", err->message);
+		return 2;
+	}
+	if (o.version) {
+		printf("dbgproxyd %s (vmdbg protocol %u)\n", PACKAGE_VERSION, VMDBG_VERSION);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "dbgproxyd: unexpected argument '%s'\n", argv[1]);
+		return 2;
+	}
+	if (!load_config(&o, &err)) {
+		fprintf(stderr, "dbgproxyd: %s\n", err->message);
+		return 2;
+	}
+	if (!o.listen)
+		o.listen = g_strdup("3333");
+	if (!o.vm) {
+		fprintf(stderr, "dbgproxyd: --vm PATH (or vm= in the config) is required\n");
+		return 2;
+	}
+	if (o.log_level && !parse_log_level(o.log_level, &log_threshold)) {
+		fprintf(stderr, "dbgproxyd: bad log level '%s' (error, warning, message, info, debug)\n",
+			o.log_level);
+		return 2;
+	}
+	if (log_threshold >= G_LOG_LEVEL_INFO)
+		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+	g_log_set_writer_func(log_writer, NULL, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct daemon d = { .listen_spec = o.listen, .listen_fd = -1 };
+	d.loop = ev_default_loop(EVFLAG_AUTO);
+	if (g_str_has_prefix(o.listen, "unix:"))
+		d.listen_fd = listen_unix(&d, o.listen + 5, &err);
+	else
+		d.listen_fd = listen_tcp(o.listen, &err);
+	if (d.listen_fd < 0) {
+		fprintf(stderr, "dbgproxyd: %s\n", err->message);
+		return 1;
+	}
+	ev_io_init(&d.listen_w, listen_cb, d.listen_fd, EV_READ);
+	d.listen_w.data = &d;
+	ev_io_start(d.loop, &d.listen_w);
+	ev_signal sigint_w, sigterm_w;
+	ev_signal_init(&sigint_w, signal_cb, SIGINT);
+	ev_signal_init(&sigterm_w, signal_cb, SIGTERM);
+	sigint_w.data = sigterm_w.data = &d;
+	ev_signal_start(d.loop, &sigint_w);
+	ev_signal_start(d.loop, &sigterm_w);
+
+	d.vm = vmlink_new(d.loop, o.vm, &vm_ops, &d);
+	g_message("dbgproxyd %s: gdb on %s, VM at %s", PACKAGE_VERSION, o.listen, o.vm);
+
+	ev_run(d.loop, 0);
+
+	if (d.session)
+		session_close(d.session, "dbgproxyd exiting");
+	while (d.refusals)
+		refusal_end(d.refusals->data);
+	vmlink_free(d.vm);
+	forget_vm(&d);
+	ev_io_stop(d.loop, &d.listen_w);
+	ev_signal_stop(d.loop, &sigint_w);
+	ev_signal_stop(d.loop, &sigterm_w);
+	close(d.listen_fd);
+	if (d.unix_path) {
+		unlink(d.unix_path);
+		g_free(d.unix_path);
+	}
+	g_free(o.listen);
+	g_free(o.vm);
+	g_free(o.config);
+	g_free(o.log_level);
+	g_message("dbgproxyd stopped");
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * daemon.h - dbgproxyd's process-wide pieces, owned by main: the event
+ * loop, the link to the VM, the gdb listener, and the current session.
+ */
+#ifndef DAEMON_H
+#define DAEMON_H
+
+#include <stdbool.h>
+#include <ev.h>
+#include <glib.h>
+
+#include "arch.h"
+#include "regs.h"
+#include "tdesc.h"
+#include "vmlink.h"
+
+struct session;
+
+struct daemon {
+	struct ev_loop *loop;
+	struct vmlink *vm;
+	const char *listen_spec;   /* as given: [HOST:]PORT or unix:PATH */
+	char *unix_path;           /* to unlink at exit */
+	int listen_fd;
+	ev_io listen_w;
+	struct session *session;   /* the one gdb, or NULL */
+	GList *refusals;           /* connections being told "busy" */
+	uint64_t next_session_id;
+
+	/* what the VM is, valid while the link is ready */
+	const struct arch_ops *arch;
+	struct tdesc *tdesc;
+	GPtrArray *regsets;        /* distinct CPU models: struct regset * */
+	GPtrArray *vcpu_regset;    /* per vCPU: borrowed struct regset * */
+};
+
+/* session.c */
+void session_accept(struct daemon *d, int fd, const char *peer);
+void session_close(struct session *s, const char *why);
+void session_vm_lost(struct session *s, const char *why);
+/* The VM link is up: a gdb that came first is attached now. */
+void session_vm_ready(struct session *s);
+void session_vm_stopped(struct session *s, const struct vmdbg_stopped *ev);
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * regs.c - register handles and the per-vCPU register cache (see regs.h).
+ */
+#include "regs.h"
+
+#include <string.h>
+
+#include "vmdbg.h"
+
+struct vm_slot {
+	uint64_t id;
+	uint32_t bytes;
+	uint32_t word;            /* index of its first word in the value buffer */
+};
+
+struct reg_handle {
+	const char *name;         /* interned */
+	unsigned regnum;
+	unsigned bytes;           /* gdb's width */
+	unsigned slot;            /* index into regset->slots */
+	uint32_t offset;          /* byte offset inside the VM value */
+};
+
+struct regset {
+	GArray *vm_ids;           /* the REG_LIST this set was built for */
+	GArray *slots;            /* struct vm_slot: only the VM registers in use */
+	GHashTable *slot_of;      /* uint64_t vm id -> slot index + 1 */
+	struct reg_handle *handles; /* sorted by regnum */
+	unsigned count;
+	GHashTable *by_name;      /* interned name -> handle */
+	struct reg_handle **by_regnum;
+	unsigned max_regnum;
+	uint32_t nwords;
+	size_t g_bytes;
+};
+
+struct regcache {
+	const struct regset *rs;
+	uint64_t *words;
+	bool *valid;              /* per slot */
+};
+
+static int by_regnum_cmp(const void *a, const void *b)
+{
+	const struct reg_handle *x = a, *y = b;
+	return x->regnum < y->regnum ? -1 : x->regnum > y->regnum;
+}
+
+static bool vm_has(const GArray *vm_ids, uint64_t id)
+{
+	for (guint i = 0; i < vm_ids->len; i++)
+		if (g_array_index(vm_ids, uint64_t, i) == id)
+			return true;
+	return false;
+}
+
+struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
+			  const GArray *vm_ids, GError **error)
+{
+	struct regset *rs = g_new0(struct regset, 1);
+	rs->vm_ids = g_array_copy((GArray *)vm_ids);
+	rs->slots = g_array_new(FALSE, FALSE, sizeof(struct vm_slot));
+	rs->slot_of = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	rs->by_name = g_hash_table_new(g_direct_hash, g_direct_equal);
+	rs->count = td->regs->len;
+	rs->handles = g_new0(struct reg_handle, rs->count);
+
+	for (unsigned i = 0; i < rs->count; i++) {
+		const struct tdesc_reg *r = &g_array_index(td->regs, struct tdesc_reg, i);
+		struct arch_binding b;
+		if (!arch->bind(r->name, &b)) {
+			g_set_error(error, TDESC_ERROR, 2,
+				    "line %d: register '%s' (feature %s) is not an %s register dbgproxyd knows",
+				    r->line, r->name, r->feature, arch->name);
+			goto fail;
+		}
+		if (!vm_has(vm_ids, b.vm_id)) {
+			g_set_error(error, TDESC_ERROR, 2,
+				    "line %d: register '%s' is not provided by this VM (its vCPU lacks it)",
+				    r->line, r->name);
+			goto fail;
+		}
+		uint32_t vm_bytes = vmdbg_reg_bytes(b.vm_id);
+		/* a slot spans whole words, so a narrower VM register (a 16-bit
+		 * selector shown as 32 bits) reads zero-extended */
+		uint32_t span = (vm_bytes + 7) / 8 * 8;
+		if (r->bitsize != b.gdb_bits || b.vm_offset + r->bitsize / 8 > span) {
+			g_set_error(error, TDESC_ERROR, 2,
+				    "line %d: register '%s' has bitsize %u, but this VM's '%s' is %u bits",
+				    r->line, r->name, r->bitsize, r->name, b.gdb_bits);
+			goto fail;
+		}
+		gpointer found = g_hash_table_lookup(rs->slot_of, &b.vm_id);
+		unsigned slot;
+		if (found) {
+			slot = GPOINTER_TO_UINT(found) - 1;
+		} else {
+			struct vm_slot s = { b.vm_id, vm_bytes, rs->nwords };
+			rs->nwords += (vm_bytes + 7) / 8;
+			slot = rs->slots->len;
+			g_array_append_val(rs->slots, s);
+			g_hash_table_insert(rs->slot_of, g_memdup2(&b.vm_id, sizeof(uint64_t)),
+					    GUINT_TO_POINTER(slot + 1));
+		}
+		rs->handles[i] = (struct reg_handle){ r->name, r->regnum, r->bitsize / 8, slot,
+						      b.vm_offset };
+		rs->g_bytes += r->bitsize / 8;
+		if (r->regnum > rs->max_regnum)
+			rs->max_regnum = r->regnum;
+	}
+	qsort(rs->handles, rs->count, sizeof(struct reg_handle), by_regnum_cmp);
+	rs->by_regnum = g_new0(struct reg_handle *, rs->max_regnum + 1);
+	for (unsigned i = 0; i < rs->count; i++) {
+		struct reg_handle *h = &rs->handles[i];
+		if (rs->by_regnum[h->regnum]) {
+			g_set_error(error, TDESC_ERROR, 2, "registers '%s' and '%s' share regnum %u",
+				    rs->by_regnum[h->regnum]->name, h->name, h->regnum);
+			goto fail;
+		}
+		rs->by_regnum[h->regnum] = h;
+		g_hash_table_insert(rs->by_name, (gpointer)h->name, h);
+	}
+	return rs;
+fail:
+	regset_free(rs);
+	return NULL;
+}
+
+void regset_free(struct regset *rs)
+{
+	if (!rs)
+		return;
+	g_array_unref(rs->vm_ids);
+	g_array_unref(rs->slots);
+	g_hash_table_unref(rs->slot_of);
+	g_hash_table_unref(rs->by_name);
+	g_free(rs->handles);
+	g_free(rs->by_regnum);
+	g_free(rs);
+}
+
+bool regset_matches(const struct regset *rs, const GArray *vm_ids)
+{
+	return rs->vm_ids->len == vm_ids->len &&
+	       memcmp(rs->vm_ids->data, vm_ids->data, vm_ids->len * sizeof(uint64_t)) == 0;
+}
+
+unsigned regset_count(const struct regset *rs)
+{
+	return rs->count;
+}
+
+const struct reg_handle *regset_nth(const struct regset *rs, unsigned i)
+{
+	return i < rs->count ? &rs->handles[i] : NULL;
+}
+
+const struct reg_handle *regset_by_name(const struct regset *rs, const char *name)
+{
+	return g_hash_table_lookup(rs->by_name, g_intern_string(name));
+}
+
+const struct reg_handle *regset_by_regnum(const struct regset *rs, unsigned regnum)
+{
+	return regnum <= rs->max_regnum ? rs->by_regnum[regnum] : NULL;
+}
+
+size_t regset_g_bytes(const struct regset *rs)
+{
+	return rs->g_bytes;
+}
+
+const char *reg_handle_name(const struct reg_handle *h)
+{
+	return h->name;
+}
+
+unsigned reg_handle_regnum(const struct reg_handle *h)
+{
+	return h->regnum;
+}
+
+unsigned reg_handle_bytes(const struct reg_handle *h)
+{
+	return h->bytes;
+}
+
+/* ---- cache ----------------------------------------------------------------------- */
+
+struct regcache *regcache_new(const struct regset *rs)
+{
+	struct regcache *rc = g_new0(struct regcache, 1);
+	rc->rs = rs;
+	rc->words = g_new0(uint64_t, rs->nwords ? rs->nwords : 1);
+	rc->valid = g_new0(bool, rs->slots->len ? rs->slots->len : 1);
+	return rc;
+}
+
+void regcache_free(struct regcache *rc)
+{
+	if (!rc)
+		return;
+	g_free(rc->words);
+	g_free(rc->valid);
+	g_free(rc);
+}
+
+void regcache_invalidate(struct regcache *rc)
+{
+	memset(rc->valid, 0, rc->rs->slots->len * sizeof(bool));
+}
+
+bool regcache_valid(const struct regcache *rc, const struct reg_handle *h)
+{
+	return rc->valid[h->slot];
+}
+
+void regcache_missing(const struct regcache *rc, const struct reg_handle *const *hs, unsigned n,
+		      GArray *vm_ids)
+{
+	const struct regset *rs = rc->rs;
+	g_autofree bool *taken = g_new0(bool, rs->slots->len ? rs->slots->len : 1);
+	unsigned count = hs ? n : rs->count;
+	for (unsigned i = 0; i < count; i++) {
+		const struct reg_handle *h = hs ? hs[i] : &rs->handles[i];
+		if (rc->valid[h->slot] || taken[h->slot])
+			continue;
+		taken[h->slot] = true;
+		g_array_append_val(vm_ids, g_array_index(rs->slots, struct vm_slot, h->slot).id);
+	}
+}
+
+bool regcache_fill(struct regcache *rc, uint64_t vm_id, const uint8_t *value, uint32_t size)
+{
+	gpointer found = g_hash_table_lookup(rc->rs->slot_of, &vm_id);
+	if (!found)
+		return false;
+	unsigned slot = GPOINTER_TO_UINT(found) - 1;
+	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, slot);
+	if (size != s->bytes)
+		return false;
+	memset(&rc->words[s->word], 0, (size + 7) / 8 * 8);
+	memcpy(&rc->words[s->word], value, size);
+	rc->valid[slot] = true;
+	return true;
+}
+
+void regcache_read(const struct regcache *rc, const struct reg_handle *h, uint8_t *out)
+{
+	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, h->slot);
+	memcpy(out, (const uint8_t *)&rc->words[s->word] + h->offset, h->bytes);
+}
+
+void regcache_write(struct regcache *rc, const struct reg_handle *h, const uint8_t *in,
+		    uint64_t *vm_id, const uint8_t **vm_value, uint32_t *vm_bytes)
+{
+	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, h->slot);
+	uint8_t *base = (uint8_t *)&rc->words[s->word];
+	memcpy(base + h->offset, in, h->bytes);
+	*vm_id = s->id;
+	*vm_value = base;
+	*vm_bytes = s->bytes;
+}

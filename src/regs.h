@@ -1,0 +1,69 @@
+/*
+ * regs.h - registers by opaque handle.
+ *
+ * A regset is built once per CPU model from a target description and the
+ * VM's register list: every <reg> becomes a handle that knows its gdb
+ * number and width and, hidden from callers, the VM register id and byte
+ * slice it maps to.  Identical vCPUs share one regset.  Lookups by name
+ * (interned string) and by gdb register number are O(1).
+ *
+ * A regcache holds one vCPU's values between stops: the VM registers the
+ * regset uses, each in ceil(bytes/8) 64-bit words of one buffer, found
+ * through an index array; it is filled lazily (callers batch the missing
+ * VM ids into one GET_REGS), written through on changes, and invalidated
+ * when the vCPU runs.  No width is assumed: 1 to 256 bytes per register.
+ *
+ * This is also the interface plugins use.
+ */
+#ifndef REGS_H
+#define REGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "arch.h"
+#include "tdesc.h"
+
+struct reg_handle;
+struct regset;
+struct regcache;
+
+struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
+			  const GArray *vm_ids, GError **error);
+void regset_free(struct regset *rs);
+/* Does this regset serve a vCPU with exactly these VM register ids? */
+bool regset_matches(const struct regset *rs, const GArray *vm_ids);
+
+unsigned regset_count(const struct regset *rs);
+/* The i-th handle in gdb register-number order (the 'g' packet order). */
+const struct reg_handle *regset_nth(const struct regset *rs, unsigned i);
+const struct reg_handle *regset_by_name(const struct regset *rs, const char *name);
+const struct reg_handle *regset_by_regnum(const struct regset *rs, unsigned regnum);
+/* Total bytes of all registers: the size of a full 'g' reply. */
+size_t regset_g_bytes(const struct regset *rs);
+
+const char *reg_handle_name(const struct reg_handle *h);
+unsigned reg_handle_regnum(const struct reg_handle *h);
+unsigned reg_handle_bytes(const struct reg_handle *h);
+
+struct regcache *regcache_new(const struct regset *rs);
+void regcache_free(struct regcache *rc);
+void regcache_invalidate(struct regcache *rc);
+bool regcache_valid(const struct regcache *rc, const struct reg_handle *h);
+/* Append to vm_ids (uint64_t) the VM registers that the n handles need and
+ * the cache lacks, each once.  n == 0 with hs == NULL means every handle. */
+void regcache_missing(const struct regcache *rc, const struct reg_handle *const *hs, unsigned n,
+		      GArray *vm_ids);
+/* Store a VM register value (from GET_REGS).  False if not in the set or
+ * its size differs from the VM's. */
+bool regcache_fill(struct regcache *rc, uint64_t vm_id, const uint8_t *value, uint32_t size);
+/* gdb's view of a cached register: reg_handle_bytes(h) bytes. */
+void regcache_read(const struct regcache *rc, const struct reg_handle *h, uint8_t *out);
+/* Put gdb's new value into the cached VM register; returns that VM
+ * register's id and whole new value for SET_REGS.  The VM register must be
+ * cached (read-modify-write of slices). */
+void regcache_write(struct regcache *rc, const struct reg_handle *h, const uint8_t *in,
+		    uint64_t *vm_id, const uint8_t **vm_value, uint32_t *vm_bytes);
+
+#endif

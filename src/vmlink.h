@@ -1,0 +1,58 @@
+/*
+ * vmlink.h - dbgproxyd's connection to a VM: an asynchronous vmdbg client on
+ * the daemon's libev loop.
+ *
+ * The link connects (and reconnects, with back-off) to the VM's socket,
+ * says HELLO, fetches every vCPU's REG_LIST, and only then reports itself
+ * ready.  Requests are pipelined; each gets exactly one callback, in order:
+ * with the reply, or with an error (an ERROR frame from the VM, or the link
+ * going down).  STOPPED events go to the owner's on_stopped.
+ */
+#ifndef VMLINK_H
+#define VMLINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <ev.h>
+#include <glib.h>
+
+#include "vmdbg-codec.h"
+
+#define VMLINK_ERROR (vmlink_error_quark())
+GQuark vmlink_error_quark(void);
+/* GError codes: enum vmdbg_err from the VM, or VMLINK_E_LOST. */
+#define VMLINK_E_LOST 1000
+
+struct vmlink;
+
+struct vmlink_ops {
+	void (*on_ready)(void *owner);                       /* HELLO and REG_LISTs done */
+	void (*on_lost)(void *owner, const char *why);        /* after pending requests failed */
+	void (*on_stopped)(void *owner, const struct vmdbg_stopped *ev);
+};
+
+/* reply is the decoded reply (valid during the call only), or NULL with err set. */
+typedef void (*vmlink_reply_fn)(void *ctx, const struct vmdbg_msg *reply, const GError *err);
+
+struct vmlink *vmlink_new(struct ev_loop *loop, const char *path,
+			  const struct vmlink_ops *ops, void *owner);
+void vmlink_free(struct vmlink *l);
+
+bool vmlink_is_ready(const struct vmlink *l);
+const struct vmdbg_hello *vmlink_hello(const struct vmlink *l);
+/* The register ids vCPU `vcpu` serves (REG_LIST), as a GArray of uint64_t. */
+const GArray *vmlink_reg_ids(const struct vmlink *l, uint32_t vcpu);
+const char *vmlink_path(const struct vmlink *l);
+
+/* Requests: take a sequence number, encode the frame with it, send it.
+ * vmlink_send() returns false (and never calls fn) when the link is not
+ * ready; otherwise fn is called exactly once, later. */
+uint32_t vmlink_next_seq(struct vmlink *l);
+bool vmlink_send(struct vmlink *l, const GByteArray *frame, uint32_t seq,
+		 vmlink_reply_fn fn, void *ctx);
+
+/* Drop the connection now (e.g. the daemon exits); reconnection follows
+ * unless stop_reconnecting is true. */
+void vmlink_disconnect(struct vmlink *l, const char *why, bool stop_reconnecting);
+
+#endif

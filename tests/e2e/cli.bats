@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# Command lines and configuration of dbgproxyd and dbgproxy-vm: every bad
+# input gets a clear message and a usage exit status; good config works.
+
+: "${DBGPROXY_VM:?set by make check}"
+: "${DBGPROXYD:?set by make check}"
+: "${GUEST_ELF:?set by make check}"
+
+setup() {
+	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-cli.XXXXXX")
+	PIDS=
+}
+
+teardown() {
+	for pid in $PIDS; do kill "$pid" 2>/dev/null || true; done
+	for pid in $PIDS; do wait "$pid" 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+
+@test "dbgproxyd --help and --version" {
+	run "$DBGPROXYD" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--listen"* ]]
+	[[ "$output" == *"--vm"* ]]
+	[[ "$output" == *"--config"* ]]
+	run "$DBGPROXYD" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "dbgproxyd "* ]]
+}
+
+@test "dbgproxyd refuses bad options with a message" {
+	run "$DBGPROXYD"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--vm PATH"* ]]
+	run "$DBGPROXYD" --vm /nonexistent --listen 70000
+	[ "$status" -eq 2 ] || [ "$status" -eq 1 ]
+	[[ "$output" == *"port must be 1..65535"* ]]
+	run "$DBGPROXYD" --vm /nonexistent --log-level loud
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad log level 'loud'"* ]]
+	run "$DBGPROXYD" --vm /nonexistent --bogus
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Unknown option"* ]]
+	run "$DBGPROXYD" --vm /nonexistent extra
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unexpected argument"* ]]
+}
+
+@test "dbgproxyd refuses a bad config file with a message naming it" {
+	printf '[dbgproxyd]\nvm=/x\ncolour=blue\n' > "$TMP/bad.conf"
+	run "$DBGPROXYD" --config "$TMP/bad.conf"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown key 'colour'"* ]]
+	printf '[other]\nvm=/x\n' > "$TMP/nogroup.conf"
+	run "$DBGPROXYD" --config "$TMP/nogroup.conf"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no [dbgproxyd] group"* ]]
+	printf 'this is not a key file\n' > "$TMP/junk.conf"
+	run "$DBGPROXYD" --config "$TMP/junk.conf"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"$TMP/junk.conf"* ]]
+	run "$DBGPROXYD" --config "$TMP/missing.conf"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"missing.conf"* ]]
+}
+
+@test "dbgproxyd takes listen/vm from the config; the command line wins" {
+	printf '[dbgproxyd]\nlisten=unix:%s\nvm=%s\nlog-level=info\n' "$TMP/gdb.sock" "$TMP/vm.sock" > "$TMP/ok.conf"
+	"$DBGPROXYD" --config "$TMP/ok.conf" > "$TMP/d.log" 2>&1 &
+	PIDS="$!"
+	for _ in $(seq 1 50); do [ -S "$TMP/gdb.sock" ] && break; sleep 0.1; done
+	[ -S "$TMP/gdb.sock" ]
+	[ "$(stat -c %a "$TMP/gdb.sock")" = "600" ]
+	grep -q "VM at $TMP/vm.sock" "$TMP/d.log"
+	kill "$PIDS"; wait "$PIDS" || true
+	# the socket is removed on SIGTERM
+	[ ! -e "$TMP/gdb.sock" ]
+	"$DBGPROXYD" --config "$TMP/ok.conf" --listen "unix:$TMP/other.sock" > "$TMP/d2.log" 2>&1 &
+	PIDS="$!"
+	for _ in $(seq 1 50); do [ -S "$TMP/other.sock" ] && break; sleep 0.1; done
+	[ -S "$TMP/other.sock" ]
+	[ ! -e "$TMP/gdb.sock" ]
+}
+
+@test "dbgproxy-vm refuses bad options and bad kernels with a message" {
+	run "$DBGPROXY_VM"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--kernel FILE and --socket PATH are required"* ]]
+	run "$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$TMP/s" --vcpus 0
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--vcpus must be"* ]]
+	run "$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$TMP/s" --mem 1
+	[ "$status" -eq 2 ]
+	run "$DBGPROXY_VM" --kernel "$TMP/none" --socket "$TMP/s"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$TMP/none"* ]]
+	head -c 4096 /dev/urandom > "$TMP/random.bin"
+	run "$DBGPROXY_VM" --kernel "$TMP/random.bin" --socket "$TMP/s"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no multiboot header"* ]]
+	run "$DBGPROXY_VM" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"vmdbg protocol 1"* ]]
+}

@@ -1,0 +1,99 @@
+# helpers.bash - start/stop dbgproxy-vm and dbgproxyd for bats tests, and
+# run real gdb in batch mode against them.  Every process is started by the
+# test, listens on loopback (or a private unix socket), and is killed by PID
+# in teardown.  Every wait is bounded.
+
+: "${DBGPROXY_VM:?set by make check}"
+: "${DBGPROXYD:?set by make check}"
+: "${GUEST_ELF:?set by make check}"
+
+need_kvm() {
+	if ! { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
+		skip "no usable /dev/kvm on this host: end-to-end tests need KVM"
+	fi
+}
+
+# wait_for CMD...: retry a condition up to ~10 s
+wait_for() {
+	local i
+	for i in $(seq 1 100); do
+		if "$@"; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_vm [VCPUS]
+start_vm() {
+	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-e2e.XXXXXX")
+	VM_SOCK=$TMP/vm.sock
+	"$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$VM_SOCK" --vcpus "${1:-1}" \
+		> "$TMP/serial.log" 2> "$TMP/vm.log" &
+	VM_PID=$!
+	wait_for test -S "$VM_SOCK" || { cat "$TMP/vm.log" >&2; return 1; }
+	wait_for grep -q "cpu 0 up" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; return 1; }
+}
+
+# start_daemon: on a free loopback port, sets PORT
+start_daemon() {
+	local try
+	for try in $(seq 1 20); do
+		PORT=$((20000 + RANDOM % 30000))
+		"$DBGPROXYD" --listen "127.0.0.1:$PORT" --vm "$VM_SOCK" --log-level info \
+			> "$TMP/daemon.log" 2>&1 &
+		DAEMON_PID=$!
+		if wait_for grep -q "ready:" "$TMP/daemon.log"; then
+			return 0
+		fi
+		kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null
+	done
+	cat "$TMP/daemon.log" >&2
+	return 1
+}
+
+stop_all() {
+	local pid
+	for pid in ${GDB_PIDS:-} ${DAEMON_PID:-} ${VM_PID:-}; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in ${GDB_PIDS:-} ${DAEMON_PID:-} ${VM_PID:-}; do
+		wait_for sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
+	done
+	[ -n "${TMP:-}" ] && rm -rf "$TMP"
+}
+
+# gdb_batch CMD...: gdb on the guest ELF, connected to the daemon; each
+# argument is one gdb command.  Output in $output (bats run) or stdout.
+gdb_batch() {
+	local args=(-batch -nx -ex "set pagination off" -ex "set confirm off"
+		-ex "target remote 127.0.0.1:$PORT")
+	local c
+	for c in "$@"; do
+		args+=(-ex "$c")
+	done
+	timeout 120 gdb "${args[@]}" "$GUEST_ELF" 2>&1
+}
+
+# gdb_bg OUTFILE CMD...: like gdb_batch, in the background; GDB_PIDS is
+# gdb's own PID (no wrapper in between, so signals reach gdb itself).
+gdb_bg() {
+	local out=$1; shift
+	local args=(-batch -nx -ex "set pagination off" -ex "set confirm off"
+		-ex "target remote 127.0.0.1:$PORT")
+	local c
+	for c in "$@"; do
+		args+=(-ex "$c")
+	done
+	gdb "${args[@]}" "$GUEST_ELF" > "$out" 2>&1 < /dev/null &
+	GDB_PIDS=$!
+}
+
+# count_in FILE PATTERN N: at least N lines of FILE match PATTERN
+count_in() {
+	[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ]
+}
+
+# the value printed by gdb's last "$N = VALUE" line
+last_value() {
+	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p' | tail -1
+}
