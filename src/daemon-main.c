@@ -356,13 +356,22 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 /* ---- options --------------------------------------------------------------------------------- */
 
-struct options {
+typedef struct options {
 	char *listen;
 	char *vm;
 	char *config;
 	char *log_level;
 	gboolean version;
-};
+} Options;
+
+static void options_clear(Options *o)
+{
+	g_clear_pointer(&o->listen, g_free);
+	g_clear_pointer(&o->vm, g_free);
+	g_clear_pointer(&o->config, g_free);
+	g_clear_pointer(&o->log_level, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 
 static bool load_config(struct options *o, GError **error)
 {
@@ -406,7 +415,7 @@ static bool load_config(struct options *o, GError **error)
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	g_auto(Options) o = { 0 };
 	GOptionEntry entries[] = {
 		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
 		  "Where gdb connects: [HOST:]PORT (host 127.0.0.1 by default) or unix:PATH", "ADDR" },
@@ -496,10 +505,6 @@ int main(int argc, char **argv)
 		unlink(d.unix_path);
 		g_free(d.unix_path);
 	}
-	g_free(o.listen);
-	g_free(o.vm);
-	g_free(o.config);
-	g_free(o.log_level);
 	g_message("dbgproxyd stopped");
 	return 0;
 }

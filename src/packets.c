@@ -9,26 +9,15 @@
 
 #include "rsp-codec.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse 1..16 hex digits at *p (< end). */
 static bool parse_hex(const char **p, const char *end, uint64_t *out)
 {
 	uint64_t v = 0;
 	const char *s = *p;
-	while (s < end && hexval(*s) >= 0) {
+	while (s < end && rsp_hexval(*s) >= 0) {
 		if (s - *p >= 16)
 			return false;
-		v = v << 4 | (uint64_t)hexval(*s);
+		v = v << 4 | (uint64_t)rsp_hexval(*s);
 		s++;
 	}
 	if (s == *p)

@@ -49,7 +49,7 @@ void rsp_decoder_reset(struct rsp_decoder *d)
 	g_byte_array_set_size(d->buf, 0);
 }
 
-static int hexval(uint8_t c)
+int rsp_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -142,11 +142,11 @@ void rsp_decoder_feed(struct rsp_decoder *d, const uint8_t *in, size_t len, rsp_
 			d->state = ST_PAYLOAD;
 			break;
 		case ST_CSUM1:
-			d->csum_hi = hexval(c);
+			d->csum_hi = rsp_hexval((char)c);
 			d->state = ST_CSUM2;
 			break;
 		case ST_CSUM2: {
-			int lo = hexval(c);
+			int lo = rsp_hexval((char)c);
 			if (d->csum_hi < 0 || lo < 0) {
 				/* not a checksum: report as a corrupt packet */
 				struct rsp_event ev = { .type = d->oversize ? RSP_EV_OVERSIZE
@@ -175,30 +175,39 @@ void rsp_encode_packet(GByteArray *out, const void *payload, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *p = payload;
-	uint8_t sum = 0;
+	/* grow once (worst case: every byte escaped), then write in place */
 	guint start = out->len;
-	g_byte_array_append(out, (const guint8 *)"$", 1);
+	g_byte_array_set_size(out, start + (guint)(2 * len + 4));
+	uint8_t *o = out->data + start;
+	size_t n = 0;
+	uint8_t sum = 0;
+	o[n++] = '$';
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = p[i];
 		if (c == '$' || c == '#' || c == '}' || c == '*') {
-			uint8_t esc[2] = { '}', (uint8_t)(c ^ 0x20) };
-			g_byte_array_append(out, esc, 2);
-		} else {
-			g_byte_array_append(out, &c, 1);
+			o[n++] = '}';
+			c ^= 0x20;
+			sum = (uint8_t)(sum + '}');
 		}
+		o[n++] = c;
+		sum = (uint8_t)(sum + c);
 	}
-	sum = rsp_checksum(out->data + start + 1, out->len - start - 1);
-	uint8_t tail[3] = { '#', (uint8_t)hex[sum >> 4], (uint8_t)hex[sum & 15] };
-	g_byte_array_append(out, tail, 3);
+	o[n++] = '#';
+	o[n++] = (uint8_t)hex[sum >> 4];
+	o[n++] = (uint8_t)hex[sum & 15];
+	g_byte_array_set_size(out, start + (guint)n);
 }
 
 void rsp_put_hex(GString *out, const void *data, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *p = data;
+	size_t start = out->len;
+	g_string_set_size(out, start + 2 * len);
+	char *o = out->str + start;
 	for (size_t i = 0; i < len; i++) {
-		g_string_append_c(out, hex[p[i] >> 4]);
-		g_string_append_c(out, hex[p[i] & 15]);
+		o[2 * i] = hex[p[i] >> 4];
+		o[2 * i + 1] = hex[p[i] & 15];
 	}
 }
 
@@ -207,7 +216,7 @@ bool rsp_get_hex(const char *text, size_t textlen, uint8_t *out, size_t len)
 	if (textlen != 2 * len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		int hi = hexval((uint8_t)text[2 * i]), lo = hexval((uint8_t)text[2 * i + 1]);
+		int hi = rsp_hexval(text[2 * i]), lo = rsp_hexval(text[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[i] = (uint8_t)(hi << 4 | lo);

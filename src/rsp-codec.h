@@ -68,6 +68,8 @@ uint8_t rsp_checksum(const void *data, size_t len);
 
 /* ---- hex helpers shared by packet handlers --------------------------------- */
 
+/* The value of one hex digit (either case), or -1. */
+int rsp_hexval(char c);
 /* Append 2*len lowercase hex digits. */
 void rsp_put_hex(GString *out, const void *data, size_t len);
 /* Decode exactly 2*len hex digits from text; false on any non-hex digit. */

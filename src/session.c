@@ -703,17 +703,25 @@ static void read_one_done(struct session *s, struct op *op)
 	finish(s);
 }
 
+/* The Hg vCPU's register with gdb number regnum; replies with an error
+ * (and returns NULL) when there is none. */
+static const struct reg_handle *lookup_regnum(struct session *s, uint64_t regnum)
+{
+	const struct reg_handle *h = regnum <= UINT32_MAX
+		? regset_by_regnum(regset_of(s, s->g_vcpu), (unsigned)regnum) : NULL;
+	if (!h)
+		reply_error(s, "no register number 0x%" PRIx64 " in the target description", regnum);
+	return h;
+}
+
 static void h_read_reg(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
 	if (!vm_ready(s))
 		return;
-	const struct reg_handle *h = p[0].u <= UINT32_MAX
-		? regset_by_regnum(regset_of(s, s->g_vcpu), (unsigned)p[0].u) : NULL;
-	if (!h) {
-		reply_error(s, "no register number 0x%" PRIx64 " in the target description", p[0].u);
+	const struct reg_handle *h = lookup_regnum(s, p[0].u);
+	if (!h)
 		return;
-	}
 	struct op *op = op_new(s);
 	op->addr = p[0].u;
 	s->busy = true;
@@ -799,12 +807,9 @@ static void h_write_reg(void *ctx, const struct pkt_param *p)
 	struct session *s = ctx;
 	if (!vm_ready(s))
 		return;
-	const struct reg_handle *h = p[0].u <= UINT32_MAX
-		? regset_by_regnum(regset_of(s, s->g_vcpu), (unsigned)p[0].u) : NULL;
-	if (!h) {
-		reply_error(s, "no register number 0x%" PRIx64 " in the target description", p[0].u);
+	const struct reg_handle *h = lookup_regnum(s, p[0].u);
+	if (!h)
 		return;
-	}
 	if (p[1].len != reg_handle_bytes(h)) {
 		reply_error(s, "register %s is %u bytes, got %zu", reg_handle_name(h),
 			    reg_handle_bytes(h), p[1].len);

@@ -151,6 +151,18 @@ static char *request(struct fix *f, const char *payload)
 	return r;
 }
 
+/* "c", let the guest run for ms, Ctrl-C: the stop reply. */
+static char *run_then_interrupt(struct fix *f, unsigned ms)
+{
+	send_packet(f, "c");
+	g_assert_cmpint(next_byte(f), ==, '+');
+	g_usleep(ms * 1000);
+	send_str(f, "\x03");
+	char *r = read_packet(f);
+	send_str(f, "+");
+	return r;
+}
+
 static void handshake(struct fix *f)
 {
 	g_autofree char *r = request(f, "qSupported:swbreak+;hwbreak+;xmlRegisters=i386");
@@ -262,10 +274,7 @@ static void test_memory_and_registers(void)
 	g_autofree char *large = request(&f, "m100000,ffff");
 	g_assert_cmpuint(strlen(large), ==, 2 * 0xffff);
 	/* binary write with escapes, read back */
-	static const char xpkt[] = { 'X', '1', '1', '4', '1', '2', '8', ',', '4', ':', '}', '#' ^ 0x20,
-				     '}', '}' ^ 0x20, 'A', '*' ^ 0 };
-	/* X payload bytes: '#', '}', 'A', '*' -> escaped where needed by the encoder */
-	(void)xpkt;
+	/* X payload bytes '#', '}', 'A', '*': the encoder escapes three of them */
 	uint8_t data[] = { '#', '}', 'A', '*' };
 	GByteArray *x = g_byte_array_new();
 	g_byte_array_append(x, (const guint8 *)"X114128,4:", 10);
@@ -309,12 +318,7 @@ static void test_interrupt(void)
 	struct fix f;
 	start(&f);
 	handshake(&f);
-	send_packet(&f, "c");
-	g_assert_cmpint(next_byte(&f), ==, '+');
-	g_usleep(200 * 1000);
-	send_str(&f, "\x03");
-	g_autofree char *stop_reply = read_packet(&f);
-	send_str(&f, "+");
+	g_autofree char *stop_reply = run_then_interrupt(&f, 200);
 	g_assert_true(g_str_has_prefix(stop_reply, "T02thread:1;"));
 	/* expedited registers: rbp (6), rsp (7), rip (10) */
 	g_assert_nonnull(strstr(stop_reply, ";6:"));
@@ -382,12 +386,7 @@ static void test_sigterm_cleans_up(void)
 	g_autofree char *mt = g_strdup_printf("m%" G_GINT64_MODIFIER "x,1", tick);
 	g_autofree char *code = request(&f, mt);
 	g_assert_cmpstr(code, !=, "cc");
-	send_packet(&f, "c");
-	g_assert_cmpint(next_byte(&f), ==, '+');
-	g_usleep(300 * 1000);
-	send_str(&f, "\x03");
-	g_autofree char *sr = read_packet(&f);
-	send_str(&f, "+");
+	g_autofree char *sr = run_then_interrupt(&f, 300);
 	g_assert_true(g_str_has_prefix(sr, "T02"));
 	g_autofree char *c2 = request(&f, m1);
 	g_assert_cmpstr(c1, !=, c2);
