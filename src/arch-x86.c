@@ -209,10 +209,12 @@ static char *default_tdesc(const GArray *vm_ids)
 	reg(&x, "mxcsr", 32, "i386_mxcsr", "vector");
 	g_string_append(s, "  </feature>\n");
 
-	g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.segments\">\n");
-	reg(&x, "fs_base", 64, "int", NULL);
-	reg(&x, "gs_base", 64, "int", NULL);
-	g_string_append(s, "  </feature>\n");
+	if (served(vm_ids, VMDBG_X86_FS_BASE) && served(vm_ids, VMDBG_X86_GS_BASE)) {
+		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.segments\">\n");
+		reg(&x, "fs_base", 64, "int", NULL);
+		reg(&x, "gs_base", 64, "int", NULL);
+		g_string_append(s, "  </feature>\n");
+	}
 
 	if (served(vm_ids, VMDBG_X86_YMMH(0))) {
 		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.avx\">\n");
@@ -247,8 +249,9 @@ static char *default_tdesc(const GArray *vm_ids)
 
 	g_string_append(s, "  <feature name=\"" SYS_FEATURE "\">\n");
 	for (unsigned i = 0; i < G_N_ELEMENTS(sys_regs); i++)
-		reg(&x, sys_regs[i].name, 64, sys_regs[i].id == VMDBG_X86_CR(3) ? "data_ptr" : "int64",
-		    "system");
+		if (served(vm_ids, sys_regs[i].id))
+			reg(&x, sys_regs[i].name, 64,
+			    sys_regs[i].id == VMDBG_X86_CR(3) ? "data_ptr" : "int64", "system");
 	g_string_append(s, "  </feature>\n</target>\n");
 	return g_string_free(s, FALSE);
 }

@@ -257,6 +257,9 @@ void regcache_write(struct regcache *rc, const struct reg_handle *h, const uint8
 	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, h->slot);
 	uint8_t *base = (uint8_t *)&rc->words[s->word];
 	memcpy(base + h->offset, in, h->bytes);
+	/* the VM keeps only its register's width (a 16-bit selector written as
+	 * 32 bits): the cache must hold what the VM will hold */
+	memset(base + s->bytes, 0, (s->bytes + 7) / 8 * 8 - s->bytes);
 	*vm_id = s->id;
 	*vm_value = base;
 	*vm_bytes = s->bytes;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "hwdebug.h"
 #include "packets.h"
 #include "rsp-codec.h"
 
@@ -63,6 +64,8 @@ struct session {
 	GArray *resume_entries;       /* struct vmdbg_resume_entry */
 	struct regcache **caches;     /* per vCPU */
 	GHashTable *sw_bps;           /* gva (uint64_t*) -> kind */
+	struct hwslots *hw;           /* hardware breakpoints and watchpoints */
+	struct vmdbg_guest_debug hw_committed; /* what the VM has now */
 };
 
 /* A VM request's callback context: the session may be gone by the reply. */
@@ -300,6 +303,17 @@ static void expedited_done(struct session *s, struct op *op)
 		g_string_append_printf(r, "T%02xthread:%" PRIx64 ";", op->signal, tid_of(op->vcpu));
 		if (op->ev.reason == VMDBG_STOP_SW_BP && s->gdb_swbreak)
 			g_string_append(r, "swbreak:;");
+		if (op->ev.reason == VMDBG_STOP_DEBUG && s->hw) {
+			static const char *const watch_names[] = {
+				[HW_WRITE] = "watch", [HW_READ] = "rwatch", [HW_ACCESS] = "awatch",
+			};
+			struct hw_hit hit;
+			hwslots_decode(s->hw, &op->ev, &hit);
+			if (hit.type == HW_HIT_BREAK && s->gdb_hwbreak)
+				g_string_append(r, "hwbreak:;");
+			else if (hit.type == HW_HIT_WATCH)
+				g_string_append_printf(r, "%s:%" PRIx64 ";", watch_names[hit.kind], hit.addr);
+		}
 		if (!op->failed) {
 			for (unsigned i = 0; s->d->arch->expedite[i]; i++) {
 				const struct reg_handle *h = regset_by_name(rs, s->d->arch->expedite[i]);
@@ -1063,18 +1077,92 @@ static void sw_bp(struct session *s, bool insert, const struct pkt_param *p)
 	send_vm(s, f, seq, sw_bp_done, op);
 }
 
+/* ---- hardware breakpoints and watchpoints --------------------------------------------- */
+
+struct hw_op {
+	struct op base;
+	bool insert;
+	enum hw_kind kind;
+	struct vmdbg_guest_debug sent;
+};
+
+static void hw_commit_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	struct hw_op *hop = ctx;
+	struct session *s = op_session(&hop->base);
+	if (s) {
+		if (m) {
+			s->hw_committed = hop->sent;
+			reply(s, "OK");
+		} else {
+			/* the VM did not take it: undo, so our table stays the VM's */
+			if (hop->insert)
+				hwslots_remove(s->hw, hop->kind, hop->base.addr, hop->base.len, NULL);
+			else
+				hwslots_insert(s->hw, hop->kind, hop->base.addr, hop->base.len, NULL);
+			reply_error(s, "the VM refused the debug registers: %s", err->message);
+		}
+		finish(s);
+	}
+	g_free(hop);
+}
+
+/* Z1-Z4 / z1-z4: change the slot table, then commit the whole register set
+ * to the VM in one SET_GUEST_DEBUG (none when nothing changed). */
+static void hw_point(struct session *s, bool insert, const struct pkt_param *p)
+{
+	if (!vm_ready(s))
+		return;
+	enum hw_kind kind = (enum hw_kind)p[0].u;
+	g_autoptr(GError) err = NULL;
+	bool done = insert ? hwslots_insert(s->hw, kind, p[1].u, p[2].u, &err)
+			   : hwslots_remove(s->hw, kind, p[1].u, p[2].u, &err);
+	if (!done) {
+		g_message("%s hardware point refused: %s", insert ? "inserting" : "removing",
+			  err->message);
+		reply_error(s, "%s", err->message);
+		return;
+	}
+	struct hw_op *hop = g_new0(struct hw_op, 1);
+	hop->base.d = s->d;
+	hop->base.session_id = s->id;
+	hop->base.addr = p[1].u;
+	hop->base.len = p[2].u;
+	hop->insert = insert;
+	hop->kind = kind;
+	hwslots_guest_debug(s->hw, &hop->sent);
+	if (memcmp(&hop->sent, &s->hw_committed, sizeof(hop->sent)) == 0) {
+		g_free(hop);       /* shared slot: the VM already has this */
+		reply(s, "OK");
+		return;
+	}
+	g_autoptr(GByteArray) f = g_byte_array_new();
+	uint32_t seq = vmlink_next_seq(s->d->vm);
+	vmdbg_enc_set_guest_debug(f, seq, &hop->sent);
+	if (!vmlink_send(s->d->vm, f, seq, hw_commit_done, hop)) {
+		g_free(hop);
+		reply_error(s, "dbgproxyd is not connected to the VM");
+		return;
+	}
+	s->busy = true;
+}
+
 static void h_insert_point(void *ctx, const struct pkt_param *p)
 {
 	if (p[0].u == 0)
 		sw_bp(ctx, true, p);
+	else if (p[0].u <= HW_ACCESS)
+		hw_point(ctx, true, p);
 	else
-		reply(ctx, ""); /* hardware points: not supported yet */
+		reply(ctx, "");
 }
 
 static void h_remove_point(void *ctx, const struct pkt_param *p)
 {
 	if (p[0].u == 0)
 		sw_bp(ctx, false, p);
+	else if (p[0].u <= HW_ACCESS)
+		hw_point(ctx, false, p);
 	else
 		reply(ctx, "");
 }
@@ -1153,6 +1241,9 @@ static void detach_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 static void detach(struct session *s, bool kill)
 {
 	g_hash_table_remove_all(s->sw_bps);
+	if (s->hw)
+		hwslots_clear(s->hw);
+	memset(&s->hw_committed, 0, sizeof(s->hw_committed));
 	g_queue_clear_full(&s->pending_stops, g_free);
 	s->target = TGT_RUNNING; /* the VM resumes everything */
 	g_autoptr(GByteArray) f = g_byte_array_new();
@@ -1190,7 +1281,8 @@ static void monitor_help(struct session *s, GString *out)
 	g_string_append(out,
 		"dbgproxyd monitor commands:\n"
 		"  monitor help      this text\n"
-		"  monitor info vm   the VM behind this session: arch, vCPUs, slots, state\n");
+		"  monitor info vm   the VM behind this session: arch, vCPUs, slots, state\n"
+		"  monitor hw        the hardware breakpoint/watchpoint slot table\n");
 }
 
 static void monitor_info_vm(struct session *s, GString *out)
@@ -1225,6 +1317,15 @@ static void h_rcmd(void *ctx, const struct pkt_param *p)
 	GString *out = g_string_new(NULL);
 	if (strcmp(cmd, "help") == 0 || cmd[0] == 0) {
 		monitor_help(s, out);
+	} else if (strcmp(cmd, "hw") == 0) {
+		if (!vm_ready(s) || !s->hw) {
+			g_string_free(out, TRUE);
+			if (!s->hw)
+				reply_error(s, "not attached to the VM");
+			return;
+		}
+		g_autofree char *t = hwslots_describe(s->hw);
+		g_string_append(out, t);
 	} else if (strcmp(cmd, "info vm") == 0) {
 		if (!vm_ready(s)) {
 			g_string_free(out, TRUE);
@@ -1427,7 +1528,11 @@ static void attach(struct session *s)
 {
 	struct daemon *d = s->d;
 	g_message("attaching gdb to the VM: stopping every vCPU");
-	s->nr_vcpus = vmlink_hello(d->vm)->nr_vcpus;
+	const struct vmdbg_hello *hello = vmlink_hello(d->vm);
+	s->nr_vcpus = hello->nr_vcpus;
+	s->hw = hwslots_new(hello->arch, hello->hw_bps, hello->hw_wps,
+			    hello->features & VMDBG_FEAT_HW_SLOTS_SHARED);
+	s->hw_committed.arch = hello->arch;
 	s->caches = g_new0(struct regcache *, s->nr_vcpus);
 	for (uint32_t v = 0; v < s->nr_vcpus; v++)
 		s->caches[v] = regcache_new(regset_of(s, v));
@@ -1499,6 +1604,7 @@ void session_close(struct session *s, const char *why)
 	g_string_free(s->stop_reply, TRUE);
 	g_array_unref(s->resume_entries);
 	g_hash_table_unref(s->sw_bps);
+	hwslots_free(s->hw);
 	struct incoming *in;
 	while ((in = g_queue_pop_head(&s->incoming))) {
 		if (in->packet)

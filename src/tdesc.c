@@ -17,6 +17,8 @@ struct parse_ctx {
 	const char *feature;
 	unsigned next_regnum;
 	bool in_architecture;
+	unsigned depth;
+	bool seen_root;
 	GString *arch_text;
 	GHashTable *names;
 };
@@ -49,6 +51,16 @@ static void start_element(GMarkupParseContext *pc, const char *element, const ch
 			  const char **values, gpointer data, GError **error)
 {
 	struct parse_ctx *c = data;
+	if (c->depth++ == 0) {
+		/* one document, one <target> */
+		if (c->seen_root || strcmp(element, "target") != 0) {
+			set_error(pc, error, c->source, "%s <%s> element: the document must be one <target>",
+				  c->seen_root ? "a second top-level" : "top-level", element);
+			return;
+		}
+		c->seen_root = true;
+		return;
+	}
 	if (strcmp(element, "architecture") == 0) {
 		c->in_architecture = true;
 		g_string_truncate(c->arch_text, 0);
@@ -68,7 +80,13 @@ static void start_element(GMarkupParseContext *pc, const char *element, const ch
 
 	const char *name = NULL, *bitsize = NULL, *type = NULL, *group = NULL, *regnum = NULL;
 	const char *save = NULL, *ignored = NULL;
-	if (!g_markup_collect_attributes(element, names, values, error,
+	/* name the register in attribute errors when it has a name */
+	for (unsigned i = 0; names[i]; i++)
+		if (strcmp(names[i], "name") == 0)
+			name = values[i];
+	const char *reg_name = name;
+	GError *attr_err = NULL;
+	if (!g_markup_collect_attributes(element, names, values, &attr_err,
 					 G_MARKUP_COLLECT_STRING, "name", &name,
 					 G_MARKUP_COLLECT_STRING, "bitsize", &bitsize,
 					 G_MARKUP_COLLECT_STRING | G_MARKUP_COLLECT_OPTIONAL, "type", &type,
@@ -76,8 +94,14 @@ static void start_element(GMarkupParseContext *pc, const char *element, const ch
 					 G_MARKUP_COLLECT_STRING | G_MARKUP_COLLECT_OPTIONAL, "regnum", &regnum,
 					 G_MARKUP_COLLECT_STRING | G_MARKUP_COLLECT_OPTIONAL, "save-restore", &save,
 					 G_MARKUP_COLLECT_STRING | G_MARKUP_COLLECT_OPTIONAL, "altname", &ignored,
-					 G_MARKUP_COLLECT_INVALID))
+					 G_MARKUP_COLLECT_INVALID)) {
+		if (reg_name)
+			set_error(pc, error, c->source, "register '%s': %s", reg_name, attr_err ? attr_err->message : "");
+		else
+			set_error(pc, error, c->source, "<reg> without a name");
+		g_clear_error(&attr_err);
 		return;
+	}
 	if (!c->feature) {
 		set_error(pc, error, c->source, "register '%s' outside a <feature>", name);
 		return;
@@ -113,6 +137,7 @@ static void end_element(GMarkupParseContext *pc, const char *element, gpointer d
 			GError **error)
 {
 	struct parse_ctx *c = data;
+	c->depth--;
 	if (strcmp(element, "architecture") == 0) {
 		c->in_architecture = false;
 		g_free(c->td->architecture);
@@ -144,8 +169,7 @@ struct tdesc *tdesc_parse(const char *source_name, const char *xml, size_t len, 
 	struct parse_ctx c = { .td = td, .source = source_name, .arch_text = g_string_new(NULL),
 			       .names = g_hash_table_new(g_direct_hash, g_direct_equal) };
 	static const GMarkupParser parser = { start_element, end_element, text, NULL, NULL };
-	GMarkupParseContext *pc = g_markup_parse_context_new(&parser, G_MARKUP_PREFIX_ERROR_POSITION,
-							     &c, NULL);
+	GMarkupParseContext *pc = g_markup_parse_context_new(&parser, 0, &c, NULL);
 	GError *local = NULL;
 	bool ok = g_markup_parse_context_parse(pc, xml, (gssize)len, &local) &&
 		  g_markup_parse_context_end_parse(pc, &local);

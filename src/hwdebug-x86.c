@@ -1,0 +1,72 @@
+/*
+ * hwdebug-x86.c - x86-64 debug-register encoding (Intel SDM Vol. 3B,
+ * 18.2 "Debug Registers": 18.2.4 DR7, 18.2.5 breakpoint field recognition).
+ * Pure: requests in, DRn values and DR7 fields out.
+ */
+#include "hwdebug-arch.h"
+
+/* SDM 18.2.4, Figure 18-1 (DR7) */
+#define DR7_G(n)          (1ull << (2 * (n) + 1))   /* global enable of DRn */
+#define DR7_GE            (1ull << 9)               /* exact data breakpoints (global) */
+#define DR7_RESERVED1     (1ull << 10)              /* reserved, reads as 1 */
+#define DR7_RW_SHIFT(n)   (16 + 4 * (n))            /* R/Wn: 2 bits */
+#define DR7_LEN_SHIFT(n)  (18 + 4 * (n))            /* LENn: 2 bits */
+#define DR7_RW_EXEC       0x0ull                    /* break on instruction execution */
+#define DR7_RW_WRITE      0x1ull                    /* break on data writes */
+#define DR7_RW_READWRITE  0x3ull                    /* break on data reads or writes */
+#define DR7_LEN_1         0x0ull
+#define DR7_LEN_2         0x1ull
+#define DR7_LEN_8         0x2ull                    /* 64-bit mode only */
+#define DR7_LEN_4         0x3ull
+
+/* The 4-bit RW|LEN<<2 field of one slot. */
+static uint64_t rwlen(enum hw_kind kind, uint64_t len)
+{
+	uint64_t rw = kind == HW_EXEC ? DR7_RW_EXEC : kind == HW_WRITE ? DR7_RW_WRITE
+									 : DR7_RW_READWRITE;
+	uint64_t lc = len == 1 ? DR7_LEN_1 : len == 2 ? DR7_LEN_2 : len == 4 ? DR7_LEN_4 : DR7_LEN_8;
+	return kind == HW_EXEC ? DR7_RW_EXEC : (rw | lc << 2);
+}
+
+unsigned hw_x86_split(enum hw_kind kind, uint64_t addr, uint64_t len, struct hw_piece *out,
+		      unsigned max, GError **error)
+{
+	if (kind == HW_EXEC) {
+		/* SDM 18.2.5: instruction breakpoints must have LEN 00 (1 byte) */
+		if (len != 1) {
+			g_set_error(error, HWDEBUG_ERROR, HWDEBUG_E_INVAL,
+				    "x86 hardware breakpoints have length 1, not %" G_GUINT64_FORMAT, len);
+			return 0;
+		}
+		if (max)
+			out[0] = (struct hw_piece){ addr, 1, addr, rwlen(kind, 1), HW_BANK_BP };
+		return 1;
+	}
+	/* Data breakpoints match 1, 2, 4 or 8 naturally aligned bytes: cover
+	 * the region with the largest aligned pieces, left to right (this is
+	 * the fewest pieces that cover exactly its bytes). */
+	unsigned n = 0;
+	for (uint64_t a = addr, left = len; left > 0; n++) {
+		uint64_t size = 8;
+		while (size > 1 && (a % size != 0 || size > left))
+			size /= 2;
+		if (n < max)
+			out[n] = (struct hw_piece){ a, size, a, rwlen(kind, size), HW_BANK_BP };
+		a += size;
+		left -= size;
+		if (n + 1 > max)
+			return max + 1; /* no need to count further */
+	}
+	return n;
+}
+
+uint64_t hw_x86_dr7(const bool used[4], const uint64_t ctrl[4])
+{
+	uint64_t dr7 = 0;
+	for (unsigned n = 0; n < 4; n++) {
+		if (!used[n])
+			continue;
+		dr7 |= DR7_G(n) | (ctrl[n] & 3) << DR7_RW_SHIFT(n) | (ctrl[n] >> 2 & 3) << DR7_LEN_SHIFT(n);
+	}
+	return dr7 ? dr7 | DR7_GE | DR7_RESERVED1 : 0;
+}
