@@ -256,12 +256,21 @@ static char *default_tdesc(const GArray *vm_ids)
 	return g_string_free(s, FALSE);
 }
 
+/* gdb's amd64 support needs the core and SSE features (gdb manual, "i386
+ * Features"); a debugger needs at least these of them. */
+static const char *const required_regs[] = {
+	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11",
+	"r12", "r13", "r14", "r15", "rip", "eflags", "cs", "ss", "ds", "es", "fs", "gs",
+	"xmm0", "mxcsr", NULL,
+};
+
 const struct arch_ops arch_x86_64 = {
 	.name = "x86-64",
 	.vmdbg_arch = VMDBG_ARCH_X86_64,
 	.default_tdesc = default_tdesc,
 	.bind = bind,
 	.expedite = { "rbp", "rsp", "rip", NULL },
+	.required = required_regs,
 	.sw_bp_kind = 1,
 };
 

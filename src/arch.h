@@ -25,6 +25,7 @@ struct arch_ops {
 	char *(*default_tdesc)(const GArray *vm_ids);
 	bool (*bind)(const char *name, struct arch_binding *out);
 	const char *expedite[4];  /* register names sent with every stop, NULL-terminated */
+	const char *const *required; /* registers every description must have, NULL-terminated */
 	unsigned sw_bp_kind;      /* breakpoint kind gdb uses (Z0 kind) */
 };
 

@@ -59,8 +59,10 @@ static bool parse_log_level(const char *s, GLogLevelFlags *out)
 
 static void forget_vm(struct daemon *d)
 {
-	tdesc_free(d->tdesc);
+	if (d->tdesc != d->user_tdesc)
+		tdesc_free(d->tdesc);
 	d->tdesc = NULL;
+	g_clear_pointer(&d->tdesc_error, g_free);
 	if (d->regsets)
 		g_ptr_array_unref(d->regsets);
 	if (d->vcpu_regset)
@@ -79,9 +81,16 @@ static bool learn_vm(struct daemon *d, GError **error)
 		return false;
 	}
 	const GArray *ids0 = vmlink_reg_ids(d->vm, 0);
-	g_autofree char *xml = d->arch->default_tdesc(ids0);
-	d->tdesc = tdesc_parse("built-in target.xml", xml, strlen(xml), error);
-	if (!d->tdesc)
+	if (d->user_tdesc) {
+		d->tdesc = d->user_tdesc;
+	} else {
+		g_autofree char *xml = d->arch->default_tdesc(ids0);
+		d->tdesc = tdesc_parse("built-in target.xml", xml, strlen(xml), NULL, error);
+		if (!d->tdesc)
+			return false;
+	}
+	g_autofree char *what = g_strdup_printf("%s debugging", d->arch->name);
+	if (!tdesc_require(d->tdesc, d->arch->required, what, error))
 		return false;
 	d->regsets = g_ptr_array_new_with_free_func((GDestroyNotify)regset_free);
 	d->vcpu_regset = g_ptr_array_new();
@@ -110,9 +119,10 @@ static void vm_ready(void *owner)
 	g_autoptr(GError) err = NULL;
 	forget_vm(d);
 	if (!learn_vm(d, &err)) {
-		g_critical("cannot describe the VM's registers: %s", err->message);
+		/* the link stays up; gdb is told why its registers cannot be served */
+		g_critical("cannot serve the VM's registers: %s", err->message);
 		forget_vm(d);
-		vmlink_disconnect(d->vm, "unusable register description", false);
+		d->tdesc_error = g_strdup_printf("target description: %s", err->message);
 		return;
 	}
 	if (d->session)
@@ -361,6 +371,7 @@ typedef struct options {
 	char *vm;
 	char *config;
 	char *log_level;
+	char *tdesc;
 	gboolean version;
 } Options;
 
@@ -370,6 +381,7 @@ static void options_clear(Options *o)
 	g_clear_pointer(&o->vm, g_free);
 	g_clear_pointer(&o->config, g_free);
 	g_clear_pointer(&o->log_level, g_free);
+	g_clear_pointer(&o->tdesc, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 
@@ -396,9 +408,11 @@ static bool load_config(struct options *o, GError **error)
 			slot = &o->vm;
 		else if (strcmp(*k, "log-level") == 0)
 			slot = &o->log_level;
+		else if (strcmp(*k, "tdesc") == 0)
+			slot = &o->tdesc;
 		else {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-				    "config %s: unknown key '%s' (known: listen, vm, log-level)",
+				    "config %s: unknown key '%s' (known: listen, vm, log-level, tdesc)",
 				    o->config, *k);
 			return false;
 		}
@@ -421,9 +435,12 @@ int main(int argc, char **argv)
 		  "Where gdb connects: [HOST:]PORT (host 127.0.0.1 by default) or unix:PATH", "ADDR" },
 		{ "vm", 'v', 0, G_OPTION_ARG_FILENAME, &o.vm, "The VM's vmdbg socket", "PATH" },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
-		  "Key file with a [dbgproxyd] group: listen=, vm=, log-level=", "FILE" },
+		  "Key file with a [dbgproxyd] group: listen=, vm=, log-level=, tdesc=", "FILE" },
 		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &o.log_level,
 		  "error, warning, message (default), info or debug", "LEVEL" },
+		{ "tdesc", 't', 0, G_OPTION_ARG_FILENAME, &o.tdesc,
+		  "Target description XML to serve instead of the built-in one (xi:include "
+		  "resolves in its directory)", "FILE" },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -467,6 +484,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct daemon d = { .listen_spec = o.listen, .listen_fd = -1 };
+	if (o.tdesc) {
+		d.user_tdesc = tdesc_load_file(o.tdesc, &err);
+		if (!d.user_tdesc) {
+			fprintf(stderr, "dbgproxyd: --tdesc: %s\n", err->message);
+			return 2;
+		}
+	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	if (g_str_has_prefix(o.listen, "unix:"))
 		d.listen_fd = listen_unix(&d, o.listen + 5, &err);
@@ -497,6 +521,7 @@ int main(int argc, char **argv)
 		refusal_end(d.refusals->data);
 	vmlink_free(d.vm);
 	forget_vm(&d);
+	tdesc_free(d.user_tdesc);
 	ev_io_stop(d.loop, &d.listen_w);
 	ev_signal_stop(d.loop, &sigint_w);
 	ev_signal_stop(d.loop, &sigterm_w);

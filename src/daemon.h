@@ -27,6 +27,9 @@ struct daemon {
 	GList *refusals;           /* connections being told "busy" */
 	uint64_t next_session_id;
 
+	struct tdesc *user_tdesc;  /* --tdesc FILE, or NULL for the built-in one */
+	char *tdesc_error;         /* why the VM's registers cannot be served */
+
 	/* what the VM is, valid while the link is ready */
 	const struct arch_ops *arch;
 	struct tdesc *tdesc;

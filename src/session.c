@@ -176,6 +176,10 @@ static void finish(struct session *s)
 
 static bool vm_ready(struct session *s)
 {
+	if (s->d->tdesc_error) {
+		reply_error(s, "%s", s->d->tdesc_error);
+		return false;
+	}
 	if (vmlink_is_ready(s->d->vm))
 		return true;
 	reply_error(s, "dbgproxyd is not connected to the VM at %s", vmlink_path(s->d->vm));
@@ -1407,7 +1411,7 @@ static void process_incoming(struct session *s)
 {
 	while (s->d->session == s && !s->busy &&
 	       (s->target == TGT_STOPPED || s->target == TGT_EXITED || !s->attached)) {
-		if (!s->attached && vmlink_is_ready(s->d->vm))
+		if (!s->attached && s->caches)
 			break; /* the attach PAUSE is still on its way */
 		struct incoming *in = g_queue_pop_head(&s->incoming);
 		if (!in)
@@ -1567,7 +1571,7 @@ void session_accept(struct daemon *d, int fd, const char *peer)
 	ev_io_start(d->loop, &s->read_w);
 	g_message("gdb connected from %s", peer);
 	/* without the VM, packets that need it get an error until it comes */
-	if (vmlink_is_ready(d->vm))
+	if (vmlink_is_ready(d->vm) && d->vcpu_regset)
 		attach(s);
 }
 

@@ -101,7 +101,7 @@ static struct tdesc *parse_n(const char *xml, size_t len, GError **error)
 	struct tdesc *td;
 
 	memcpy(buf, xml, len);
-	td = tdesc_parse(SRC, buf, len, error);
+	td = tdesc_parse(SRC, buf, len, NULL, error);
 	g_free(buf);
 	return td;
 }
