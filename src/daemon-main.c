@@ -120,7 +120,7 @@ static void vm_ready(void *owner)
 	forget_vm(d);
 	if (!learn_vm(d, &err)) {
 		/* the link stays up; gdb is told why its registers cannot be served */
-		g_critical("cannot serve the VM's registers: %s", err->message);
+		g_warning("cannot serve the VM's registers: %s", err->message);
 		forget_vm(d);
 		d->tdesc_error = g_strdup_printf("target description: %s", err->message);
 		return;
@@ -156,7 +156,7 @@ static const struct vmlink_ops vm_ops = { vm_ready, vm_lost, vm_stopped };
  * text): wait for that packet, answer, half-close, drain until gdb hangs
  * up.  Bounded by REFUSAL_TIMEOUT. */
 #define REFUSAL_TIMEOUT 2.0
-#define REFUSAL_TEXT "E.dbgproxyd: another gdb is already attached to this VM"
+#define BUSY_TEXT "dbgproxyd: another gdb is already attached to this VM"
 
 struct refusal {
 	struct daemon *d;
@@ -165,6 +165,7 @@ struct refusal {
 	ev_timer timer_w;
 	struct rsp_decoder *dec;
 	bool answered;
+	char *text;              /* the E. packet's payload */
 };
 
 static void refusal_end(struct refusal *r)
@@ -173,6 +174,7 @@ static void refusal_end(struct refusal *r)
 	ev_timer_stop(r->d->loop, &r->timer_w);
 	close(r->fd);
 	rsp_decoder_free(r->dec);
+	g_free(r->text);
 	r->d->refusals = g_list_remove(r->d->refusals, r);
 	g_free(r);
 }
@@ -184,7 +186,7 @@ static void refusal_answer(struct refusal *r)
 	r->answered = true;
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	g_byte_array_append(out, (const guint8 *)"+", 1);
-	rsp_encode_packet(out, REFUSAL_TEXT, strlen(REFUSAL_TEXT));
+	rsp_encode_packet(out, r->text, strlen(r->text));
 	ssize_t n = send(r->fd, out->data, out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)n; /* refused either way */
 	shutdown(r->fd, SHUT_WR);
@@ -217,9 +219,10 @@ static void refusal_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	refusal_end(r);
 }
 
-static void refuse(struct daemon *d, int fd)
+static void refuse(struct daemon *d, int fd, const char *why)
 {
 	struct refusal *r = g_new0(struct refusal, 1);
+	r->text = g_strconcat("E.", why, NULL);
 	r->d = d;
 	r->fd = fd;
 	r->dec = rsp_decoder_new(4096);
@@ -253,7 +256,14 @@ static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (d->session) {
 		g_message("refused a second gdb from %s: one gdb at a time", peer);
-		refuse(d, fd);
+		refuse(d, fd, BUSY_TEXT);
+		return;
+	}
+	if (d->tdesc_error) {
+		/* gdb cannot work without registers: say why and let it go */
+		g_message("refused gdb from %s: %s", peer, d->tdesc_error);
+		g_autofree char *why = g_strdup_printf("dbgproxyd: %s", d->tdesc_error);
+		refuse(d, fd, why);
 		return;
 	}
 	session_accept(d, fd, peer);

@@ -158,7 +158,7 @@ teardown() {
 @test "lldb (gdb-remote) reads registers" {
 	command -v lldb > /dev/null || skip "lldb is not installed"
 	start_vm 1 && start_daemon
-	run timeout 120 lldb --no-lldbinit -b -o "gdb-remote 127.0.0.1:$PORT" \
+	run timeout -s KILL 120 lldb --no-lldbinit -b -o "gdb-remote 127.0.0.1:$PORT" \
 		-o "register read rip" -o "register read rsp" -o "process detach"
 	echo "$output"
 	[[ "$output" =~ rip\ =\ 0x0000000000100 ]]

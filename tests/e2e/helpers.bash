@@ -59,7 +59,8 @@ stop_all() {
 	for pid in ${GDB_PIDS:-} ${DAEMON_PID:-} ${VM_PID:-}; do
 		wait_for sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
 	done
-	[ -n "${TMP:-}" ] && rm -rf "$TMP"
+	if [ -n "${TMP:-}" ]; then rm -rf "$TMP"; fi
+	return 0
 }
 
 # gdb_batch CMD...: gdb on the guest ELF, connected to the daemon; each
@@ -71,7 +72,8 @@ gdb_batch() {
 	for c in "$@"; do
 		args+=(-ex "$c")
 	done
-	timeout 120 gdb "${args[@]}" "$GUEST_ELF" 2>&1
+	# gdb ignores SIGTERM: a stuck gdb must not outlive its test
+	timeout -s KILL 120 gdb "${args[@]}" "$GUEST_ELF" 2>&1 < /dev/null
 }
 
 # gdb_bg OUTFILE CMD...: like gdb_batch, in the background; GDB_PIDS is

@@ -97,6 +97,11 @@ start64:
 	movw %ax, %fs
 	movw %ax, %gs
 
+	/* The guest uses SSE only, never XSAVE-family or VEX (AVX)
+	 * instructions: under kvm_pvm (nested KVM on the CI hosts) xgetbv and
+	 * vmovdqu end KVM_RUN with an emulation failure even though KVM's
+	 * CPUID offers AVX.  The upper halves of the ymm registers are still
+	 * served (KVM_GET/SET_XSAVE) and tested from the debugger's side. */
 	movl %esi, %edi                 /* arg 0 (zero-extends into %rdi) */
 	leal 1(%rsi), %eax
 	shll $13, %eax                  /* (index + 1) * STACK_SIZE */
@@ -132,6 +137,86 @@ gdt_ptr:
 #define PTE_RW  0x002
 #define PTE_PS  0x080
 
+/*
+ * reg_probe: load known values into every general-purpose and xmm
+ * register, store them to reg_probe_saved (GPRs in gdb's order rax rbx rcx
+ * rdx rsi rdi rbp rsp r8-r15) and reg_probe_vec (xmm n at 32 * n),
+ * then pass reg_probe_point, where a debugger compares its view with
+ * memory.  After the point, xmm1 is copied to xmm1_out so a debugger's
+ * change to xmm1 shows in guest memory.  Values: GPR n = byte n+1
+ * repeated (rax 0x0101..., r15 0x1010...); dword k of xmm n = n << 8 | k.
+ */
+	.text
+	.globl reg_probe
+	.type reg_probe, @function
+reg_probe:
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movabsq $0x0101010101010101, %rax
+	movabsq $0x0202020202020202, %rbx
+	movabsq $0x0303030303030303, %rcx
+	movabsq $0x0404040404040404, %rdx
+	movabsq $0x0505050505050505, %rsi
+	movabsq $0x0606060606060606, %rdi
+	movabsq $0x0707070707070707, %rbp
+	movabsq $0x0909090909090909, %r8
+	movabsq $0x0a0a0a0a0a0a0a0a, %r9
+	movabsq $0x0b0b0b0b0b0b0b0b, %r10
+	movabsq $0x0c0c0c0c0c0c0c0c, %r11
+	movabsq $0x0d0d0d0d0d0d0d0d, %r12
+	movabsq $0x0e0e0e0e0e0e0e0e, %r13
+	movabsq $0x0f0f0f0f0f0f0f0f, %r14
+	movabsq $0x1010101010101010, %r15
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	movdqu reg_probe_table + 32 * \n(%rip), %xmm\n
+	movdqu %xmm\n, reg_probe_vec + 32 * \n(%rip)
+	.endr
+	movq %rax, reg_probe_saved + 0(%rip)
+	movq %rbx, reg_probe_saved + 8(%rip)
+	movq %rcx, reg_probe_saved + 16(%rip)
+	movq %rdx, reg_probe_saved + 24(%rip)
+	movq %rsi, reg_probe_saved + 32(%rip)
+	movq %rdi, reg_probe_saved + 40(%rip)
+	movq %rbp, reg_probe_saved + 48(%rip)
+	movq %rsp, reg_probe_saved + 56(%rip)
+	movq %r8, reg_probe_saved + 64(%rip)
+	movq %r9, reg_probe_saved + 72(%rip)
+	movq %r10, reg_probe_saved + 80(%rip)
+	movq %r11, reg_probe_saved + 88(%rip)
+	movq %r12, reg_probe_saved + 96(%rip)
+	movq %r13, reg_probe_saved + 104(%rip)
+	movq %r14, reg_probe_saved + 112(%rip)
+	movq %r15, reg_probe_saved + 120(%rip)
+	.globl reg_probe_point
+reg_probe_point:
+	nop
+	movdqu %xmm1, xmm1_out(%rip)
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	ret
+	.size reg_probe, . - reg_probe
+
+	.section .rodata
+	.balign 32
+reg_probe_table:
+	.set ymm_n, 0
+	.rept 16
+	.set dw_k, 0
+	.rept 8
+	.long (ymm_n << 8) | dw_k
+	.set dw_k, dw_k + 1
+	.endr
+	.set ymm_n, ymm_n + 1
+	.endr
+
 	.section .data.pagetables, "aw"
 	.balign 4096
 	.globl pml4
@@ -163,6 +248,23 @@ pattern_buf:
 
 /* ---- per-vCPU stacks ------------------------------------------------- */
 	.bss
+	.balign 32
+	.globl reg_probe_saved
+	.type reg_probe_saved, @object
+reg_probe_saved:
+	.skip 16 * 8
+	.size reg_probe_saved, 16 * 8
+	.globl reg_probe_vec
+	.type reg_probe_vec, @object
+reg_probe_vec:
+	.skip 16 * 32
+	.size reg_probe_vec, 16 * 32
+	.globl xmm1_out
+	.type xmm1_out, @object
+	.balign 16
+xmm1_out:
+	.skip 16
+	.size xmm1_out, 16
 	.balign 16
 	.globl guest_stacks
 	.type guest_stacks, @object

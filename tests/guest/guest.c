@@ -22,6 +22,7 @@ extern volatile unsigned char pattern_buf[256];
 __attribute__((used)) static volatile unsigned char *const pattern_buf_ref = pattern_buf;
 
 void tick(unsigned cpu);
+void reg_probe(void); /* boot.S: known register values at reg_probe_point */
 void guest_main(unsigned cpu) __attribute__((noreturn));
 
 static int print_lock;
@@ -79,6 +80,8 @@ void guest_main(unsigned cpu)
 
 	for (;;) {
 		tick(cpu);
+		if (cpu == 0)
+			reg_probe();
 		__builtin_ia32_pause();
 	}
 }
