@@ -1151,24 +1151,26 @@ static void hw_point(struct session *s, bool insert, const struct pkt_param *p)
 	s->busy = true;
 }
 
-static void h_insert_point(void *ctx, const struct pkt_param *p)
+/* Z/z type 0 is the VM's software breakpoints, 1-4 the debug registers;
+ * other types are not supported (empty reply). */
+static void point(struct session *s, bool insert, const struct pkt_param *p)
 {
 	if (p[0].u == 0)
-		sw_bp(ctx, true, p);
+		sw_bp(s, insert, p);
 	else if (p[0].u <= HW_ACCESS)
-		hw_point(ctx, true, p);
+		hw_point(s, insert, p);
 	else
-		reply(ctx, "");
+		reply(s, "");
+}
+
+static void h_insert_point(void *ctx, const struct pkt_param *p)
+{
+	point(ctx, true, p);
 }
 
 static void h_remove_point(void *ctx, const struct pkt_param *p)
 {
-	if (p[0].u == 0)
-		sw_bp(ctx, false, p);
-	else if (p[0].u <= HW_ACCESS)
-		hw_point(ctx, false, p);
-	else
-		reply(ctx, "");
+	point(ctx, false, p);
 }
 
 /* ---- run control ----------------------------------------------------------------------------- */
