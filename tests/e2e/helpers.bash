@@ -13,10 +13,11 @@ need_kvm() {
 	fi
 }
 
-# wait_for CMD...: retry a condition up to ~10 s
+# wait_for CMD...: retry a condition up to ~30 s (generous: CI runs the
+# KVM suites in parallel on two cores)
 wait_for() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		if "$@"; then return 0; fi
 		sleep 0.1
 	done

@@ -18,7 +18,7 @@
 #include "rsp-codec.h"
 #include "testutil.h"
 
-#define TIMEOUT_MS 10000
+#define TIMEOUT_MS 30000
 
 static const char *vm_bin, *daemon_bin, *guest_elf;
 

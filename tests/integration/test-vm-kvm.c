@@ -25,7 +25,7 @@
 #include "testutil.h"
 #include "vmdbg-codec.h"
 
-#define IO_TIMEOUT_MS 10000
+#define IO_TIMEOUT_MS 30000
 #define DR6_BS (1ull << 14)
 
 /* ---- guest symbols ----------------------------------------------------------- */
@@ -106,7 +106,7 @@ static char *read_serial(struct vmfix *f)
 /* Wait (bounded) until the guest printed `line`. */
 static void wait_serial(struct vmfix *f, const char *line)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 600; i++) { /* ~30 s */
 		g_autofree char *text = read_serial(f);
 		if (strstr(text, line))
 			return;

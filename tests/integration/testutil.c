@@ -118,7 +118,7 @@ int tu_connect_unix_retry(const char *path)
 
 bool tu_wait_file_contains(const char *path, const char *text)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 600; i++) { /* ~30 s */
 		g_autofree char *content = NULL;
 		if (g_file_get_contents(path, &content, NULL, NULL) && strstr(content, text))
 			return true;

@@ -29,7 +29,7 @@ int tu_connect_tcp(const char *host, int port);
 /* Retry tu_connect_unix for up to ~5 s. */
 int tu_connect_unix_retry(const char *path);
 
-/* Wait (bounded, ~10 s) until the file contains the text. */
+/* Wait (bounded, ~30 s) until the file contains the text. */
 bool tu_wait_file_contains(const char *path, const char *text);
 
 #endif
