@@ -175,6 +175,30 @@ enum vmdbg_x86_group {
 #define VMDBG_X86_ZMM(n)  VMDBG_X86_ID(VMDBG_REG_U512, VMDBG_X86_G_AVX512, (n)) /* n = 16..31 */
 #define VMDBG_X86_K(n)    VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_AVX512, 32 + (n))
 
+/*
+ * AArch64 ids are KVM's own (arch/arm64/include/uapi/asm/kvm.h, absent from
+ * x86 hosts' headers, hence spelled out here).  Core registers index
+ * struct kvm_regs in 32-bit words: user_pt_regs {x0-x30, sp, pc, pstate},
+ * sp_el1, elr_el1, spsr[5], then (16-byte aligned, at byte 336)
+ * user_fpsimd_state {vregs[32], fpsr, fpcr}.
+ */
+#define VMDBG_ARM64_CORE        (VMDBG_REG_ARCH_ARM64 | (0x0010ull << 16)) /* KVM_REG_ARM_CORE */
+#define VMDBG_ARM64_CORE_REG(size, word) (VMDBG_ARM64_CORE | (size) | (uint64_t)(word))
+#define VMDBG_ARM64_X(n)        VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 2 * (n))
+#define VMDBG_ARM64_SP          VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 62)
+#define VMDBG_ARM64_PC          VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 64)
+#define VMDBG_ARM64_PSTATE      VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 66)
+#define VMDBG_ARM64_V(n)        VMDBG_ARM64_CORE_REG(VMDBG_REG_U128, 84 + 4 * (n))
+#define VMDBG_ARM64_FPSR        VMDBG_ARM64_CORE_REG(VMDBG_REG_U32, 212)
+#define VMDBG_ARM64_FPCR        VMDBG_ARM64_CORE_REG(VMDBG_REG_U32, 213)
+/* KVM_REG_ARM64_SYSREG: op0 op1 CRn CRm op2 of the MRS/MSR encoding */
+#define VMDBG_ARM64_SYSREG_GROUP (0x0013ull << 16)
+#define VMDBG_ARM64_SYSREG(op0, op1, crn, crm, op2)                                          \
+	(VMDBG_REG_ARCH_ARM64 | VMDBG_REG_U64 | VMDBG_ARM64_SYSREG_GROUP |                    \
+	 ((uint64_t)(op0) << 14) | ((uint64_t)(op1) << 11) | ((uint64_t)(crn) << 7) |          \
+	 ((uint64_t)(crm) << 3) | (uint64_t)(op2))
+#define VMDBG_ARM64_GROUP_MASK   (0xffffull << 16)
+
 /* ---- architecture debug registers (SET_GUEST_DEBUG payload) ------------- */
 
 /* x86: struct kvm_guest_debug_arch { __u64 debugreg[8]; }.  0-3 = DR0-DR3,

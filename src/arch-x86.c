@@ -278,5 +278,7 @@ const struct arch_ops *arch_for(uint32_t vmdbg_arch)
 {
 	if (vmdbg_arch == VMDBG_ARCH_X86_64)
 		return &arch_x86_64;
+	if (vmdbg_arch == VMDBG_ARCH_AARCH64)
+		return &arch_arm64;
 	return NULL;
 }

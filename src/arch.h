@@ -31,5 +31,6 @@ struct arch_ops {
 
 const struct arch_ops *arch_for(uint32_t vmdbg_arch);
 extern const struct arch_ops arch_x86_64;
+extern const struct arch_ops arch_arm64;
 
 #endif

@@ -1,0 +1,207 @@
+/*
+ * arch-arm64.c - AArch64: the built-in target description and how gdb's
+ * register names bind to KVM's arm64 register ids (proto/vmdbg.h).
+ *
+ * Features follow gdb's (gdb manual, "AArch64 Features"):
+ * org.gnu.gdb.aarch64.core (x0-x30, sp, pc, cpsr) and .fpu (v0-v31,
+ * fpsr, fpcr), plus a generated org.dbgproxyd.aarch64.system feature with
+ * every system register the VM lists (KVM_REG_ARM64_SYSREG ids), named
+ * architecturally (Arm ARM D17 "AArch64 System Register Descriptions")
+ * where the name table knows the encoding, else by its encoding
+ * ("s<op0>_<op1>_c<CRn>_c<CRm>_<op2>", the assembler's generic spelling).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "arch.h"
+#include "vmdbg.h"
+
+#define SYS_FEATURE "org.dbgproxyd.aarch64.system"
+
+struct sysreg_name {
+	const char *name;
+	unsigned op0, op1, crn, crm, op2;
+};
+
+/* The system registers a kernel debugger looks at first. */
+static const struct sysreg_name sysreg_names[] = {
+	{ "midr_el1", 3, 0, 0, 0, 0 },       { "mpidr_el1", 3, 0, 0, 0, 5 },
+	{ "sctlr_el1", 3, 0, 1, 0, 0 },      { "cpacr_el1", 3, 0, 1, 0, 2 },
+	{ "ttbr0_el1", 3, 0, 2, 0, 0 },      { "ttbr1_el1", 3, 0, 2, 0, 1 },
+	{ "tcr_el1", 3, 0, 2, 0, 2 },        { "spsr_el1", 3, 0, 4, 0, 0 },
+	{ "elr_el1", 3, 0, 4, 0, 1 },        { "sp_el0", 3, 0, 4, 1, 0 },
+	{ "afsr0_el1", 3, 0, 5, 1, 0 },      { "afsr1_el1", 3, 0, 5, 1, 1 },
+	{ "esr_el1", 3, 0, 5, 2, 0 },        { "far_el1", 3, 0, 6, 0, 0 },
+	{ "par_el1", 3, 0, 7, 4, 0 },        { "mair_el1", 3, 0, 10, 2, 0 },
+	{ "amair_el1", 3, 0, 10, 3, 0 },     { "vbar_el1", 3, 0, 12, 0, 0 },
+	{ "contextidr_el1", 3, 0, 13, 0, 1 }, { "tpidr_el1", 3, 0, 13, 0, 4 },
+	{ "tpidr_el0", 3, 3, 13, 0, 2 },     { "tpidrro_el0", 3, 3, 13, 0, 3 },
+	{ "cntkctl_el1", 3, 0, 14, 1, 0 },   { "cntv_ctl_el0", 3, 3, 14, 3, 1 },
+	{ "cntv_cval_el0", 3, 3, 14, 3, 2 }, { "mdscr_el1", 2, 0, 0, 2, 2 },
+};
+
+static uint64_t sysreg_id(const struct sysreg_name *r)
+{
+	return VMDBG_ARM64_SYSREG(r->op0, r->op1, r->crn, r->crm, r->op2);
+}
+
+static bool is_sysreg(uint64_t id)
+{
+	return (id & VMDBG_REG_ARCH_MASK) == VMDBG_REG_ARCH_ARM64 &&
+	       (id & VMDBG_ARM64_GROUP_MASK) == VMDBG_ARM64_SYSREG_GROUP &&
+	       (id & VMDBG_REG_SIZE_MASK) == VMDBG_REG_U64;
+}
+
+/* The name gdb shows for a system register id (buf: at least 32 bytes). */
+static const char *sysreg_name_of(uint64_t id, char *buf, size_t size)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(sysreg_names); i++)
+		if (sysreg_id(&sysreg_names[i]) == id)
+			return sysreg_names[i].name;
+	g_snprintf(buf, size, "s%u_%u_c%u_c%u_%u", (unsigned)(id >> 14) & 3,
+		   (unsigned)(id >> 11) & 7, (unsigned)(id >> 7) & 15, (unsigned)(id >> 3) & 15,
+		   (unsigned)id & 7);
+	return buf;
+}
+
+static bool parse_number(const char *s, unsigned max, unsigned *out)
+{
+	guint64 v;
+	if (!g_ascii_string_to_unsigned(s, 10, 0, max, &v, NULL))
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool bind(const char *name, struct arch_binding *b)
+{
+	unsigned n;
+	if (name[0] == 'x' && parse_number(name + 1, 30, &n)) {
+		*b = (struct arch_binding){ VMDBG_ARM64_X(n), 0, 64 };
+		return true;
+	}
+	if (name[0] == 'v' && parse_number(name + 1, 31, &n)) {
+		*b = (struct arch_binding){ VMDBG_ARM64_V(n), 0, 128 };
+		return true;
+	}
+	if (strcmp(name, "sp") == 0) {
+		*b = (struct arch_binding){ VMDBG_ARM64_SP, 0, 64 };
+		return true;
+	}
+	if (strcmp(name, "pc") == 0) {
+		*b = (struct arch_binding){ VMDBG_ARM64_PC, 0, 64 };
+		return true;
+	}
+	if (strcmp(name, "cpsr") == 0) { /* gdb's 32-bit view of PSTATE */
+		*b = (struct arch_binding){ VMDBG_ARM64_PSTATE, 0, 32 };
+		return true;
+	}
+	if (strcmp(name, "fpsr") == 0 || strcmp(name, "fpcr") == 0) {
+		*b = (struct arch_binding){ name[2] == 's' ? VMDBG_ARM64_FPSR : VMDBG_ARM64_FPCR, 0, 32 };
+		return true;
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(sysreg_names); i++)
+		if (strcmp(name, sysreg_names[i].name) == 0) {
+			*b = (struct arch_binding){ sysreg_id(&sysreg_names[i]), 0, 64 };
+			return true;
+		}
+	unsigned op0, op1, crn, crm, op2;
+	char tail;
+	if (sscanf(name, "s%u_%u_c%u_c%u_%u%c", &op0, &op1, &crn, &crm, &op2, &tail) == 5 &&
+	    op0 <= 3 && op1 <= 7 && crn <= 15 && crm <= 15 && op2 <= 7) {
+		*b = (struct arch_binding){ VMDBG_ARM64_SYSREG(op0, op1, crn, crm, op2), 0, 64 };
+		return true;
+	}
+	return false;
+}
+
+static char *default_tdesc(const GArray *vm_ids)
+{
+	GString *s = g_string_new(NULL);
+	unsigned regnum = 0;
+	g_string_append(s, "<?xml version=\"1.0\"?>\n"
+			   "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+			   "<!-- dbgproxyd built-in AArch64 description -->\n"
+			   "<target version=\"1.0\">\n"
+			   "  <architecture>aarch64</architecture>\n"
+			   "  <feature name=\"org.gnu.gdb.aarch64.core\">\n"
+			   "    <flags id=\"cpsr_flags\" size=\"4\">\n"
+			   "      <field name=\"SP\" start=\"0\" end=\"0\"/>\n"
+			   "      <field name=\"EL\" start=\"2\" end=\"3\"/>\n"
+			   "      <field name=\"nRW\" start=\"4\" end=\"4\"/>\n"
+			   "      <field name=\"F\" start=\"6\" end=\"6\"/>\n"
+			   "      <field name=\"I\" start=\"7\" end=\"7\"/>\n"
+			   "      <field name=\"A\" start=\"8\" end=\"8\"/>\n"
+			   "      <field name=\"D\" start=\"9\" end=\"9\"/>\n"
+			   "      <field name=\"SS\" start=\"21\" end=\"21\"/>\n"
+			   "      <field name=\"V\" start=\"28\" end=\"28\"/>\n"
+			   "      <field name=\"C\" start=\"29\" end=\"29\"/>\n"
+			   "      <field name=\"Z\" start=\"30\" end=\"30\"/>\n"
+			   "      <field name=\"N\" start=\"31\" end=\"31\"/>\n"
+			   "    </flags>\n");
+	for (unsigned i = 0; i < 31; i++)
+		g_string_append_printf(s, "    <reg name=\"x%u\" bitsize=\"64\" type=\"int\" regnum=\"%u\"/>\n",
+				       i, regnum++);
+	g_string_append_printf(s, "    <reg name=\"sp\" bitsize=\"64\" type=\"data_ptr\" regnum=\"%u\"/>\n",
+			       regnum++);
+	g_string_append_printf(s, "    <reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"%u\"/>\n",
+			       regnum++);
+	g_string_append_printf(s, "    <reg name=\"cpsr\" bitsize=\"32\" type=\"cpsr_flags\" regnum=\"%u\"/>\n",
+			       regnum++);
+	g_string_append(s, "  </feature>\n"
+			   "  <feature name=\"org.gnu.gdb.aarch64.fpu\">\n"
+			   "    <vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n"
+			   "    <vector id=\"v2u\" type=\"uint64\" count=\"2\"/>\n"
+			   "    <vector id=\"v2i\" type=\"int64\" count=\"2\"/>\n"
+			   "    <vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>\n"
+			   "    <vector id=\"v4u\" type=\"uint32\" count=\"4\"/>\n"
+			   "    <vector id=\"v4i\" type=\"int32\" count=\"4\"/>\n"
+			   "    <vector id=\"v8u\" type=\"uint16\" count=\"8\"/>\n"
+			   "    <vector id=\"v8i\" type=\"int16\" count=\"8\"/>\n"
+			   "    <vector id=\"v16u\" type=\"uint8\" count=\"16\"/>\n"
+			   "    <vector id=\"v16i\" type=\"int8\" count=\"16\"/>\n"
+			   "    <union id=\"vnd\"><field name=\"f\" type=\"v2d\"/><field name=\"u\" type=\"v2u\"/><field name=\"s\" type=\"v2i\"/></union>\n"
+			   "    <union id=\"vns\"><field name=\"f\" type=\"v4f\"/><field name=\"u\" type=\"v4u\"/><field name=\"s\" type=\"v4i\"/></union>\n"
+			   "    <union id=\"vnh\"><field name=\"u\" type=\"v8u\"/><field name=\"s\" type=\"v8i\"/></union>\n"
+			   "    <union id=\"vnb\"><field name=\"u\" type=\"v16u\"/><field name=\"s\" type=\"v16i\"/></union>\n"
+			   "    <union id=\"vnq\"><field name=\"u\" type=\"uint128\"/><field name=\"s\" type=\"int128\"/></union>\n"
+			   "    <union id=\"aarch64v\"><field name=\"d\" type=\"vnd\"/><field name=\"s\" type=\"vns\"/>"
+			   "<field name=\"h\" type=\"vnh\"/><field name=\"b\" type=\"vnb\"/><field name=\"q\" type=\"vnq\"/></union>\n");
+	for (unsigned i = 0; i < 32; i++)
+		g_string_append_printf(s, "    <reg name=\"v%u\" bitsize=\"128\" type=\"aarch64v\" regnum=\"%u\"/>\n",
+				       i, regnum++);
+	g_string_append_printf(s, "    <reg name=\"fpsr\" bitsize=\"32\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
+	g_string_append_printf(s, "    <reg name=\"fpcr\" bitsize=\"32\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
+	g_string_append(s, "  </feature>\n");
+
+	bool any = false;
+	for (guint i = 0; i < vm_ids->len; i++) {
+		uint64_t id = g_array_index(vm_ids, uint64_t, i);
+		if (!is_sysreg(id))
+			continue;
+		if (!any)
+			g_string_append(s, "  <feature name=\"" SYS_FEATURE "\">\n");
+		any = true;
+		char buf[32];
+		g_string_append_printf(s, "    <reg name=\"%s\" bitsize=\"64\" type=\"uint64\" regnum=\"%u\" group=\"system\"/>\n",
+				       sysreg_name_of(id, buf, sizeof(buf)), regnum++);
+	}
+	if (any)
+		g_string_append(s, "  </feature>\n");
+	g_string_append(s, "</target>\n");
+	return g_string_free(s, FALSE);
+}
+
+static const char *const required_regs[] = {
+	"x0", "x1", "x29", "x30", "sp", "pc", "cpsr", NULL,
+};
+
+const struct arch_ops arch_arm64 = {
+	.name = "AArch64",
+	.vmdbg_arch = VMDBG_ARCH_AARCH64,
+	.default_tdesc = default_tdesc,
+	.bind = bind,
+	.expedite = { "x29", "sp", "pc", NULL },
+	.required = required_regs,
+	.sw_bp_kind = 4,
+};

@@ -1,0 +1,135 @@
+/*
+ * test-arch-arm64.c - the AArch64 built-in description and bindings over
+ * KVM's arm64 register ids: it parses, binds every register, names system
+ * registers architecturally (or by encoding), and serves values of 32, 64
+ * and 128 bits through the handle cache.
+ */
+#include <string.h>
+#include <glib.h>
+
+#include "arch.h"
+#include "regs.h"
+#include "tdesc.h"
+#include "vmdbg.h"
+
+static GArray *vm_ids(bool with_sysregs)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	uint64_t id;
+	for (unsigned n = 0; n < 31; n++) {
+		id = VMDBG_ARM64_X(n);
+		g_array_append_val(ids, id);
+	}
+	uint64_t more[] = { VMDBG_ARM64_SP, VMDBG_ARM64_PC, VMDBG_ARM64_PSTATE, VMDBG_ARM64_FPSR,
+			    VMDBG_ARM64_FPCR };
+	g_array_append_vals(ids, more, G_N_ELEMENTS(more));
+	for (unsigned n = 0; n < 32; n++) {
+		id = VMDBG_ARM64_V(n);
+		g_array_append_val(ids, id);
+	}
+	if (with_sysregs) {
+		uint64_t sys[] = { VMDBG_ARM64_SYSREG(3, 0, 1, 0, 0),   /* SCTLR_EL1 */
+				   VMDBG_ARM64_SYSREG(3, 0, 5, 2, 0),   /* ESR_EL1 */
+				   VMDBG_ARM64_SYSREG(3, 0, 2, 0, 1),   /* TTBR1_EL1 */
+				   VMDBG_ARM64_SYSREG(3, 4, 15, 7, 6) }; /* not in the name table */
+		g_array_append_vals(ids, sys, G_N_ELEMENTS(sys));
+	}
+	return ids;
+}
+
+static void test_ids(void)
+{
+	/* the well-known KVM ids (QEMU's target/arm/kvm64.c uses the same) */
+	g_assert_cmphex(VMDBG_ARM64_X(0), ==, 0x6030000000100000ull);
+	g_assert_cmphex(VMDBG_ARM64_X(30), ==, 0x603000000010003cull);
+	g_assert_cmphex(VMDBG_ARM64_SP, ==, 0x603000000010003eull);
+	g_assert_cmphex(VMDBG_ARM64_PC, ==, 0x6030000000100040ull);
+	g_assert_cmphex(VMDBG_ARM64_PSTATE, ==, 0x6030000000100042ull);
+	g_assert_cmphex(VMDBG_ARM64_V(0), ==, 0x6040000000100054ull);
+	g_assert_cmphex(VMDBG_ARM64_V(31), ==, 0x60400000001000d0ull);
+	g_assert_cmphex(VMDBG_ARM64_FPSR, ==, 0x60200000001000d4ull);
+	g_assert_cmphex(VMDBG_ARM64_FPCR, ==, 0x60200000001000d5ull);
+	/* SCTLR_EL1: op0 3, op1 0, CRn 1, CRm 0, op2 0 */
+	g_assert_cmphex(VMDBG_ARM64_SYSREG(3, 0, 1, 0, 0), ==, 0x603000000013c080ull);
+}
+
+static void test_builtin(void)
+{
+	GArray *ids = vm_ids(true);
+	char *xml = arch_arm64.default_tdesc(ids);
+	GError *err = NULL;
+	struct tdesc *td = tdesc_parse("built-in", xml, strlen(xml), NULL, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(td->architecture, ==, "aarch64");
+	g_assert_true(tdesc_require(td, arch_arm64.required, "AArch64 debugging", NULL));
+	g_assert_nonnull(tdesc_find(td, "sctlr_el1"));
+	g_assert_nonnull(tdesc_find(td, "esr_el1"));
+	g_assert_nonnull(tdesc_find(td, "ttbr1_el1"));
+	g_assert_nonnull(tdesc_find(td, "s3_4_c15_c7_6"));
+	g_assert_cmpstr(tdesc_find(td, "esr_el1")->group, ==, "system");
+	struct regset *rs = regset_new(td, &arch_arm64, ids, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(regset_count(rs), ==, 31 + 3 + 32 + 2 + 4);
+	/* gdb's numbering: x0-x30, sp 31, pc 32, cpsr 33, v0 34 ... */
+	g_assert_cmpstr(reg_handle_name(regset_by_regnum(rs, 32)), ==, "pc");
+	g_assert_cmpuint(reg_handle_bytes(regset_by_name(rs, "cpsr")), ==, 4);
+	g_assert_cmpuint(reg_handle_bytes(regset_by_name(rs, "v7")), ==, 16);
+	g_assert_cmpuint(reg_handle_bytes(regset_by_name(rs, "fpcr")), ==, 4);
+	/* expedited registers exist */
+	for (unsigned i = 0; arch_arm64.expedite[i]; i++)
+		g_assert_nonnull(regset_by_name(rs, arch_arm64.expedite[i]));
+
+	/* values through the cache: cpsr is the low half of the 64-bit PSTATE */
+	struct regcache *rc = regcache_new(rs);
+	const struct reg_handle *cpsr = regset_by_name(rs, "cpsr"), *v7 = regset_by_name(rs, "v7");
+	g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	const struct reg_handle *both[] = { cpsr, v7 };
+	regcache_missing(rc, both, 2, missing);
+	g_assert_cmpuint(missing->len, ==, 2);
+	uint64_t pstate = 0x00000000600003c5ull;
+	g_assert_true(regcache_fill(rc, VMDBG_ARM64_PSTATE, (const uint8_t *)&pstate, 8));
+	uint8_t v[16];
+	for (unsigned i = 0; i < 16; i++)
+		v[i] = (uint8_t)(0xa0 + i);
+	g_assert_true(regcache_fill(rc, VMDBG_ARM64_V(7), v, 16));
+	uint8_t out[16];
+	regcache_read(rc, cpsr, out);
+	g_assert_cmphex(out[0] | out[1] << 8 | out[2] << 16 | (uint32_t)out[3] << 24, ==, 0x600003c5);
+	regcache_read(rc, v7, out);
+	g_assert_cmpmem(out, 16, v, 16);
+	regcache_free(rc);
+	regset_free(rs);
+	tdesc_free(td);
+	g_free(xml);
+	g_array_unref(ids);
+}
+
+static void test_bindings(void)
+{
+	struct arch_binding b;
+	g_assert_true(arch_arm64.bind("x29", &b));
+	g_assert_cmphex(b.vm_id, ==, VMDBG_ARM64_X(29));
+	g_assert_false(arch_arm64.bind("x31", &b));
+	g_assert_false(arch_arm64.bind("v32", &b));
+	g_assert_false(arch_arm64.bind("x", &b));
+	g_assert_true(arch_arm64.bind("s3_0_c1_c0_0", &b));
+	g_assert_cmphex(b.vm_id, ==, VMDBG_ARM64_SYSREG(3, 0, 1, 0, 0));
+	g_assert_false(arch_arm64.bind("s3_8_c1_c0_0", &b));   /* op1 is 3 bits */
+	g_assert_false(arch_arm64.bind("s3_0_c1_c0_0x", &b));
+	g_assert_false(arch_arm64.bind("rax", &b));
+	/* a description without system registers still serves the core */
+	GArray *ids = vm_ids(false);
+	char *xml = arch_arm64.default_tdesc(ids);
+	g_assert_null(strstr(xml, "system"));
+	g_free(xml);
+	g_array_unref(ids);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/arch-arm64/kvm-ids", test_ids);
+	g_test_add_func("/arch-arm64/builtin-description", test_builtin);
+	g_test_add_func("/arch-arm64/bindings", test_bindings);
+	return g_test_run();
+}
