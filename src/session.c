@@ -50,6 +50,7 @@ struct session {
 	bool gdb_swbreak, gdb_hwbreak;
 	GQueue incoming;              /* struct incoming * */
 	bool busy;
+	bool processing;              /* process_incoming() is on the stack */
 	bool attached;                /* the initial PAUSE is done */
 	bool detached;                /* D done: the VM already let go */
 	enum target_state target;
@@ -1411,7 +1412,14 @@ static void handle_packet(struct session *s, const char *pkt, size_t len)
 
 static void process_incoming(struct session *s)
 {
-	while (s->d->session == s && !s->busy &&
+	/* a handler that finishes at once must not recurse into the next
+	 * packet: the loop below takes it (a pipelining client could
+	 * otherwise nest thousands of frames deep) */
+	if (s->processing)
+		return;
+	s->processing = true;
+	struct daemon *d = s->d;
+	while (d->session == s && !s->busy &&
 	       (s->target == TGT_STOPPED || s->target == TGT_EXITED || !s->attached)) {
 		if (!s->attached && s->caches)
 			break; /* the attach PAUSE is still on its way */
@@ -1428,6 +1436,8 @@ static void process_incoming(struct session *s)
 		}
 		g_free(in);
 	}
+	if (d->session == s)
+		s->processing = false;
 }
 
 /* ---- input -------------------------------------------------------------------------------------- */

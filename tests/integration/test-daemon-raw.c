@@ -250,6 +250,17 @@ static void test_nak_and_no_ack(void)
 	g_autofree char *e2 = read_packet(&f);
 	g_assert_cmpstr(e1, ==, "QC1");
 	g_assert_cmpstr(e2, ==, "1");
+	/* a burst of pipelined packets in one write: every one answered, in
+	 * order, without the daemon recursing per packet */
+	GString *burst = g_string_new(NULL);
+	for (int i = 0; i < 3000; i++)
+		g_string_append(burst, i % 2 ? "$qC#b4" : "$qAttached#8f");
+	send_raw(&f, burst->str, burst->len);
+	g_string_free(burst, TRUE);
+	for (int i = 0; i < 3000; i++) {
+		g_autofree char *r = read_packet(&f);
+		g_assert_cmpstr(r, ==, i % 2 ? "QC1" : "1");
+	}
 	stop(&f);
 }
 
