@@ -520,8 +520,8 @@ int main(int argc, char **argv)
 	ev_signal_start(d.loop, &sigint_w);
 	ev_signal_start(d.loop, &sigterm_w);
 
-	d.vm = vmlink_new(d.loop, o.vm, &vm_ops, &d);
 	g_message("dbgproxyd %s: gdb on %s, VM at %s", PACKAGE_VERSION, o.listen, o.vm);
+	d.vm = vmlink_new(d.loop, o.vm, &vm_ops, &d);
 
 	ev_run(d.loop, 0);
 
