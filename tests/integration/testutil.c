@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -46,14 +47,22 @@ bool tu_skip_without_kvm(void)
 	return true;
 }
 
+/* In the child: die with the test.  A failed assertion aborts the test
+ * process before its fixture can stop what it started; the kernel then
+ * kills the child instead of leaving a VM spinning. */
+static void die_with_parent(gpointer data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 GPid tu_spawn(const char *cmd)
 {
 	g_autofree char *full = g_strconcat("exec ", cmd, NULL);
 	const char *argv[] = { "/bin/sh", "-c", full, NULL };
 	GPid pid;
 	GError *err = NULL;
-	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-				    &pid, &err));
+	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+				    die_with_parent, NULL, &pid, &err));
 	g_assert_no_error(err);
 	return pid;
 }

@@ -17,7 +17,8 @@ bool tu_kvm_usable(void);
 /* g_test_skip() with the reason and true when /dev/kvm is unusable. */
 bool tu_skip_without_kvm(void);
 
-/* Run `sh -c cmd` in the background; returns its PID. */
+/* Run `sh -c cmd` in the background; returns its PID.  The process is
+ * killed by the kernel if the test process dies first. */
 GPid tu_spawn(const char *cmd);
 /* SIGTERM, wait up to 2 s, then SIGKILL; returns the wait status. */
 int tu_stop(GPid pid);
