@@ -767,30 +767,42 @@ static void hash_code(struct vmfix *f, uint8_t digest[32])
 	g_checksum_get_digest(sum, digest, &n);
 }
 
+/* Pause, hash the code page, then arm a software breakpoint on tick and a
+ * hardware one just after it: what a debugger leaves behind. */
+static void arm_debugger(struct vmfix *f, uint8_t before[32])
+{
+	pause_vm(f);
+	hash_code(f, before);
+	sw_bp(f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+	uint64_t dr[8] = { syms.tick + 1, 0, 0, 0, 0, 0, 0, 0x1 };
+	set_guest_debug(f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
+}
+
+/* The guest runs on from counter value c1 and nothing stops it. */
+static void assert_runs_clean(struct vmfix *f, uint64_t c1)
+{
+	resume_all(f, VMDBG_ACT_CONTINUE);
+	g_usleep(200 * 1000);
+	pause_vm(f);
+	g_assert_cmpuint(read_u64(f, syms.counters), >, c1);
+	g_assert_true(g_queue_is_empty(&f->events)); /* no stale breakpoint fired */
+}
+
 static void test_disconnect_restores(void)
 {
 	if (skip_without_kvm())
 		return;
 	struct vmfix f;
 	start_running(&f, 1);
-	pause_vm(&f);
 	uint8_t before[32], after[32];
-	hash_code(&f, before);
-	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
-	uint64_t dr[8] = { syms.tick + 1, 0, 0, 0, 0, 0, 0, 0x1 };
-	set_guest_debug(&f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
-	/* the debugger goes away with the guest paused and armed */
-	/* a new debugger finds the guest running and its code intact */
+	arm_debugger(&f, before);
+	/* the debugger goes away with the guest paused and armed; a new
+	 * debugger finds the guest running and its code intact */
 	reconnect(&f);
 	pause_vm(&f);
 	hash_code(&f, after);
 	g_assert_cmpmem(before, 32, after, 32);
-	uint64_t c1 = read_u64(&f, syms.counters);
-	resume_all(&f, VMDBG_ACT_CONTINUE);
-	g_usleep(200 * 1000);
-	pause_vm(&f);
-	g_assert_cmpuint(read_u64(&f, syms.counters), >, c1);
-	g_assert_true(g_queue_is_empty(&f.events)); /* no stale breakpoint fired */
+	assert_runs_clean(&f, read_u64(&f, syms.counters));
 	vm_stop(&f);
 }
 
@@ -800,12 +812,8 @@ static void test_detach(void)
 		return;
 	struct vmfix f;
 	start_running(&f, 1);
-	pause_vm(&f);
 	uint8_t before[32], after[32];
-	hash_code(&f, before);
-	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
-	uint64_t dr[8] = { syms.tick + 1, 0, 0, 0, 0, 0, 0, 0x1 };
-	set_guest_debug(&f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
+	arm_debugger(&f, before);
 	/* DETACH on a live connection: everything removed, guest running */
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
@@ -819,11 +827,7 @@ static void test_detach(void)
 	g_assert_cmpuint(c1, >, 0);
 	/* the breakpoint is gone from the VM's table as well */
 	sw_bp(&f, VMDBG_SW_BP_REMOVE, syms.tick, VMDBG_E_NOENT);
-	resume_all(&f, VMDBG_ACT_CONTINUE);
-	g_usleep(200 * 1000);
-	pause_vm(&f);
-	g_assert_cmpuint(read_u64(&f, syms.counters), >, c1);
-	g_assert_true(g_queue_is_empty(&f.events));
+	assert_runs_clean(&f, c1);
 	vm_stop(&f);
 }
 
