@@ -383,7 +383,7 @@ static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg
 		for (unsigned i = 0; i < 3; i++)
 			msg->u.stopped.info[i] = rd64(r);
 		if (r->ok && (msg->u.stopped.reason < VMDBG_STOP_DEBUG ||
-			      msg->u.stopped.reason > VMDBG_STOP_UNDEFINED)) {
+			      msg->u.stopped.reason > VMDBG_STOP_REASON_MAX)) {
 			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
 				    "unknown stop reason %u", msg->u.stopped.reason);
 			return false;

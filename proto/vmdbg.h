@@ -90,7 +90,10 @@ enum vmdbg_stop_reason {
 	VMDBG_STOP_HALTED     = 4, /* guest halted for good (no vCPU can wake it) */
 	VMDBG_STOP_INTERNAL   = 5, /* host/KVM failure: info0 exit reason, info1 suberror */
 	VMDBG_STOP_UNDEFINED  = 6, /* undefined instruction: info0 = its encoding */
+	VMDBG_STOP_FAULT      = 7, /* access outside guest memory (simulated back end):
+	                              info0 = the address, info1 = 1 for an instruction fetch */
 };
+#define VMDBG_STOP_REASON_MAX VMDBG_STOP_FAULT
 
 /* ---- register ids ------------------------------------------------------
  * KVM ONE_REG encoding: arch (bits 63..56) | size (bits 55..52) | index.
@@ -188,6 +191,9 @@ enum vmdbg_x86_group {
 #define VMDBG_ARM64_SP          VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 62)
 #define VMDBG_ARM64_PC          VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 64)
 #define VMDBG_ARM64_PSTATE      VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 66)
+#define VMDBG_ARM64_SP_EL1      VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 68)
+#define VMDBG_ARM64_ELR_EL1     VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 70)
+#define VMDBG_ARM64_SPSR(i)     VMDBG_ARM64_CORE_REG(VMDBG_REG_U64, 72 + 2 * (i)) /* i = 0 (EL1) .. 4 */
 #define VMDBG_ARM64_V(n)        VMDBG_ARM64_CORE_REG(VMDBG_REG_U128, 84 + 4 * (n))
 #define VMDBG_ARM64_FPSR        VMDBG_ARM64_CORE_REG(VMDBG_REG_U32, 212)
 #define VMDBG_ARM64_FPCR        VMDBG_ARM64_CORE_REG(VMDBG_REG_U32, 213)
@@ -198,6 +204,17 @@ enum vmdbg_x86_group {
 	 ((uint64_t)(op0) << 14) | ((uint64_t)(op1) << 11) | ((uint64_t)(crn) << 7) |          \
 	 ((uint64_t)(crm) << 3) | (uint64_t)(op2))
 #define VMDBG_ARM64_GROUP_MASK   (0xffffull << 16)
+/* KVM_REG_ARM64_SVE: Z registers as 2048-bit containers, P and FFR as
+ * 256-bit ones (slice 0: vector lengths up to 2048 bits need no other);
+ * bits past the vCPU's vector length read as zero and must be written as
+ * zero.  With SVE, KVM does not serve V0-V31 as core registers: they are
+ * the low 128 bits of Z0-Z31. */
+#define VMDBG_ARM64_SVE_GROUP    (0x0015ull << 16)
+#define VMDBG_ARM64_ZREG(n)  (VMDBG_REG_ARCH_ARM64 | VMDBG_ARM64_SVE_GROUP | VMDBG_REG_U2048 | \
+			      ((uint64_t)(n) << 5))
+#define VMDBG_ARM64_PREG(n)  (VMDBG_REG_ARCH_ARM64 | VMDBG_ARM64_SVE_GROUP | VMDBG_REG_U256 | \
+			      0x400ull | ((uint64_t)(n) << 5))
+#define VMDBG_ARM64_FFR      (VMDBG_REG_ARCH_ARM64 | VMDBG_ARM64_SVE_GROUP | VMDBG_REG_U256 | 0x600ull)
 
 /* ---- architecture debug registers (SET_GUEST_DEBUG payload) ------------- */
 

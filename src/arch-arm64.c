@@ -28,8 +28,7 @@ static const struct sysreg_name sysreg_names[] = {
 	{ "midr_el1", 3, 0, 0, 0, 0 },       { "mpidr_el1", 3, 0, 0, 0, 5 },
 	{ "sctlr_el1", 3, 0, 1, 0, 0 },      { "cpacr_el1", 3, 0, 1, 0, 2 },
 	{ "ttbr0_el1", 3, 0, 2, 0, 0 },      { "ttbr1_el1", 3, 0, 2, 0, 1 },
-	{ "tcr_el1", 3, 0, 2, 0, 2 },        { "spsr_el1", 3, 0, 4, 0, 0 },
-	{ "elr_el1", 3, 0, 4, 0, 1 },        { "sp_el0", 3, 0, 4, 1, 0 },
+	{ "tcr_el1", 3, 0, 2, 0, 2 },
 	{ "afsr0_el1", 3, 0, 5, 1, 0 },      { "afsr1_el1", 3, 0, 5, 1, 1 },
 	{ "esr_el1", 3, 0, 5, 2, 0 },        { "far_el1", 3, 0, 6, 0, 0 },
 	{ "par_el1", 3, 0, 7, 4, 0 },        { "mair_el1", 3, 0, 10, 2, 0 },
@@ -39,6 +38,31 @@ static const struct sysreg_name sysreg_names[] = {
 	{ "cntkctl_el1", 3, 0, 14, 1, 0 },   { "cntv_ctl_el0", 3, 3, 14, 3, 1 },
 	{ "cntv_cval_el0", 3, 3, 14, 3, 2 }, { "mdscr_el1", 2, 0, 0, 2, 2 },
 };
+
+/* EL1 state KVM serves as core registers (struct kvm_regs), not as
+ * KVM_REG_ARM64_SYSREG ids; shown in the system feature when the VM has
+ * them.  SPSR_EL1 is kvm_regs.spsr[0] (KVM_SPSR_EL1). */
+static const struct {
+	const char *name;
+	uint64_t id;
+	const char *type;
+} el1_core[] = {
+	{ "sp_el0", VMDBG_ARM64_SP, "data_ptr" },
+	{ "sp_el1", VMDBG_ARM64_SP_EL1, "data_ptr" },
+	{ "elr_el1", VMDBG_ARM64_ELR_EL1, "code_ptr" },
+	{ "spsr_el1", VMDBG_ARM64_SPSR(0), "uint64" },
+};
+
+/* gdb's sp is the stack pointer in use: SP_EL0 unless PSTATE.SP (bit 0,
+ * SPSel) selects the current EL's own, which for EL1 is SP_EL1 (Arm ARM
+ * D1.6.2).  bank 0 = SP_EL0, bank 1 = SP_EL1. */
+#define PSTATE_SP     0x1ull
+#define PSTATE_EL(ps) (((ps) >> 2) & 3)
+
+static unsigned sp_bank(uint64_t pstate)
+{
+	return (pstate & PSTATE_SP) && PSTATE_EL(pstate) == 1 ? 1 : 0;
+}
 
 static uint64_t sysreg_id(const struct sysreg_name *r)
 {
@@ -64,6 +88,14 @@ static const char *sysreg_name_of(uint64_t id, char *buf, size_t size)
 	return buf;
 }
 
+static bool vm_has_id(const GArray *vm_ids, uint64_t id)
+{
+	for (guint i = 0; i < vm_ids->len; i++)
+		if (g_array_index(vm_ids, uint64_t, i) == id)
+			return true;
+	return false;
+}
+
 static bool parse_number(const char *s, unsigned max, unsigned *out)
 {
 	guint64 v;
@@ -77,39 +109,50 @@ static bool bind(const char *name, struct arch_binding *b)
 {
 	unsigned n;
 	if (name[0] == 'x' && parse_number(name + 1, 30, &n)) {
-		*b = (struct arch_binding){ VMDBG_ARM64_X(n), 0, 64 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_X(n), .gdb_bits = 64 };
 		return true;
 	}
 	if (name[0] == 'v' && parse_number(name + 1, 31, &n)) {
-		*b = (struct arch_binding){ VMDBG_ARM64_V(n), 0, 128 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_V(n), .gdb_bits = 128,
+					    .fallback_id = VMDBG_ARM64_ZREG(n) };
 		return true;
 	}
 	if (strcmp(name, "sp") == 0) {
-		*b = (struct arch_binding){ VMDBG_ARM64_SP, 0, 64 };
+		*b = (struct arch_binding){
+			.vm_id = VMDBG_ARM64_SP, .gdb_bits = 64, .nbanks = 2,
+			.banks = { VMDBG_ARM64_SP, VMDBG_ARM64_SP_EL1 },
+			.select_id = VMDBG_ARM64_PSTATE, .select = sp_bank,
+		};
 		return true;
 	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(el1_core); i++)
+		if (strcmp(name, el1_core[i].name) == 0) {
+			*b = (struct arch_binding){ .vm_id = el1_core[i].id, .gdb_bits = 64 };
+			return true;
+		}
 	if (strcmp(name, "pc") == 0) {
-		*b = (struct arch_binding){ VMDBG_ARM64_PC, 0, 64 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_PC, .gdb_bits = 64 };
 		return true;
 	}
 	if (strcmp(name, "cpsr") == 0) { /* gdb's 32-bit view of PSTATE */
-		*b = (struct arch_binding){ VMDBG_ARM64_PSTATE, 0, 32 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_PSTATE, .gdb_bits = 32 };
 		return true;
 	}
 	if (strcmp(name, "fpsr") == 0 || strcmp(name, "fpcr") == 0) {
-		*b = (struct arch_binding){ name[2] == 's' ? VMDBG_ARM64_FPSR : VMDBG_ARM64_FPCR, 0, 32 };
+		*b = (struct arch_binding){ .vm_id = name[2] == 's' ? VMDBG_ARM64_FPSR : VMDBG_ARM64_FPCR, .gdb_bits = 32 };
 		return true;
 	}
 	for (unsigned i = 0; i < G_N_ELEMENTS(sysreg_names); i++)
 		if (strcmp(name, sysreg_names[i].name) == 0) {
-			*b = (struct arch_binding){ sysreg_id(&sysreg_names[i]), 0, 64 };
+			*b = (struct arch_binding){ .vm_id = sysreg_id(&sysreg_names[i]), .gdb_bits = 64 };
 			return true;
 		}
 	unsigned op0, op1, crn, crm, op2;
 	char tail;
 	if (sscanf(name, "s%u_%u_c%u_c%u_%u%c", &op0, &op1, &crn, &crm, &op2, &tail) == 5 &&
 	    op0 <= 3 && op1 <= 7 && crn <= 15 && crm <= 15 && op2 <= 7) {
-		*b = (struct arch_binding){ VMDBG_ARM64_SYSREG(op0, op1, crn, crm, op2), 0, 64 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_SYSREG(op0, op1, crn, crm, op2),
+					    .gdb_bits = 64 };
 		return true;
 	}
 	return false;
@@ -175,6 +218,17 @@ static char *default_tdesc(const GArray *vm_ids)
 	g_string_append(s, "  </feature>\n");
 
 	bool any = false;
+	for (unsigned k = 0; k < G_N_ELEMENTS(el1_core); k++) {
+		/* sp_el0 is the core "sp": shown only beside sp_el1, when sp is banked */
+		if (!vm_has_id(vm_ids, el1_core[k].id) ||
+		    (k == 0 && !vm_has_id(vm_ids, VMDBG_ARM64_SP_EL1)))
+			continue;
+		if (!any)
+			g_string_append(s, "  <feature name=\"" SYS_FEATURE "\">\n");
+		any = true;
+		g_string_append_printf(s, "    <reg name=\"%s\" bitsize=\"64\" type=\"%s\" regnum=\"%u\" group=\"system\"/>\n",
+				       el1_core[k].name, el1_core[k].type, regnum++);
+	}
 	for (guint i = 0; i < vm_ids->len; i++) {
 		uint64_t id = g_array_index(vm_ids, uint64_t, i);
 		if (!is_sysreg(id))

@@ -54,65 +54,65 @@ static bool bind(const char *name, struct arch_binding *b)
 	b->vm_offset = 0;
 	for (unsigned i = 0; i < 16; i++)
 		if (strcmp(name, gpr_names[i]) == 0) {
-			*b = (struct arch_binding){ VMDBG_X86_GPR(i), 0, 64 };
+			*b = (struct arch_binding){ .vm_id = VMDBG_X86_GPR(i), .gdb_bits = 64 };
 			return true;
 		}
 	if (strcmp(name, "rip") == 0) {
-		*b = (struct arch_binding){ VMDBG_X86_RIP, 0, 64 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_X86_RIP, .gdb_bits = 64 };
 		return true;
 	}
 	if (strcmp(name, "eflags") == 0) {
-		*b = (struct arch_binding){ VMDBG_X86_RFLAGS, 0, 32 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_X86_RFLAGS, .gdb_bits = 32 };
 		return true;
 	}
 	for (unsigned i = 0; i < 6; i++)
 		if (strcmp(name, seg_names[i]) == 0) {
-			*b = (struct arch_binding){ VMDBG_X86_SEL(i), 0, 32 };
+			*b = (struct arch_binding){ .vm_id = VMDBG_X86_SEL(i), .gdb_bits = 32 };
 			return true;
 		}
 	if (strcmp(name, "fs_base") == 0 || strcmp(name, "gs_base") == 0) {
-		*b = (struct arch_binding){ name[0] == 'f' ? VMDBG_X86_FS_BASE : VMDBG_X86_GS_BASE, 0, 64 };
+		*b = (struct arch_binding){ .vm_id = name[0] == 'f' ? VMDBG_X86_FS_BASE : VMDBG_X86_GS_BASE, .gdb_bits = 64 };
 		return true;
 	}
 	for (unsigned i = 0; i < G_N_ELEMENTS(sys_regs); i++)
 		if (strcmp(name, sys_regs[i].name) == 0) {
-			*b = (struct arch_binding){ sys_regs[i].id, 0, 64 };
+			*b = (struct arch_binding){ .vm_id = sys_regs[i].id, .gdb_bits = 64 };
 			return true;
 		}
 	int n;
 	if ((n = numbered(name, "st", "", 8)) >= 0) {
-		*b = (struct arch_binding){ VMDBG_X86_ST(n), 0, 80 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_X86_ST(n), .gdb_bits = 80 };
 		return true;
 	}
 	for (unsigned i = 0; i < 8; i++)
 		if (strcmp(name, x87_ctl_names[i]) == 0) {
-			*b = (struct arch_binding){ VMDBG_X86_ID(i == 4 || i == 6 ? VMDBG_REG_U32
-										 : VMDBG_REG_U16,
-								 VMDBG_X86_G_X87, 8 + i), 0, 32 };
+			uint64_t size = i == 4 || i == 6 ? VMDBG_REG_U32 : VMDBG_REG_U16;
+			*b = (struct arch_binding){ .vm_id = VMDBG_X86_ID(size, VMDBG_X86_G_X87, 8 + i),
+						    .gdb_bits = 32 };
 			return true;
 		}
 	if (strcmp(name, "mxcsr") == 0) {
-		*b = (struct arch_binding){ VMDBG_X86_MXCSR, 0, 32 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_X86_MXCSR, .gdb_bits = 32 };
 		return true;
 	}
 	if ((n = numbered(name, "xmm", "", 32)) >= 0) {
 		/* xmm16-31 are the low quarter of zmm16-31 */
-		*b = n < 16 ? (struct arch_binding){ VMDBG_X86_XMM(n), 0, 128 }
-			    : (struct arch_binding){ VMDBG_X86_ZMM(n), 0, 128 };
+		*b = n < 16 ? (struct arch_binding){ .vm_id = VMDBG_X86_XMM(n), .gdb_bits = 128 }
+			    : (struct arch_binding){ .vm_id = VMDBG_X86_ZMM(n), .gdb_bits = 128 };
 		return true;
 	}
 	if ((n = numbered(name, "ymm", "h", 32)) >= 0) {
-		*b = n < 16 ? (struct arch_binding){ VMDBG_X86_YMMH(n), 0, 128 }
-			    : (struct arch_binding){ VMDBG_X86_ZMM(n), 16, 128 };
+		*b = n < 16 ? (struct arch_binding){ .vm_id = VMDBG_X86_YMMH(n), .gdb_bits = 128 }
+			    : (struct arch_binding){ .vm_id = VMDBG_X86_ZMM(n), .vm_offset = 16, .gdb_bits = 128 };
 		return true;
 	}
 	if ((n = numbered(name, "zmm", "h", 32)) >= 0) {
-		*b = n < 16 ? (struct arch_binding){ VMDBG_X86_ZMMH(n), 0, 256 }
-			    : (struct arch_binding){ VMDBG_X86_ZMM(n), 32, 256 };
+		*b = n < 16 ? (struct arch_binding){ .vm_id = VMDBG_X86_ZMMH(n), .gdb_bits = 256 }
+			    : (struct arch_binding){ .vm_id = VMDBG_X86_ZMM(n), .vm_offset = 32, .gdb_bits = 256 };
 		return true;
 	}
 	if ((n = numbered(name, "k", "", 8)) >= 0) {
-		*b = (struct arch_binding){ VMDBG_X86_K(n), 0, 64 };
+		*b = (struct arch_binding){ .vm_id = VMDBG_X86_K(n), .gdb_bits = 64 };
 		return true;
 	}
 	return false;

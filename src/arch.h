@@ -11,11 +11,25 @@
 #include <stdint.h>
 #include <glib.h>
 
+#define ARCH_MAX_BANKS 4
+
 /* A gdb register name bound to (a slice of) a VM register. */
 struct arch_binding {
 	uint64_t vm_id;
 	uint32_t vm_offset;    /* first byte of the slice within the VM value */
 	unsigned gdb_bits;     /* the width gdb must be given for this name */
+	/* A banked register (AArch64 sp is SP_EL0 or SP_EL1 depending on
+	 * PSTATE): when nbanks > 0 and the VM has select_id and every bank,
+	 * the VM register behind the name is banks[select(value of
+	 * select_id)], decided at each stop; otherwise vm_id is used. */
+	unsigned nbanks;
+	uint64_t banks[ARCH_MAX_BANKS];
+	uint64_t select_id;
+	unsigned (*select)(uint64_t selector_value);
+	/* Where the value lives when the VM lacks vm_id (0: nowhere else):
+	 * AArch64 V registers are the low 128 bits of Z on an SVE vCPU. */
+	uint64_t fallback_id;
+	uint32_t fallback_offset;
 };
 
 struct arch_ops {

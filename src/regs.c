@@ -17,8 +17,12 @@ struct reg_handle {
 	const char *name;         /* interned */
 	unsigned regnum;
 	unsigned bytes;           /* gdb's width */
-	unsigned slot;            /* index into regset->slots */
+	unsigned slot;            /* index into regset->slots (banked: the selector's) */
 	uint32_t offset;          /* byte offset inside the VM value */
+	/* banked registers: the VM register is bank_slot[select(selector)] */
+	unsigned nbanks;
+	unsigned bank_slot[ARCH_MAX_BANKS];
+	unsigned (*select)(uint64_t selector_value);
 };
 
 struct regset {
@@ -54,6 +58,32 @@ static bool vm_has(const GArray *vm_ids, uint64_t id)
 	return false;
 }
 
+/* The slot of a VM register, added on first use. */
+static unsigned slot_for(struct regset *rs, uint64_t vm_id)
+{
+	gpointer found = g_hash_table_lookup(rs->slot_of, &vm_id);
+	if (found)
+		return GPOINTER_TO_UINT(found) - 1;
+	uint32_t vm_bytes = vmdbg_reg_bytes(vm_id);
+	struct vm_slot s = { vm_id, vm_bytes, rs->nwords };
+	rs->nwords += (vm_bytes + 7) / 8;
+	unsigned slot = rs->slots->len;
+	g_array_append_val(rs->slots, s);
+	g_hash_table_insert(rs->slot_of, g_memdup2(&vm_id, sizeof(uint64_t)), GUINT_TO_POINTER(slot + 1));
+	return slot;
+}
+
+/* Can the VM serve every bank of a banked binding (and its selector)? */
+static bool banks_served(const struct arch_binding *b, const GArray *vm_ids)
+{
+	if (!b->nbanks || !vm_has(vm_ids, b->select_id))
+		return false;
+	for (unsigned i = 0; i < b->nbanks; i++)
+		if (!vm_has(vm_ids, b->banks[i]) || vmdbg_reg_bytes(b->banks[i]) != vmdbg_reg_bytes(b->vm_id))
+			return false;
+	return true;
+}
+
 struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 			  const GArray *vm_ids, GError **error)
 {
@@ -74,6 +104,10 @@ struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 				    r->line, r->name, r->feature, arch->name);
 			goto fail;
 		}
+		if (!vm_has(vm_ids, b.vm_id) && b.fallback_id && vm_has(vm_ids, b.fallback_id)) {
+			b.vm_id = b.fallback_id;
+			b.vm_offset = b.fallback_offset;
+		}
 		if (!vm_has(vm_ids, b.vm_id)) {
 			g_set_error(error, TDESC_ERROR, 2,
 				    "line %d: register '%s' is not provided by this VM (its vCPU lacks it)",
@@ -90,20 +124,18 @@ struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 				    r->line, r->name, r->bitsize, r->name, b.gdb_bits);
 			goto fail;
 		}
-		gpointer found = g_hash_table_lookup(rs->slot_of, &b.vm_id);
-		unsigned slot;
-		if (found) {
-			slot = GPOINTER_TO_UINT(found) - 1;
+		struct reg_handle *h = &rs->handles[i];
+		*h = (struct reg_handle){ r->name, r->regnum, r->bitsize / 8, 0, b.vm_offset, 0, { 0 },
+					  NULL };
+		if (banks_served(&b, vm_ids)) {
+			h->slot = slot_for(rs, b.select_id);
+			h->nbanks = b.nbanks;
+			h->select = b.select;
+			for (unsigned k = 0; k < b.nbanks; k++)
+				h->bank_slot[k] = slot_for(rs, b.banks[k]);
 		} else {
-			struct vm_slot s = { b.vm_id, vm_bytes, rs->nwords };
-			rs->nwords += (vm_bytes + 7) / 8;
-			slot = rs->slots->len;
-			g_array_append_val(rs->slots, s);
-			g_hash_table_insert(rs->slot_of, g_memdup2(&b.vm_id, sizeof(uint64_t)),
-					    GUINT_TO_POINTER(slot + 1));
+			h->slot = slot_for(rs, b.vm_id);
 		}
-		rs->handles[i] = (struct reg_handle){ r->name, r->regnum, r->bitsize / 8, slot,
-						      b.vm_offset };
 		rs->g_bytes += r->bitsize / 8;
 		if (r->regnum > rs->max_regnum)
 			rs->max_regnum = r->regnum;
@@ -210,9 +242,24 @@ void regcache_invalidate(struct regcache *rc)
 	memset(rc->valid, 0, rc->rs->slots->len * sizeof(bool));
 }
 
+/* The slot holding a handle's value now (banked: as the selector says). */
+static unsigned value_slot(const struct regcache *rc, const struct reg_handle *h)
+{
+	if (!h->nbanks)
+		return h->slot;
+	const struct vm_slot *sel = &g_array_index(rc->rs->slots, struct vm_slot, h->slot);
+	unsigned k = h->select(GUINT64_FROM_LE(rc->words[sel->word]));
+	return h->bank_slot[k < h->nbanks ? k : 0];
+}
+
 bool regcache_valid(const struct regcache *rc, const struct reg_handle *h)
 {
-	return rc->valid[h->slot];
+	if (!rc->valid[h->slot])
+		return false;
+	for (unsigned k = 0; k < h->nbanks; k++)
+		if (!rc->valid[h->bank_slot[k]])
+			return false;
+	return true;
 }
 
 void regcache_missing(const struct regcache *rc, const struct reg_handle *const *hs, unsigned n,
@@ -223,10 +270,13 @@ void regcache_missing(const struct regcache *rc, const struct reg_handle *const 
 	unsigned count = hs ? n : rs->count;
 	for (unsigned i = 0; i < count; i++) {
 		const struct reg_handle *h = hs ? hs[i] : &rs->handles[i];
-		if (rc->valid[h->slot] || taken[h->slot])
-			continue;
-		taken[h->slot] = true;
-		g_array_append_val(vm_ids, g_array_index(rs->slots, struct vm_slot, h->slot).id);
+		for (unsigned k = 0; k <= h->nbanks; k++) {
+			unsigned slot = k == 0 ? h->slot : h->bank_slot[k - 1];
+			if (rc->valid[slot] || taken[slot])
+				continue;
+			taken[slot] = true;
+			g_array_append_val(vm_ids, g_array_index(rs->slots, struct vm_slot, slot).id);
+		}
 	}
 }
 
@@ -247,14 +297,14 @@ bool regcache_fill(struct regcache *rc, uint64_t vm_id, const uint8_t *value, ui
 
 void regcache_read(const struct regcache *rc, const struct reg_handle *h, uint8_t *out)
 {
-	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, h->slot);
+	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, value_slot(rc, h));
 	memcpy(out, (const uint8_t *)&rc->words[s->word] + h->offset, h->bytes);
 }
 
 void regcache_write(struct regcache *rc, const struct reg_handle *h, const uint8_t *in,
 		    uint64_t *vm_id, const uint8_t **vm_value, uint32_t *vm_bytes)
 {
-	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, h->slot);
+	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, value_slot(rc, h));
 	uint8_t *base = (uint8_t *)&rc->words[s->word];
 	memcpy(base + h->offset, in, h->bytes);
 	/* the VM keeps only its register's width (a 16-bit selector written as

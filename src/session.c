@@ -142,6 +142,22 @@ static void reply_error(struct session *s, const char *fmt, ...)
 	reply(s, payload);
 }
 
+/* "ENN" for the packets whose replies gdb parses without "E.text" (gdb
+ * reads an 'm' reply as hex unless it is exactly E and two hex digits):
+ * gdb says "Cannot access memory"; the text goes to the log. */
+static void reply_errno(struct session *s, unsigned code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void reply_errno(struct session *s, unsigned code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_message("gdb <- E%02x: %s", code & 0xff, msg);
+	char payload[4];
+	g_snprintf(payload, sizeof(payload), "E%02x", code & 0xff);
+	reply(s, payload);
+}
+
 static void flush(struct session *s)
 {
 	while (s->out->len) {
@@ -277,9 +293,16 @@ static bool sw_bp_inserted(struct session *s, uint64_t addr)
 }
 
 /* Is a queued stop still worth reporting?  A software breakpoint that gdb
- * has removed since is not (gdbserver discards those too). */
+ * has removed since is not (gdbserver discards those too), ... */
 static bool stop_still_valid(struct session *s, const struct vmdbg_stopped *ev)
 {
+	if (ev->reason == VMDBG_STOP_DEBUG && s->hw) {
+		/* nor is a hardware breakpoint or watchpoint hit whose slot gdb
+		 * has freed since: nothing to tell gdb it hit */
+		struct hw_hit hit;
+		hwslots_decode(s->hw, ev, &hit);
+		return hit.type != HW_HIT_NONE;
+	}
 	return ev->reason != VMDBG_STOP_SW_BP || sw_bp_inserted(s, ev->pc);
 }
 
@@ -350,6 +373,8 @@ static int signal_for(const struct vmdbg_stopped *ev)
 		return 6;  /* SIGABRT: the host could not run the vCPU */
 	case VMDBG_STOP_UNDEFINED:
 		return 4;  /* SIGILL */
+	case VMDBG_STOP_FAULT:
+		return 11; /* SIGSEGV: the guest reached for memory that does not exist */
 	default:
 		return 5;  /* SIGTRAP */
 	}
@@ -896,7 +921,7 @@ static void mem_read_all_done(struct session *s, struct op *op)
 	/* the reply is the bytes read from the start up to the first gap */
 	size_t n = op->buf->len;
 	if (n == 0) {
-		reply_error(s, "cannot read guest memory at 0x%" PRIx64 "%s%s", op->addr,
+		reply_errno(s, EFAULT, "cannot read guest memory at 0x%" PRIx64 "%s%s", op->addr,
 			    op->err ? ": " : "", op->err ? op->err->message : "");
 	} else {
 		GString *r = g_string_sized_new(n * 2);
@@ -944,7 +969,7 @@ static void h_read_mem(void *ctx, const struct pkt_param *p)
 		return;
 	}
 	if (len > PACKET_SIZE / 2) { /* two hex digits a byte must fit in PacketSize */
-		reply_error(s, "m of %" PRIu64 " bytes exceeds what a reply packet can carry", len);
+		reply_errno(s, EINVAL, "m of %" PRIu64 " bytes exceeds what a reply packet can carry", len);
 		return;
 	}
 	struct op *op = op_new(s);

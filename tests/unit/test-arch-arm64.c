@@ -125,11 +125,88 @@ static void test_bindings(void)
 	g_array_unref(ids);
 }
 
+/* gdb's sp is the stack pointer in use: SP_EL1 at EL1h, SP_EL0 at EL1t
+ * and EL0t, chosen by PSTATE at each stop; writes go to the same bank. */
+static void test_banked_sp(void)
+{
+	GArray *ids = vm_ids(false);
+	uint64_t el1[] = { VMDBG_ARM64_SP_EL1, VMDBG_ARM64_ELR_EL1, VMDBG_ARM64_SPSR(0) };
+	g_array_append_vals(ids, el1, G_N_ELEMENTS(el1));
+	char *xml = arch_arm64.default_tdesc(ids);
+	GError *err = NULL;
+	struct tdesc *td = tdesc_parse("built-in", xml, strlen(xml), NULL, &err);
+	g_assert_no_error(err);
+	/* the EL1 core state is shown as system registers */
+	g_assert_cmpstr(tdesc_find(td, "sp_el1")->group, ==, "system");
+	g_assert_nonnull(tdesc_find(td, "sp_el0"));
+	g_assert_nonnull(tdesc_find(td, "elr_el1"));
+	g_assert_nonnull(tdesc_find(td, "spsr_el1"));
+	struct regset *rs = regset_new(td, &arch_arm64, ids, &err);
+	g_assert_no_error(err);
+	struct regcache *rc = regcache_new(rs);
+	const struct reg_handle *sp = regset_by_name(rs, "sp");
+	g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	regcache_missing(rc, &sp, 1, missing);
+	g_assert_cmpuint(missing->len, ==, 3); /* PSTATE, SP_EL0, SP_EL1 */
+	uint64_t sp0 = 0x1000, sp1 = 0x40091140;
+	g_assert_true(regcache_fill(rc, VMDBG_ARM64_SP, (const uint8_t *)&sp0, 8));
+	g_assert_false(regcache_valid(rc, sp));
+	g_assert_true(regcache_fill(rc, VMDBG_ARM64_SP_EL1, (const uint8_t *)&sp1, 8));
+	static const struct { uint64_t pstate, want_id; } cases[] = {
+		{ 0x3c5, VMDBG_ARM64_SP_EL1 },   /* EL1h */
+		{ 0x3c4, VMDBG_ARM64_SP },       /* EL1t */
+		{ 0x000, VMDBG_ARM64_SP },       /* EL0t */
+		{ 0x60000005, VMDBG_ARM64_SP_EL1 },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_assert_true(regcache_fill(rc, VMDBG_ARM64_PSTATE, (const uint8_t *)&cases[i].pstate, 8));
+		g_assert_true(regcache_valid(rc, sp));
+		uint64_t got;
+		regcache_read(rc, sp, (uint8_t *)&got);
+		g_assert_cmphex(got, ==, cases[i].want_id == VMDBG_ARM64_SP ? sp0 : sp1);
+		uint64_t in = 0x5000 + i, vm_id;
+		const uint8_t *vm_value;
+		uint32_t vm_bytes;
+		regcache_write(rc, sp, (const uint8_t *)&in, &vm_id, &vm_value, &vm_bytes);
+		g_assert_cmphex(vm_id, ==, cases[i].want_id);
+		g_assert_cmpmem(vm_value, vm_bytes, &in, 8);
+		if (cases[i].want_id == VMDBG_ARM64_SP)
+			sp0 = in;
+		else
+			sp1 = in;
+	}
+	regcache_free(rc);
+	regset_free(rs);
+	tdesc_free(td);
+	g_free(xml);
+	/* a VM without SP_EL1: sp is SP_EL0, unbanked, and no sp_el0/sp_el1 */
+	GArray *plain = vm_ids(false);
+	xml = arch_arm64.default_tdesc(plain);
+	g_assert_null(strstr(xml, "sp_el"));
+	td = tdesc_parse("built-in", xml, strlen(xml), NULL, &err);
+	g_assert_no_error(err);
+	rs = regset_new(td, &arch_arm64, plain, &err);
+	g_assert_no_error(err);
+	rc = regcache_new(rs);
+	sp = regset_by_name(rs, "sp");
+	g_array_set_size(missing, 0);
+	regcache_missing(rc, &sp, 1, missing);
+	g_assert_cmpuint(missing->len, ==, 1);
+	g_assert_cmphex(g_array_index(missing, uint64_t, 0), ==, VMDBG_ARM64_SP);
+	regcache_free(rc);
+	regset_free(rs);
+	tdesc_free(td);
+	g_free(xml);
+	g_array_unref(plain);
+	g_array_unref(ids);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/arch-arm64/kvm-ids", test_ids);
 	g_test_add_func("/arch-arm64/builtin-description", test_builtin);
 	g_test_add_func("/arch-arm64/bindings", test_bindings);
+	g_test_add_func("/arch-arm64/banked-sp", test_banked_sp);
 	return g_test_run();
 }

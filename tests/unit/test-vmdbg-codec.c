@@ -1148,7 +1148,7 @@ static void test_stopped(void)
 	g_assert_cmphex(m.u.stopped.info[2], ==, 0x403);
 
 	/* every reason of the spec's table */
-	for (uint32_t r = VMDBG_STOP_DEBUG; r <= VMDBG_STOP_UNDEFINED; r++) {
+	for (uint32_t r = VMDBG_STOP_DEBUG; r <= VMDBG_STOP_REASON_MAX; r++) {
 		struct vmdbg_stopped t = {
 			.vcpu = 255 - r, .reason = r, .pc = 0xffffffff80000000ull + r,
 			.info = { r * 0x1111111111111111ull, ~(uint64_t)r, (uint64_t)r << 60 },
@@ -2062,7 +2062,7 @@ static void test_resume_invalid(void)
 
 static void test_stopped_invalid(void)
 {
-	static const uint32_t bad[] = { 0, 7, 8, 0x100, 0xffffffffu };
+	static const uint32_t bad[] = { 0, 8, 9, 0x100, 0xffffffffu };
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
 		char *what = g_strdup_printf("STOPPED reason %u", bad[i]);
