@@ -39,7 +39,7 @@ static void put64(uint8_t *mem, uint64_t addr, uint64_t v)
 
 /* Copy filesz bytes from the file and zero up to memsz, after checking
  * both ranges. */
-static bool load_segment(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem_size,
+static bool load_segment(const uint8_t *file, size_t size, const struct boot_window *w,
 			 uint64_t offset, uint64_t filesz, uint64_t paddr, uint64_t memsz,
 			 struct boot_image *img, GError **error)
 {
@@ -49,23 +49,23 @@ static bool load_segment(const uint8_t *file, size_t size, uint8_t *mem, uint64_
 			    "x lies outside the %zu-byte file", offset, filesz, size);
 		return false;
 	}
-	if (paddr > mem_size || mem_size - paddr < memsz) {
+	if (paddr < w->base || paddr - w->base > w->size || w->size - (paddr - w->base) < memsz) {
 		g_set_error(error, BOOT_ERROR, 1,
 			    "segment [0x%" G_GINT64_MODIFIER "x, +0x%" G_GINT64_MODIFIER
-			    "x) does not fit in %" G_GUINT64_FORMAT " MiB of guest memory",
-			    paddr, memsz, mem_size >> 20);
+			    "x) does not fit in guest memory [0x%" G_GINT64_MODIFIER "x, +%" G_GUINT64_FORMAT
+			    " MiB)", paddr, memsz, w->base, w->size >> 20);
 		return false;
 	}
 	if (memsz == 0)
 		return true;
-	if (paddr < BOOT_AREA_END) {
+	if (paddr < w->reserved_end) {
 		g_set_error(error, BOOT_ERROR, 1,
-			    "segment at 0x%" G_GINT64_MODIFIER "x overlaps the boot area below 0x%x",
-			    paddr, BOOT_AREA_END);
+			    "segment at 0x%" G_GINT64_MODIFIER "x overlaps the boot area below 0x%"
+			    G_GINT64_MODIFIER "x", paddr, w->reserved_end);
 		return false;
 	}
-	memcpy(mem + paddr, file + offset, filesz);
-	memset(mem + paddr + filesz, 0, memsz - filesz);
+	memcpy(w->mem + (paddr - w->base), file + offset, filesz);
+	memset(w->mem + (paddr - w->base) + filesz, 0, memsz - filesz);
 	if (img->load_end == 0 || paddr < img->load_start)
 		img->load_start = paddr;
 	if (paddr + memsz > img->load_end)
@@ -83,9 +83,13 @@ static uint64_t entry_to_physical(uint64_t entry, uint64_t vaddr, uint64_t paddr
 	return current;
 }
 
-static bool load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem_size,
-		     struct boot_image *img, GError **error)
+bool elf_load(const uint8_t *file, size_t size, const struct boot_window *w, unsigned want_machine,
+	      struct boot_image *img, GError **error)
 {
+	if (size < SELFMAG || memcmp(file, ELFMAG, SELFMAG) != 0) {
+		g_set_error(error, BOOT_ERROR, 1, "not an ELF file");
+		return false;
+	}
 	bool is64 = file[EI_CLASS] == ELFCLASS64;
 	if ((file[EI_CLASS] != ELFCLASS32 && !is64) || file[EI_DATA] != ELFDATA2LSB) {
 		g_set_error(error, BOOT_ERROR, 1, "not a little-endian ELF32/ELF64 file");
@@ -109,9 +113,11 @@ static bool load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t me
 		phoff = eh.e_phoff; phnum = eh.e_phnum; phentsize = eh.e_phentsize;
 		entry = eh.e_entry; machine = eh.e_machine; type = eh.e_type;
 	}
-	if (type != ET_EXEC || (machine != EM_386 && machine != EM_X86_64)) {
-		g_set_error(error, BOOT_ERROR, 1,
-			    "ELF type %u machine %u: need an x86 executable", type, machine);
+	bool machine_ok = want_machine ? machine == want_machine && is64
+				       : machine == EM_386 || machine == EM_X86_64;
+	if (type != ET_EXEC || !machine_ok) {
+		g_set_error(error, BOOT_ERROR, 1, "ELF type %u machine %u: need %s executable", type,
+			    machine, want_machine == EM_AARCH64 ? "an AArch64 ELF64" : "an x86");
 		return false;
 	}
 	size_t want = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
@@ -139,7 +145,7 @@ static bool load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t me
 		}
 		if (ptype != PT_LOAD)
 			continue;
-		if (!load_segment(file, size, mem, mem_size, off, filesz, paddr, memsz, img, error))
+		if (!load_segment(file, size, w, off, filesz, paddr, memsz, img, error))
 			return false;
 		if (vaddr != paddr)
 			img->entry = entry_to_physical(entry, vaddr, paddr, memsz, img->entry);
@@ -154,8 +160,7 @@ static bool load_elf(const uint8_t *file, size_t size, uint8_t *mem, uint64_t me
 
 /* 3.1.3: header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr */
 static bool load_aout_kludge(const uint8_t *file, size_t size, size_t hdr_off,
-			     uint8_t *mem, uint64_t mem_size, struct boot_image *img,
-			     GError **error)
+			     const struct boot_window *w, struct boot_image *img, GError **error)
 {
 	if (size - hdr_off < 32) {
 		g_set_error(error, BOOT_ERROR, 1, "multiboot address fields truncated");
@@ -184,8 +189,7 @@ static bool load_aout_kludge(const uint8_t *file, size_t size, size_t hdr_off,
 		}
 		memsz = (uint64_t)bss_end - load_addr;
 	}
-	return load_segment(file, size, mem, mem_size, file_off, filesz, load_addr, memsz, img,
-			    error);
+	return load_segment(file, size, w, file_off, filesz, load_addr, memsz, img, error);
 }
 
 /* The flat GDT the loader leaves for the guest: null, null, code, data. */
@@ -264,10 +268,11 @@ bool multiboot_load(const uint8_t *file, size_t size, uint8_t *mem, uint64_t mem
 		return false;
 	}
 	bool ok;
+	struct boot_window w = { mem, 0, mem_size, BOOT_AREA_END };
 	if (size >= 4 && memcmp(file, ELFMAG, SELFMAG) == 0)
-		ok = load_elf(file, size, mem, mem_size, out, error);
+		ok = elf_load(file, size, &w, 0, out, error);
 	else if (flags & MB_FLAG_AOUT_KLUDGE)
-		ok = load_aout_kludge(file, size, hdr, mem, mem_size, out, error);
+		ok = load_aout_kludge(file, size, hdr, &w, out, error);
 	else {
 		g_set_error(error, BOOT_ERROR, 1,
 			    "neither an ELF file nor a multiboot header with address fields");

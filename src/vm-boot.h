@@ -33,6 +33,21 @@ struct boot_image {
 	bool elf64;
 };
 
+/* Guest-physical [base, base + size) is held at mem; no segment may start
+ * below reserved_end. */
+struct boot_window {
+	uint8_t *mem;
+	uint64_t base, size;
+	uint64_t reserved_end;
+};
+
+/* Load an ELF executable's PT_LOAD segments at their physical addresses.
+ * want_machine: an ELF64 e_machine (EM_AARCH64), or 0 for x86 (EM_386 or
+ * EM_X86_64, ELF32 or ELF64).  img->entry is the entry point, moved to its
+ * physical address when a segment's virtual and physical addresses differ. */
+bool elf_load(const uint8_t *file, size_t size, const struct boot_window *w, unsigned want_machine,
+	      struct boot_image *img, GError **error);
+
 /* Load a multiboot kernel (ELF32, ELF64, or a.out-kludge image) into mem
  * and build the multiboot information structure and a flat GDT.  Every
  * offset and size in the file is checked against the file and memory. */

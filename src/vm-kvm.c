@@ -35,7 +35,6 @@
 #include "vm-paging.h"
 #include "vm-x86regs.h"
 
-G_DEFINE_QUARK(dbgproxy-vm-error-quark, vm_error)
 
 #define KICK_SIGNAL SIGUSR1
 #define DR6_BS        (1ull << 14)
@@ -48,7 +47,7 @@ enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
 
 
 struct vcpu {
-	struct vm *vm;
+	struct vm_kvm *vm;
 	unsigned index;
 	int fd;
 	struct kvm_run *run;
@@ -78,7 +77,8 @@ struct vcpu {
 	uint32_t over_slots;         /* slots disarmed for the current instruction */
 };
 
-struct vm {
+struct vm_kvm {
+	struct vm base;              /* first: the ops of vm.h */
 	int kvm_fd, vm_fd;
 	uint8_t *mem;
 	uint64_t mem_size;
@@ -101,7 +101,10 @@ struct vm {
 	GString *serial_line;
 };
 
-static void set_host_error(GError **error, const char *what)
+static const struct vm_ops kvm_ops;
+static void kvm_destroy(struct vm *base);
+			
+			static void set_host_error(GError **error, const char *what)
 {
 	g_set_error(error, VM_ERROR, VMDBG_E_HOST, "%s: %s", what, g_strerror(errno));
 }
@@ -114,7 +117,7 @@ static struct x86_paging paging_of(const struct kvm_sregs *s)
 	return pg;
 }
 
-static bool gva_to_gpa(struct vm *vm, const struct kvm_sregs *s, uint64_t gva,
+static bool gva_to_gpa(struct vm_kvm *vm, const struct kvm_sregs *s, uint64_t gva,
 		       uint64_t *gpa, uint64_t *contig)
 {
 	struct x86_paging pg = paging_of(s);
@@ -133,7 +136,7 @@ static uint64_t linear_rip(const struct kvm_sregs *s, uint64_t rip)
 
 /* ---- the debug-state snapshot ----------------------------------------------- */
 
-static void publish(struct vm *vm, struct debug_state *next)
+static void publish(struct vm_kvm *vm, struct debug_state *next)
 {
 	struct debug_state *old = vm->dbg;
 	rcu_assign_pointer(vm->dbg, next);
@@ -150,7 +153,7 @@ static void kick_locked(struct vcpu *v)
 	pthread_kill(v->thread, KICK_SIGNAL);
 }
 
-static void kick_all(struct vm *vm)
+static void kick_all(struct vm_kvm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -170,7 +173,7 @@ static void vcpu_capture_sregs(struct vcpu *v)
  * the DR0-3 slots in `suppress` are left disabled in DR7. */
 static void vcpu_sync_debug(struct vcpu *v, bool step, uint32_t suppress)
 {
-	struct vm *vm = v->vm;
+	struct vm_kvm *vm = v->vm;
 	struct kvm_guest_debug g;
 	memset(&g, 0, sizeof(g));
 
@@ -220,7 +223,7 @@ static bool vcpu_still_at(struct vcpu *v, uint64_t linear_pc)
 	return linear_rip(&v->sregs, regs.rip) == linear_pc;
 }
 
-static void serial_out(struct vm *vm, const uint8_t *bytes, size_t n)
+static void serial_out(struct vm_kvm *vm, const uint8_t *bytes, size_t n)
 {
 	pthread_mutex_lock(&vm->serial_lock);
 	for (size_t i = 0; i < n; i++) {
@@ -253,7 +256,7 @@ static void handle_io(struct vcpu *v)
 	memset(data, fill, bytes);
 }
 
-static bool sw_bp_at(struct vm *vm, const struct kvm_sregs *s, uint64_t linear)
+static bool sw_bp_at(struct vm_kvm *vm, const struct kvm_sregs *s, uint64_t linear)
 {
 	uint64_t gpa, contig;
 	if (!gva_to_gpa(vm, s, linear, &gpa, &contig))
@@ -297,7 +300,7 @@ static void note_exec_breakpoint(struct vcpu *v, const struct kvm_debug_exit_arc
  * must stop and report; false to run on. */
 static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 {
-	struct vm *vm = v->vm;
+	struct vm_kvm *vm = v->vm;
 	struct kvm_run *run = v->run;
 	memset(ev, 0, sizeof(*ev));
 	ev->vcpu = v->index;
@@ -387,7 +390,7 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 	}
 }
 
-static void notify(struct vm *vm)
+static void notify(struct vm_kvm *vm)
 {
 	uint64_t one = 1;
 	ssize_t r = write(vm->notify_fd, &one, sizeof(one));
@@ -397,7 +400,7 @@ static void notify(struct vm *vm)
 /* Called with vm->lock held: the vCPU is now stopped; ev (if any) queued. */
 static void enter_stopped_locked(struct vcpu *v, const struct vmdbg_stopped *ev)
 {
-	struct vm *vm = v->vm;
+	struct vm_kvm *vm = v->vm;
 	v->state = VCPU_STOPPED;
 	v->step = false;
 	if (ev) {
@@ -420,7 +423,7 @@ static void enter_stopped_locked(struct vcpu *v, const struct vmdbg_stopped *ev)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	struct vm *vm = v->vm;
+	struct vm_kvm *vm = v->vm;
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -507,14 +510,11 @@ static void *vcpu_thread(void *arg)
 }
 
 /* Run fn on the stopped vCPU's own thread and wait for it. */
-static bool on_vcpu(struct vm *vm, uint32_t index, void (*fn)(struct vcpu *, void *),
+static bool on_vcpu(struct vm_kvm *vm, uint32_t index, void (*fn)(struct vcpu *, void *),
 		    void *arg, GError **error)
 {
-	if (index >= vm->nr_vcpus) {
-		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "no vCPU %u (the VM has %u)", index,
-			    vm->nr_vcpus);
+	if (!vm_check_vcpu(vm->nr_vcpus, index, error))
 		return false;
-	}
 	struct vcpu *v = &vm->vcpus[index];
 	pthread_mutex_lock(&vm->lock);
 	if (v->state != VCPU_STOPPED) {
@@ -531,13 +531,10 @@ static bool on_vcpu(struct vm *vm, uint32_t index, void (*fn)(struct vcpu *, voi
 	return true;
 }
 
-static struct vcpu *stopped_vcpu(struct vm *vm, uint32_t index, GError **error)
+static struct vcpu *stopped_vcpu(struct vm_kvm *vm, uint32_t index, GError **error)
 {
-	if (index >= vm->nr_vcpus) {
-		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "no vCPU %u (the VM has %u)", index,
-			    vm->nr_vcpus);
+	if (!vm_check_vcpu(vm->nr_vcpus, index, error))
 		return NULL;
-	}
 	struct vcpu *v = &vm->vcpus[index];
 	pthread_mutex_lock(&vm->lock);
 	bool stopped = v->state == VCPU_STOPPED;
@@ -661,7 +658,7 @@ static void regs_work(struct vcpu *v, void *arg)
 	g_free(orig);
 }
 
-static bool check_ids(struct vm *vm, const uint64_t *ids, uint32_t count, unsigned *parts,
+static bool check_ids(struct vm_kvm *vm, const uint64_t *ids, uint32_t count, unsigned *parts,
 		      GError **error)
 {
 	*parts = 0;
@@ -678,13 +675,11 @@ static bool check_ids(struct vm *vm, const uint64_t *ids, uint32_t count, unsign
 	return true;
 }
 
-bool vm_reg_list(struct vm *vm, uint32_t vcpu, GArray *ids, GError **error)
+static bool kvm_reg_list(struct vm *base, uint32_t vcpu, GArray *ids, GError **error)
 {
-	if (vcpu >= vm->nr_vcpus) {
-		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "no vCPU %u (the VM has %u)", vcpu,
-			    vm->nr_vcpus);
+	struct vm_kvm *vm = (struct vm_kvm *)base;
+	if (!vm_check_vcpu(vm->nr_vcpus, vcpu, error))
 		return false;
-	}
 	uint64_t list[X86_REG_MAX];
 	size_t n = x86_reg_list(&vm->xl, list);
 	g_array_append_vals(ids, list, (guint)n);
@@ -705,9 +700,10 @@ static bool finish_job(struct regs_job *j, uint32_t vcpu, GError **error)
 	return false;
 }
 
-bool vm_get_regs(struct vm *vm, uint32_t vcpu, const uint64_t *ids, uint32_t count,
-		 GByteArray *values, GError **error)
+static bool kvm_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, uint32_t count,
+			 GByteArray *values, GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	struct regs_job *j = g_new0(struct regs_job, 1);
 	j->ids = ids;
 	j->count = count;
@@ -718,8 +714,9 @@ bool vm_get_regs(struct vm *vm, uint32_t vcpu, const uint64_t *ids, uint32_t cou
 	return ok;
 }
 
-bool vm_set_regs(struct vm *vm, const struct vmdbg_reg_vals *vals, GError **error)
+static bool kvm_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	size_t off = 0;
 	uint64_t id;
@@ -740,16 +737,17 @@ bool vm_set_regs(struct vm *vm, const struct vmdbg_reg_vals *vals, GError **erro
 /* ---- memory -------------------------------------------------------------------- */
 
 /* Replace patched breakpoint bytes in [gpa, gpa+n) of buf by the originals. */
-static void hide_sw_bps(struct vm *vm, uint64_t gpa, uint8_t *buf, uint64_t n)
+static void hide_sw_bps(struct vm_kvm *vm, uint64_t gpa, uint8_t *buf, uint64_t n)
 {
 	const struct debug_state *s = vm->dbg; /* control thread: the only writer */
 	for (size_t i = debug_state_lower_bound(s, gpa); i < s->nr_sw && s->sw[i].gpa < gpa + n; i++)
 		buf[s->sw[i].gpa - gpa] = s->sw[i].orig;
 }
 
-long vm_read_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, uint32_t len, uint8_t *out,
-		 GError **error)
+static long kvm_read_mem(struct vm *base, uint32_t vcpu, uint64_t addr, uint32_t len, uint8_t *out,
+			 GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	struct vcpu *v = stopped_vcpu(vm, vcpu, error);
 	if (!v)
 		return -1;
@@ -772,9 +770,10 @@ long vm_read_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, uint32_t len, uint
 	return (long)done;
 }
 
-bool vm_write_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, const uint8_t *data,
-		  uint32_t len, GError **error)
+static bool kvm_write_mem(struct vm *base, uint32_t vcpu, uint64_t addr, const uint8_t *data,
+			  uint32_t len, GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	struct vcpu *v = stopped_vcpu(vm, vcpu, error);
 	if (!v)
 		return false;
@@ -818,8 +817,9 @@ bool vm_write_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, const uint8_t *da
 
 /* ---- breakpoints and guest debug ------------------------------------------------- */
 
-bool vm_set_guest_debug(struct vm *vm, const struct vmdbg_guest_debug *g, GError **error)
+static bool kvm_set_guest_debug(struct vm *base, const struct vmdbg_guest_debug *g, GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	if (g->arch != VMDBG_ARCH_X86_64) {
 		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
 			    "debug registers for arch %u sent to an x86-64 VM", g->arch);
@@ -835,8 +835,9 @@ bool vm_set_guest_debug(struct vm *vm, const struct vmdbg_guest_debug *g, GError
 	return true;
 }
 
-bool vm_sw_bp_insert(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error)
+static bool kvm_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	struct vcpu *v = stopped_vcpu(vm, bp->vcpu, error);
 	if (!v)
 		return false;
@@ -869,8 +870,9 @@ bool vm_sw_bp_insert(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error
 	return true;
 }
 
-bool vm_sw_bp_remove(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error)
+static bool kvm_sw_bp_remove(struct vm *base, const struct vmdbg_sw_bp *bp, GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	struct vcpu *v = stopped_vcpu(vm, bp->vcpu, error);
 	if (!v)
 		return false;
@@ -900,7 +902,7 @@ bool vm_sw_bp_remove(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error
 
 /* ---- run control ------------------------------------------------------------------ */
 
-static bool wait_all_stopped_locked(struct vm *vm, GError **error)
+static bool wait_all_stopped_locked(struct vm_kvm *vm, GError **error)
 {
 	struct timespec deadline;
 	clock_gettime(CLOCK_REALTIME, &deadline);
@@ -920,8 +922,9 @@ static bool wait_all_stopped_locked(struct vm *vm, GError **error)
 	}
 }
 
-bool vm_pause(struct vm *vm, GError **error)
+static bool kvm_pause(struct vm *base, GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	pthread_mutex_lock(&vm->lock);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -935,20 +938,12 @@ bool vm_pause(struct vm *vm, GError **error)
 	return ok;
 }
 
-bool vm_resume(struct vm *vm, const struct vmdbg_resume *r, GError **error)
+static bool kvm_resume(struct vm *base, const struct vmdbg_resume *r, GError **error)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	uint32_t actions[VMDBG_MAX_VCPUS];
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		actions[i] = r->default_action;
-	for (uint32_t i = 0; i < r->count; i++) {
-		struct vmdbg_resume_entry e = vmdbg_resume_get(r, i);
-		if (e.vcpu >= vm->nr_vcpus) {
-			g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "no vCPU %u (the VM has %u)",
-				    e.vcpu, vm->nr_vcpus);
-			return false;
-		}
-		actions[e.vcpu] = e.action;
-	}
+	if (!vm_resume_actions(vm->nr_vcpus, r, actions, error))
+		return false;
 	pthread_mutex_lock(&vm->lock);
 	if (vm->dead) {
 		pthread_mutex_unlock(&vm->lock);
@@ -968,8 +963,9 @@ bool vm_resume(struct vm *vm, const struct vmdbg_resume *r, GError **error)
 	return true;
 }
 
-void vm_detach(struct vm *vm)
+static void kvm_detach(struct vm *base)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	const struct debug_state *s = vm->dbg;
 	size_t removed = s->nr_sw;
 	for (size_t i = 0; i < s->nr_sw; i++)
@@ -995,13 +991,15 @@ void vm_detach(struct vm *vm)
 	g_message("debug state cleared: %zu software breakpoint(s) restored, guest resumed", removed);
 }
 
-int vm_notify_fd(struct vm *vm)
+static int kvm_notify_fd(struct vm *base)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	return vm->notify_fd;
 }
 
-bool vm_pop_stop(struct vm *vm, struct vmdbg_stopped *out)
+static bool kvm_pop_stop(struct vm *base, struct vmdbg_stopped *out)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	pthread_mutex_lock(&vm->lock);
 	struct vmdbg_stopped *ev = g_queue_pop_head(&vm->stops);
 	pthread_mutex_unlock(&vm->lock);
@@ -1012,8 +1010,9 @@ bool vm_pop_stop(struct vm *vm, struct vmdbg_stopped *out)
 	return true;
 }
 
-void vm_hello(struct vm *vm, struct vmdbg_hello *out)
+static void kvm_hello(struct vm *base, struct vmdbg_hello *out)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	memset(out, 0, sizeof(*out));
 	out->version = VMDBG_VERSION;
 	out->arch = VMDBG_ARCH_X86_64;
@@ -1083,7 +1082,7 @@ static void xsave_layout_from_cpuid(const struct kvm_cpuid2 *c, struct x86_xsave
 	}
 }
 
-static bool setup_vcpu(struct vm *vm, struct vcpu *v, const struct kvm_cpuid2 *cpuid,
+static bool setup_vcpu(struct vm_kvm *vm, struct vcpu *v, const struct kvm_cpuid2 *cpuid,
 		       const struct boot_image *img, int run_size, GError **error)
 {
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->index);
@@ -1156,7 +1155,7 @@ static bool setup_vcpu(struct vm *vm, struct vcpu *v, const struct kvm_cpuid2 *c
 	return true;
 }
 
-struct vm *vm_create(const struct vm_config *cfg, GError **error)
+struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 {
 	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > VMDBG_MAX_VCPUS) {
 		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "--vcpus must be 1..%u", VMDBG_MAX_VCPUS);
@@ -1172,7 +1171,8 @@ struct vm *vm_create(const struct vm_config *cfg, GError **error)
 	if (!g_file_get_contents(cfg->kernel, &image, &image_size, error))
 		return NULL;
 
-	struct vm *vm = g_new0(struct vm, 1);
+	struct vm_kvm *vm = g_new0(struct vm_kvm, 1);
+	vm->base.ops = &kvm_ops;
 	vm->kvm_fd = vm->vm_fd = vm->notify_fd = -1;
 	vm->serial_fd = cfg->serial_fd;
 	vm->nr_vcpus = cfg->nr_vcpus;
@@ -1273,14 +1273,15 @@ struct vm *vm_create(const struct vm_config *cfg, GError **error)
 		  " MiB%s%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib,
 		  vm->xl.avx ? ", AVX" : "", vm->xl.avx512 ? ", AVX-512" : "",
 		  cfg->start_paused ? ", paused" : "");
-	return vm;
+	return &vm->base;
 fail:
-	vm_destroy(vm);
+	kvm_destroy(&vm->base);
 	return NULL;
 }
 
-void vm_destroy(struct vm *vm)
+static void kvm_destroy(struct vm *base)
 {
+	struct vm_kvm *vm = (struct vm_kvm *)base;
 	if (!vm)
 		return;
 	pthread_mutex_lock(&vm->lock);
@@ -1317,3 +1318,21 @@ void vm_destroy(struct vm *vm)
 	g_free(vm->vcpus);
 	g_free(vm);
 }
+
+static const struct vm_ops kvm_ops = {
+	.destroy = kvm_destroy,
+	.notify_fd = kvm_notify_fd,
+	.pop_stop = kvm_pop_stop,
+	.hello = kvm_hello,
+	.reg_list = kvm_reg_list,
+	.get_regs = kvm_get_regs,
+	.set_regs = kvm_set_regs,
+	.read_mem = kvm_read_mem,
+	.write_mem = kvm_write_mem,
+	.set_guest_debug = kvm_set_guest_debug,
+	.sw_bp_insert = kvm_sw_bp_insert,
+	.sw_bp_remove = kvm_sw_bp_remove,
+	.pause = kvm_pause,
+	.resume = kvm_resume,
+	.detach = kvm_detach,
+};

@@ -1,10 +1,12 @@
 /*
  * vm-main.c - dbgproxy-vm: a minimal KVM VMM that boots a multiboot kernel
- * and serves the vmdbg debug protocol on a Unix socket.
+ * (x86-64), or a simulated AArch64 machine that runs an ELF, and serves the
+ * vmdbg debug protocol on a Unix socket.
  */
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -15,18 +17,28 @@
 
 int main(int argc, char **argv)
 {
-	g_autofree gchar *kernel = NULL, *socket_path = NULL, *cmdline = NULL;
-	gint vcpus = 1, mem = 64;
+	g_autofree gchar *kernel = NULL, *socket_path = NULL, *cmdline = NULL, *arch = NULL;
+	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1, sve_vl = -1; /* -1: not given */
 	gboolean paused = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
+		{ "arch", 'a', 0, G_OPTION_ARG_STRING, &arch,
+		  "x86_64 (a KVM VM, the default) or aarch64 (a simulated machine)", "ARCH" },
 		{ "kernel", 'k', 0, G_OPTION_ARG_FILENAME, &kernel,
-		  "Multiboot (v1) kernel to boot: ELF32, ELF64 or a.out-kludge image", "FILE" },
+		  "x86_64: multiboot (v1) kernel, ELF32, ELF64 or a.out-kludge; aarch64: ELF64 "
+		  "executable", "FILE" },
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
 		  "Unix socket to serve the vmdbg protocol on (created 0600)", "PATH" },
 		{ "vcpus", 'c', 0, G_OPTION_ARG_INT, &vcpus, "Number of vCPUs (default 1)", "N" },
 		{ "mem", 'm', 0, G_OPTION_ARG_INT, &mem, "Guest memory in MiB (default 64)", "MIB" },
 		{ "cmdline", 0, 0, G_OPTION_ARG_STRING, &cmdline,
 		  "Kernel command line passed in the multiboot information", "TEXT" },
+		{ "hw-bps", 0, 0, G_OPTION_ARG_INT, &hw_bps,
+		  "aarch64: hardware breakpoint pairs, 2..16 (default 6)", "N" },
+		{ "hw-wps", 0, 0, G_OPTION_ARG_INT, &hw_wps,
+		  "aarch64: hardware watchpoint pairs, 2..16 (default 4)", "N" },
+		{ "sve-vl", 0, 0, G_OPTION_ARG_INT, &sve_vl,
+		  "aarch64: give the vCPUs SVE with this vector length, 128..2048 bits in "
+		  "steps of 128 (default: no SVE)", "BITS" },
 		{ "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
 		  "Start with every vCPU stopped at the entry point until a debugger resumes it", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -35,9 +47,11 @@ int main(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- KVM VMM serving the vmdbg protocol");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(ctx,
-		"Boots FILE as qemu-system-x86_64 -kernel would, sends the guest's serial\n"
-		"port (COM1) output to stdout, and lets one debugger (dbgproxyd) control it\n"
-		"over PATH. See dbgproxy-vm(1) and vmdbg(7).");
+		"x86_64: boots FILE as qemu-system-x86_64 -kernel would and sends the guest's\n"
+		"serial port (COM1) output to stdout.  aarch64: runs FILE on simulated vCPUs\n"
+		"laid out like qemu-system-aarch64 -M virt (RAM at 0x40000000, PL011 data\n"
+		"register at 0x09000000 to stdout).  Either way one debugger (dbgproxyd)\n"
+		"controls it over PATH. See dbgproxy-vm(1) and vmdbg(7).");
 	g_autoptr(GError) err = NULL;
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
 		fprintf(stderr, "dbgproxy-vm: %s\nTry 'dbgproxy-vm --help'.\n", err->message);
@@ -55,6 +69,40 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxy-vm: --kernel FILE and --socket PATH are required\n");
 		return 2;
 	}
+	uint32_t vm_arch;
+	if (!arch || strcmp(arch, "x86_64") == 0 || strcmp(arch, "x86-64") == 0) {
+		vm_arch = VMDBG_ARCH_X86_64;
+	} else if (strcmp(arch, "aarch64") == 0 || strcmp(arch, "arm64") == 0) {
+		vm_arch = VMDBG_ARCH_AARCH64;
+	} else {
+		fprintf(stderr, "dbgproxy-vm: --arch must be x86_64 or aarch64, not '%s'\n", arch);
+		return 2;
+	}
+	if (vm_arch == VMDBG_ARCH_X86_64 && (hw_bps != -1 || hw_wps != -1 || sve_vl != -1)) {
+		fprintf(stderr, "dbgproxy-vm: --hw-bps, --hw-wps and --sve-vl are for --arch aarch64\n");
+		return 2;
+	}
+	if (hw_bps == -1)
+		hw_bps = 6;
+	if (hw_wps == -1)
+		hw_wps = 4;
+	if (sve_vl == -1)
+		sve_vl = 0;
+	if (vm_arch == VMDBG_ARCH_AARCH64 &&
+	    (hw_bps < 2 || hw_bps > (gint)VMDBG_MAX_DBG_REGS || hw_wps < 2 ||
+	     hw_wps > (gint)VMDBG_MAX_DBG_REGS)) {
+		fprintf(stderr, "dbgproxy-vm: --hw-bps and --hw-wps must be 2..%u\n",
+			VMDBG_MAX_DBG_REGS);
+		return 2;
+	}
+	if (vm_arch == VMDBG_ARCH_AARCH64 && (sve_vl < 0 || sve_vl % 128 || sve_vl > 2048)) {
+		fprintf(stderr, "dbgproxy-vm: --sve-vl must be 128..2048 in steps of 128 (0: no SVE)\n");
+		return 2;
+	}
+	if (vm_arch == VMDBG_ARCH_AARCH64 && cmdline) {
+		fprintf(stderr, "dbgproxy-vm: --cmdline is for --arch x86_64 (multiboot)\n");
+		return 2;
+	}
 	if (vcpus < 1 || vcpus > (gint)VMDBG_MAX_VCPUS || mem < 2 || mem > 3072) {
 		fprintf(stderr, "dbgproxy-vm: --vcpus must be 1..%u and --mem 2..3072 MiB\n",
 			VMDBG_MAX_VCPUS);
@@ -69,7 +117,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	struct vm_config cfg = {
-		.kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
+		.arch = vm_arch, .hw_bps = (unsigned)hw_bps, .hw_wps = (unsigned)hw_wps,
+		.sve_vl = (unsigned)sve_vl, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
 		.mem_mib = (uint64_t)mem, .start_paused = paused, .serial_fd = STDOUT_FILENO,
 	};
 	struct vm *vm = vm_create(&cfg, &err);

@@ -1,8 +1,10 @@
 /*
- * vm.h - the machine behind dbgproxy-vm: a KVM VM with one thread per vCPU,
- * seen by the socket server only through these calls.  Every call is made
- * from the control thread; each fails with a GError in VM_ERROR whose code
- * is an enum vmdbg_err, so the server can answer with an ERROR frame.
+ * vm.h - the machine behind dbgproxy-vm, seen by the socket server only
+ * through these calls.  Two back ends implement them: a KVM x86-64 VM with
+ * one thread per vCPU (vm-kvm.c) and a simulated AArch64 machine with the
+ * Arm debug architecture (vm-a64.c).  Every call is made from the control
+ * thread; each fails with a GError in VM_ERROR whose code is an enum
+ * vmdbg_err, so the server can answer with an ERROR frame.
  */
 #ifndef VM_H
 #define VM_H
@@ -16,43 +18,131 @@
 #define VM_ERROR (vm_error_quark())
 GQuark vm_error_quark(void);
 
-struct vm;
-
 struct vm_config {
-	const char *kernel;    /* multiboot ELF */
-	const char *cmdline;
+	uint32_t arch;         /* enum vmdbg_arch: X86_64 = KVM, AARCH64 = simulated */
+	const char *kernel;    /* x86-64: multiboot ELF/a.out; AArch64: ELF64 */
+	const char *cmdline;   /* x86-64 only */
 	unsigned nr_vcpus;
 	uint64_t mem_mib;
 	bool start_paused;     /* vCPUs wait for the first RESUME */
 	int serial_fd;         /* where guest serial output goes */
+	unsigned hw_bps, hw_wps; /* AArch64: debug register pairs (1..16) */
+	unsigned sve_vl;       /* AArch64: SVE vector length in bits (0 = no SVE) */
 };
 
+struct vm;
+
+/* What a back end provides; the vm_* wrappers below document each call. */
+struct vm_ops {
+	void (*destroy)(struct vm *vm);
+	int (*notify_fd)(struct vm *vm);
+	bool (*pop_stop)(struct vm *vm, struct vmdbg_stopped *out);
+	void (*hello)(struct vm *vm, struct vmdbg_hello *out);
+	bool (*reg_list)(struct vm *vm, uint32_t vcpu, GArray *ids, GError **error);
+	bool (*get_regs)(struct vm *vm, uint32_t vcpu, const uint64_t *ids, uint32_t count,
+			 GByteArray *values, GError **error);
+	bool (*set_regs)(struct vm *vm, const struct vmdbg_reg_vals *vals, GError **error);
+	long (*read_mem)(struct vm *vm, uint32_t vcpu, uint64_t addr, uint32_t len, uint8_t *out,
+			 GError **error);
+	bool (*write_mem)(struct vm *vm, uint32_t vcpu, uint64_t addr, const uint8_t *data,
+			  uint32_t len, GError **error);
+	bool (*set_guest_debug)(struct vm *vm, const struct vmdbg_guest_debug *g, GError **error);
+	bool (*sw_bp_insert)(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error);
+	bool (*sw_bp_remove)(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error);
+	bool (*pause)(struct vm *vm, GError **error);
+	bool (*resume)(struct vm *vm, const struct vmdbg_resume *r, GError **error);
+	void (*detach)(struct vm *vm);
+};
+
+/* Every back end's machine starts with this. */
+struct vm {
+	const struct vm_ops *ops;
+};
+
+/* The back end for cfg->arch. */
 struct vm *vm_create(const struct vm_config *cfg, GError **error);
-/* Stop every vCPU thread and release the VM. */
-void vm_destroy(struct vm *vm);
+struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error);
+struct vm *vm_a64_create(const struct vm_config *cfg, GError **error);
+
+/* For back ends: is index one of nr_vcpus (else EINVAL)?  And the action of
+ * every vCPU (actions[nr_vcpus]) that a RESUME asks for. */
+bool vm_check_vcpu(unsigned nr_vcpus, uint32_t index, GError **error);
+bool vm_resume_actions(unsigned nr_vcpus, const struct vmdbg_resume *r, uint32_t *actions,
+		       GError **error);
+
+/* Stop every vCPU and release the VM (NULL is ignored). */
+static inline void vm_destroy(struct vm *vm)
+{
+	if (vm)
+		vm->ops->destroy(vm);
+}
 
 /* The control thread is woken through notify_fd (an eventfd: readable when
  * stop events are queued); vm_pop_stop() takes them in order. */
-int vm_notify_fd(struct vm *vm);
-bool vm_pop_stop(struct vm *vm, struct vmdbg_stopped *out);
+static inline int vm_notify_fd(struct vm *vm)
+{
+	return vm->ops->notify_fd(vm);
+}
+static inline bool vm_pop_stop(struct vm *vm, struct vmdbg_stopped *out)
+{
+	return vm->ops->pop_stop(vm, out);
+}
 
-void vm_hello(struct vm *vm, struct vmdbg_hello *out);
-bool vm_reg_list(struct vm *vm, uint32_t vcpu, GArray *ids, GError **error);
+static inline void vm_hello(struct vm *vm, struct vmdbg_hello *out)
+{
+	vm->ops->hello(vm, out);
+}
+static inline bool vm_reg_list(struct vm *vm, uint32_t vcpu, GArray *ids, GError **error)
+{
+	return vm->ops->reg_list(vm, vcpu, ids, error);
+}
 /* values receives the concatenated values of ids, in order. */
-bool vm_get_regs(struct vm *vm, uint32_t vcpu, const uint64_t *ids, uint32_t count,
-		 GByteArray *values, GError **error);
-bool vm_set_regs(struct vm *vm, const struct vmdbg_reg_vals *vals, GError **error);
+static inline bool vm_get_regs(struct vm *vm, uint32_t vcpu, const uint64_t *ids, uint32_t count,
+			       GByteArray *values, GError **error)
+{
+	return vm->ops->get_regs(vm, vcpu, ids, count, values, error);
+}
+/* Whole or nothing. */
+static inline bool vm_set_regs(struct vm *vm, const struct vmdbg_reg_vals *vals, GError **error)
+{
+	return vm->ops->set_regs(vm, vals, error);
+}
 /* Returns the bytes read (>= 1), or -1 with EFAULT when the first byte is unmapped. */
-long vm_read_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, uint32_t len, uint8_t *out,
-		 GError **error);
-bool vm_write_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, const uint8_t *data,
-		  uint32_t len, GError **error);
-bool vm_set_guest_debug(struct vm *vm, const struct vmdbg_guest_debug *g, GError **error);
-bool vm_sw_bp_insert(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error);
-bool vm_sw_bp_remove(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error);
-bool vm_pause(struct vm *vm, GError **error);
-bool vm_resume(struct vm *vm, const struct vmdbg_resume *r, GError **error);
+static inline long vm_read_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, uint32_t len,
+			       uint8_t *out, GError **error)
+{
+	return vm->ops->read_mem(vm, vcpu, addr, len, out, error);
+}
+static inline bool vm_write_mem(struct vm *vm, uint32_t vcpu, uint64_t addr, const uint8_t *data,
+				uint32_t len, GError **error)
+{
+	return vm->ops->write_mem(vm, vcpu, addr, data, len, error);
+}
+static inline bool vm_set_guest_debug(struct vm *vm, const struct vmdbg_guest_debug *g,
+				      GError **error)
+{
+	return vm->ops->set_guest_debug(vm, g, error);
+}
+static inline bool vm_sw_bp_insert(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error)
+{
+	return vm->ops->sw_bp_insert(vm, bp, error);
+}
+static inline bool vm_sw_bp_remove(struct vm *vm, const struct vmdbg_sw_bp *bp, GError **error)
+{
+	return vm->ops->sw_bp_remove(vm, bp, error);
+}
+static inline bool vm_pause(struct vm *vm, GError **error)
+{
+	return vm->ops->pause(vm, error);
+}
+static inline bool vm_resume(struct vm *vm, const struct vmdbg_resume *r, GError **error)
+{
+	return vm->ops->resume(vm, r, error);
+}
 /* Restore patched bytes, clear guest debug, resume every vCPU. */
-void vm_detach(struct vm *vm);
+static inline void vm_detach(struct vm *vm)
+{
+	vm->ops->detach(vm);
+}
 
 #endif

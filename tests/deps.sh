@@ -6,8 +6,8 @@ set -euo pipefail
 PACKAGES=(
 	build-essential autoconf automake pkg-config
 	libev-dev libglib2.0-dev liburcu-dev linux-libc-dev
-	binutils gdb gdb-multiarch lldb bats clang
-	qemu-system-x86
+	binutils binutils-aarch64-linux-gnu gdb gdb-multiarch lldb bats clang
+	qemu-system-x86 qemu-system-arm
 )
 
 missing=()

@@ -102,3 +102,28 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"vmdbg protocol 1"* ]]
 }
+
+@test "dbgproxy-vm --arch and the AArch64 options refuse bad values with a message" {
+	run "$DBGPROXY_VM" --arch sparc --kernel "$GUEST_ELF" --socket "$TMP/s"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--arch must be x86_64 or aarch64, not 'sparc'"* ]]
+	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s" --hw-bps 17
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--hw-bps and --hw-wps must be 2..16"* ]]
+	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s" --sve-vl 100
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--sve-vl must be 128..2048"* ]]
+	run "$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$TMP/s" --hw-wps 4
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"are for --arch aarch64"* ]]
+	# an x86 image handed to the AArch64 machine, and the reverse
+	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"need an AArch64 ELF64 executable"* ]]
+	[ ! -e "$TMP/s" ]
+	if [ -n "${GUEST_ARM64:-}" ]; then
+		run "$DBGPROXY_VM" --kernel "$GUEST_ARM64" --socket "$TMP/s"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"no multiboot header"* ]]
+	fi
+}

@@ -35,6 +35,30 @@ start_vm() {
 	wait_for grep -q "cpu 0 up" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; return 1; }
 }
 
+# need_arm64: gdb-multiarch and the AArch64 guest (no KVM needed: the
+# AArch64 back end is simulated)
+need_arm64() {
+	if [ -z "${GDB_MULTIARCH:-}" ] || [ "$GDB_MULTIARCH" = no ]; then
+		skip "gdb-multiarch not found at configure time: apt-get install gdb-multiarch"
+	fi
+	GDB_BIN=$GDB_MULTIARCH
+	GUEST_IMAGE=${GUEST_ARM64:?set by make check}
+}
+
+# start_vm_arm64 [VCPUS [dbgproxy-vm options...]]: the simulated AArch64
+# machine running the AArch64 guest
+start_vm_arm64() {
+	local vcpus=${1:-1}
+	shift || true
+	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-e2e.XXXXXX")
+	VM_SOCK=$TMP/vm.sock
+	"$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ARM64" --socket "$VM_SOCK" \
+		--vcpus "$vcpus" "$@" > "$TMP/serial.log" 2> "$TMP/vm.log" &
+	VM_PID=$!
+	wait_for test -S "$VM_SOCK" || { cat "$TMP/vm.log" >&2; return 1; }
+	wait_for grep -q "arm64 test guest up" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; return 1; }
+}
+
 # start_daemon: on a free loopback port, sets PORT
 start_daemon() {
 	local try
@@ -64,7 +88,8 @@ stop_all() {
 	return 0
 }
 
-# gdb_batch CMD...: gdb on the guest ELF, connected to the daemon; each
+# gdb_batch CMD...: gdb ($GDB_BIN, default gdb) on the guest ELF
+# ($GUEST_IMAGE, default $GUEST_ELF), connected to the daemon; each
 # argument is one gdb command.  Output in $output (bats run) or stdout.
 gdb_batch() {
 	local args=(-batch -nx -ex "set pagination off" -ex "set confirm off"
@@ -74,7 +99,7 @@ gdb_batch() {
 		args+=(-ex "$c")
 	done
 	# gdb ignores SIGTERM: a stuck gdb must not outlive its test
-	timeout -s KILL 120 gdb "${args[@]}" "$GUEST_ELF" 2>&1 < /dev/null
+	timeout -s KILL 120 "${GDB_BIN:-gdb}" "${args[@]}" "${GUEST_IMAGE:-$GUEST_ELF}" 2>&1 < /dev/null
 }
 
 # gdb_bg OUTFILE CMD...: like gdb_batch, in the background; GDB_PIDS is
@@ -87,7 +112,7 @@ gdb_bg() {
 	for c in "$@"; do
 		args+=(-ex "$c")
 	done
-	gdb "${args[@]}" "$GUEST_ELF" > "$out" 2>&1 < /dev/null &
+	"${GDB_BIN:-gdb}" "${args[@]}" "${GUEST_IMAGE:-$GUEST_ELF}" > "$out" 2>&1 < /dev/null &
 	GDB_PIDS=$!
 }
 

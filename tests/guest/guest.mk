@@ -11,13 +11,16 @@
 #   GUEST_ELF  ELF64 x86-64 image with full debug info (for gdb `file`)
 #   GUEST_MB   the same image as ELF32, for multiboot loaders (QEMU's
 #              -kernel refuses ELF64 multiboot images)
+#   GUEST_ARM64  the AArch64 guest (assembly only) for dbgproxy-vm
+#              --arch aarch64 and qemu-system-aarch64 -M virt
 #
 # (The link flags are not called GUEST_LDFLAGS: automake -Wall takes any
 # *_LDFLAGS for the flags of a program named GUEST and fails the build.)
 
 GUEST_ELF = tests/guest/guest.elf
 GUEST_MB = tests/guest/guest.mb
-GUEST_IMAGES = $(GUEST_ELF) $(GUEST_MB)
+GUEST_ARM64 = tests/guest/arm64/guest.elf
+GUEST_IMAGES = $(GUEST_ELF) $(GUEST_MB) $(GUEST_ARM64)
 
 GUEST_CFLAGS = -m64 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small -O1 \
@@ -42,6 +45,15 @@ $(GUEST_ELF): $(GUEST_OBJS) $(srcdir)/tests/guest/guest.ld
 $(GUEST_MB): $(GUEST_ELF)
 	$(AM_V_GEN)$(OBJCOPY) -O elf32-i386 $(GUEST_ELF) $@
 
+tests/guest/arm64/guest.o: $(srcdir)/tests/guest/arm64/guest.S
+	@$(MKDIR_P) tests/guest/arm64
+	$(AM_V_CC)$(AS_AARCH64) -g -o $@ $(srcdir)/tests/guest/arm64/guest.S
+
+$(GUEST_ARM64): tests/guest/arm64/guest.o $(srcdir)/tests/guest/arm64/guest.ld
+	$(AM_V_GEN)$(LD_AARCH64) -T $(srcdir)/tests/guest/arm64/guest.ld --build-id=none \
+		-z max-page-size=4096 -o $@ tests/guest/arm64/guest.o
+
+EXTRA_DIST += tests/guest/arm64/guest.S tests/guest/arm64/guest.ld
 EXTRA_DIST += tests/guest/boot.S tests/guest/guest.c tests/guest/guest.ld \
 	tests/guest/guest.mk
-CLEANFILES += $(GUEST_ELF) $(GUEST_MB) tests/guest/*.o
+CLEANFILES += $(GUEST_ELF) $(GUEST_MB) tests/guest/*.o $(GUEST_ARM64) tests/guest/arm64/*.o

@@ -281,6 +281,47 @@ static void expect_boot_error(const uint8_t *f, size_t n, const char *fragment)
 	g_error_free(err);
 }
 
+/* elf_load into a window that does not start at 0: the AArch64 machine's
+ * RAM at 0x40000000; segments must fall inside it, machine must match. */
+static void test_boot_aarch64_window(void)
+{
+	const uint64_t base = 0x40000000ull;
+	g_autofree uint8_t *mem = g_malloc0(GMEM);
+	struct boot_window w = { mem, base, GMEM, 0 };
+	g_autoptr(GByteArray) f = make_elf(true, base + 0x80000, base + 0x80000, 0x3, 0x100);
+	Elf64_Ehdr eh;
+	memcpy(&eh, f->data, sizeof(eh));
+	eh.e_machine = EM_AARCH64;
+	memcpy(f->data, &eh, sizeof(eh));
+	struct boot_image img = { 0 };
+	GError *err = NULL;
+	g_assert_true(elf_load(f->data, f->len, &w, EM_AARCH64, &img, &err));
+	g_assert_no_error(err);
+	g_assert_cmphex(img.entry, ==, base + 0x80000 + 12);
+	g_assert_cmphex(img.load_start, ==, base + 0x80000);
+	g_assert_cmphex(mem32(mem, 0x80000), ==, MB_HEADER_MAGIC); /* the segment's first bytes */
+	/* an x86 image is refused by the AArch64 loader, and the reverse */
+	struct boot_window w0 = { mem, 0, GMEM, 0 };
+	g_assert_false(elf_load(f->data, f->len, &w0, 0, &img, &err));
+	g_assert_nonnull(strstr(err->message, "x86"));
+	g_clear_error(&err);
+	/* below the window, and past its end */
+	const uint64_t bad[] = { base - 0x1000, base + GMEM - 16 };
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GByteArray) o = make_elf(true, bad[i], bad[i], 0x3, 0);
+		memcpy(&eh, o->data, sizeof(eh));
+		eh.e_machine = EM_AARCH64;
+		memcpy(o->data, &eh, sizeof(eh));
+		g_assert_false(elf_load(o->data, o->len, &w, EM_AARCH64, &img, &err));
+		g_assert_nonnull(strstr(err->message, "does not fit"));
+		g_clear_error(&err);
+	}
+	/* not an ELF file at all */
+	g_assert_false(elf_load((const uint8_t *)"MZ\0\0", 4, &w, EM_AARCH64, &img, &err));
+	g_assert_nonnull(strstr(err->message, "not an ELF"));
+	g_clear_error(&err);
+}
+
 static void test_boot_malformed(void)
 {
 	uint8_t zeros[256] = { 0 };
@@ -482,6 +523,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/boot/higher-half-entry", test_boot_higher_half_entry);
 	g_test_add_func("/boot/aout-kludge", test_boot_aout_kludge);
 	g_test_add_func("/boot/malformed", test_boot_malformed);
+	g_test_add_func("/boot/aarch64-window", test_boot_aarch64_window);
 	g_test_add_func("/x86regs/list", test_reg_list);
 	g_test_add_func("/x86regs/roundtrip", test_reg_roundtrip);
 	g_test_add_func("/x86regs/x87-tags", test_reg_x87_tags);

@@ -1,0 +1,953 @@
+/*
+ * vm-a64.c - dbgproxy-vm's simulated AArch64 machine: a64-sim.c's
+ * interpreter behind the same vmdbg calls as the KVM machine, with KVM's
+ * own arm64 register ids and struct kvm_guest_debug_arch.
+ *
+ * The board follows QEMU's "virt" where a bare-metal test program sees
+ * it: RAM at 0x40000000, a PL011 UART whose data register (UARTDR, offset
+ * 0) is at 0x09000000 (byte stores go to the serial output; every UART
+ * register reads as zero, so the flag register never says "busy"), MMU
+ * off (virtual = physical).  Every vCPU starts at the ELF entry at EL1h
+ * (PSTATE = 0x3c5: D, A, I, F masked, as QEMU starts a -kernel ELF) with
+ * x0 = its index and all other registers zero.
+ *
+ * Threads.  One simulation thread runs the vCPUs round-robin, a quantum
+ * of instructions each, holding vm->lock for a quantum at a time; the
+ * control thread takes the same lock for every call, so it only ever sees
+ * vCPUs between instructions.  A control call that wants the lock raises
+ * ctl_waiting and the simulation thread yields to it after the current
+ * quantum (a mutex alone is not fair).  Because nothing runs while the
+ * control thread holds the lock, a PAUSE is complete the moment it marks
+ * the vCPUs stopped.
+ *
+ * Exceptions the debugger did not cause are delivered to the guest as the
+ * architecture does (Arm ARM D1.10 "Exception entry"): ESR_EL1, ELR_EL1,
+ * SPSR_EL1 are written, PSTATE.DAIF masked, and execution continues at
+ * VBAR_EL1 + 0x200 (current EL with SP_ELx, synchronous).  That is what
+ * happens to the guest's own BRK instructions (proto/vmdbg.md: "the guest's
+ * own breakpoint instructions are delivered to the guest").
+ */
+#include "vm.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "a64-sim.h"
+#include "vm-boot.h"
+
+#define RAM_BASE      UINT64_C(0x40000000)
+#define UART_BASE     0x09000000ull   /* PL011 */
+#define UART_SIZE     0x1000ull
+#define UART_DR       0x0             /* data register */
+#define QUANTUM       4096u           /* instructions per vCPU turn */
+#define IDLE_SLEEP_US 1000            /* every running vCPU is in WFI */
+#define SW_BP_LIMIT   4096u
+#define A64_BRK0      0xd4200000u     /* BRK #0 */
+#define INSN_BYTES    4u
+
+/* PSTATE as KVM's core "pstate" register shows it (SPSR layout, D1.7) */
+#define PSTATE_NZCV_MASK 0xf0000000ull
+#define PSTATE_DAIF_MASK 0x3c0ull     /* D A I F, bits 9:6 */
+#define PSTATE_M_EL1H    0x5ull       /* M[3:0] = EL1 with SP_EL1, M[4] = 0 (AArch64) */
+#define PSTATE_M_MASK    0x1full
+#define PSTATE_RESET     (PSTATE_DAIF_MASK | PSTATE_M_EL1H)
+
+/* Vector offset for a synchronous exception from the current EL with
+ * SP_ELx (D1.10.2, Table D1-7). */
+#define VECTOR_CUR_SPX_SYNC 0x200ull
+
+/* KVM core register word offsets past user_pt_regs (proto/vmdbg.h). */
+#define NR_SPSR 5
+
+/* The system registers the simulated vCPU has (KVM_REG_ARM64_SYSREG). */
+enum sysreg_index {
+	SR_MIDR, SR_MPIDR, SR_SCTLR, SR_CPACR, SR_TTBR0, SR_TTBR1, SR_TCR, SR_ESR, SR_FAR,
+	SR_MAIR, SR_VBAR, SR_CONTEXTIDR, SR_TPIDR_EL1, SR_TPIDR_EL0, SR_MDSCR, NR_SYSREGS
+};
+
+static const struct {
+	uint64_t id;
+	uint64_t reset;
+} sysregs[NR_SYSREGS] = {
+	/* MIDR_EL1 implementer 0x00 is "reserved for software use": a simulator */
+	[SR_MIDR]       = { VMDBG_ARM64_SYSREG(3, 0, 0, 0, 0), 0 },
+	[SR_MPIDR]      = { VMDBG_ARM64_SYSREG(3, 0, 0, 0, 5), 1ull << 31 }, /* RES1; Aff0 added */
+	[SR_SCTLR]      = { VMDBG_ARM64_SYSREG(3, 0, 1, 0, 0), 0x30d00800ull }, /* RES1 bits, MMU off */
+	[SR_CPACR]      = { VMDBG_ARM64_SYSREG(3, 0, 1, 0, 2), 0 },
+	[SR_TTBR0]      = { VMDBG_ARM64_SYSREG(3, 0, 2, 0, 0), 0 },
+	[SR_TTBR1]      = { VMDBG_ARM64_SYSREG(3, 0, 2, 0, 1), 0 },
+	[SR_TCR]        = { VMDBG_ARM64_SYSREG(3, 0, 2, 0, 2), 0 },
+	[SR_ESR]        = { VMDBG_ARM64_SYSREG(3, 0, 5, 2, 0), 0 },
+	[SR_FAR]        = { VMDBG_ARM64_SYSREG(3, 0, 6, 0, 0), 0 },
+	[SR_MAIR]       = { VMDBG_ARM64_SYSREG(3, 0, 10, 2, 0), 0 },
+	[SR_VBAR]       = { VMDBG_ARM64_SYSREG(3, 0, 12, 0, 0), 0 },
+	[SR_CONTEXTIDR] = { VMDBG_ARM64_SYSREG(3, 0, 13, 0, 1), 0 },
+	[SR_TPIDR_EL1]  = { VMDBG_ARM64_SYSREG(3, 0, 13, 0, 4), 0 },
+	[SR_TPIDR_EL0]  = { VMDBG_ARM64_SYSREG(3, 3, 13, 0, 2), 0 },
+	[SR_MDSCR]      = { VMDBG_ARM64_SYSREG(2, 0, 0, 2, 2), 0 },
+};
+
+enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
+
+struct sim_vcpu {
+	unsigned index;
+	struct a64_cpu cpu;          /* SP_EL1 is cpu.sp: the vCPU runs at EL1h */
+	uint64_t sp_el0, elr_el1, spsr[NR_SPSR];
+	uint64_t daif;               /* PSTATE.DAIF bits; NZCV lives in cpu.nzcv */
+	uint64_t sys[NR_SYSREGS];
+	/* SVE (when the VM has it): Z as 2048-bit containers, P and FFR as
+	 * 256-bit ones; bytes past the vector length stay zero. */
+	uint8_t (*z)[256];
+	uint8_t (*p)[32];
+	uint8_t ffr[32];
+	enum vcpu_state state;
+	bool step;                   /* the next instruction is a single step */
+	bool idle;                   /* its last turn ended in WFI */
+};
+
+struct vm_a64 {
+	struct vm base;              /* first: the ops of vm.h */
+	uint8_t *ram;
+	uint64_t ram_size;
+	unsigned nr_vcpus;
+	struct sim_vcpu *vcpus;
+	unsigned sve_vl;             /* bits, 0 = none */
+	int serial_fd;
+	GString *serial_line;        /* simulation thread only */
+
+	GMutex lock;
+	GCond run_cond;              /* vCPUs to run, or quit */
+	GCond ctl_done;              /* the control thread released the lock */
+	gint ctl_waiting;            /* atomic */
+	bool quit;
+	GThread *thread;
+
+	/* guarded by lock */
+	struct a64_debug dbg;        /* the last SET_GUEST_DEBUG, for every vCPU */
+	GHashTable *sw_bps;          /* uint64_t *addr -> original instruction word */
+	GQueue stops;                /* struct vmdbg_stopped * */
+	int notify_fd;
+};
+
+static const struct vm_ops a64_ops;
+static void a64_destroy(struct vm *base);
+
+static struct vm_a64 *of(struct vm *base)
+{
+	return (struct vm_a64 *)base;
+}
+
+/* ---- locking: the control thread's side ----------------------------------------- */
+
+static void ctl_lock(struct vm_a64 *vm)
+{
+	g_atomic_int_inc(&vm->ctl_waiting);
+	g_mutex_lock(&vm->lock);
+	g_atomic_int_dec_and_test(&vm->ctl_waiting);
+}
+
+static void ctl_unlock(struct vm_a64 *vm)
+{
+	g_cond_broadcast(&vm->ctl_done);
+	g_mutex_unlock(&vm->lock);
+}
+
+/* ---- memory --------------------------------------------------------------------- */
+
+static bool in_ram(const struct vm_a64 *vm, uint64_t addr, uint64_t len)
+{
+	return addr >= RAM_BASE && addr - RAM_BASE < vm->ram_size &&
+	       vm->ram_size - (addr - RAM_BASE) >= len;
+}
+
+static void serial_out(struct vm_a64 *vm, uint8_t byte)
+{
+	g_string_append_c(vm->serial_line, (char)byte);
+	if (byte == '\n' || vm->serial_line->len >= 4096) {
+		ssize_t r = write(vm->serial_fd, vm->serial_line->str, vm->serial_line->len);
+		(void)r; /* the guest's console is best effort */
+		g_string_truncate(vm->serial_line, 0);
+	}
+}
+
+static bool sim_read(void *ctx, uint64_t addr, void *buf, unsigned len)
+{
+	struct vm_a64 *vm = ctx;
+	if (in_ram(vm, addr, len)) {
+		memcpy(buf, vm->ram + (addr - RAM_BASE), len);
+		return true;
+	}
+	if (addr >= UART_BASE && addr - UART_BASE + len <= UART_SIZE) {
+		memset(buf, 0, len);
+		return true;
+	}
+	return false;
+}
+
+static bool sim_write(void *ctx, uint64_t addr, const void *buf, unsigned len)
+{
+	struct vm_a64 *vm = ctx;
+	if (in_ram(vm, addr, len)) {
+		memcpy(vm->ram + (addr - RAM_BASE), buf, len);
+		return true;
+	}
+	if (addr >= UART_BASE && addr - UART_BASE + len <= UART_SIZE) {
+		if (addr - UART_BASE == UART_DR)
+			serial_out(vm, *(const uint8_t *)buf);
+		return true;
+	}
+	return false;
+}
+
+static uint32_t ram_word(const struct vm_a64 *vm, uint64_t addr)
+{
+	uint32_t w;
+	memcpy(&w, vm->ram + (addr - RAM_BASE), sizeof(w));
+	return GUINT32_FROM_LE(w);
+}
+
+static void set_ram_word(struct vm_a64 *vm, uint64_t addr, uint32_t w)
+{
+	w = GUINT32_TO_LE(w);
+	memcpy(vm->ram + (addr - RAM_BASE), &w, sizeof(w));
+}
+
+/* ---- events ------------------------------------------------------------------------ */
+
+static void notify(struct vm_a64 *vm)
+{
+	uint64_t one = 1;
+	ssize_t r = write(vm->notify_fd, &one, sizeof(one));
+	(void)r; /* an eventfd at its limit is already readable */
+}
+
+/* With vm->lock held: the vCPU stops and reports why. */
+static void stop_vcpu(struct vm_a64 *vm, struct sim_vcpu *v, uint32_t reason, uint64_t info0,
+		      uint64_t info1)
+{
+	struct vmdbg_stopped ev = {
+		.vcpu = v->index, .reason = reason, .pc = v->cpu.pc, .info = { info0, info1, 0 },
+	};
+	v->state = VCPU_STOPPED;
+	v->step = false;
+	g_queue_push_tail(&vm->stops, g_memdup2(&ev, sizeof(ev)));
+	notify(vm);
+}
+
+static uint64_t pstate_of(const struct sim_vcpu *v)
+{
+	return ((uint64_t)v->cpu.nzcv & PSTATE_NZCV_MASK) | v->daif | PSTATE_M_EL1H;
+}
+
+/* Synchronous exception to EL1 (D1.10): the guest's own handler runs. */
+static void take_exception(struct sim_vcpu *v, uint64_t esr)
+{
+	v->sys[SR_ESR] = esr;
+	v->elr_el1 = v->cpu.pc;
+	v->spsr[0] = pstate_of(v);
+	v->daif = PSTATE_DAIF_MASK;
+	v->cpu.pc = v->sys[SR_VBAR] + VECTOR_CUR_SPX_SYNC;
+}
+
+/* ---- the simulation thread ---------------------------------------------------------- */
+
+/* Run one vCPU for up to a quantum, with vm->lock held. */
+static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
+{
+	const struct a64_mem mem = { sim_read, sim_write, vm };
+	struct a64_debug *dbg = &vm->dbg;
+	unsigned budget = v->step ? 1 : QUANTUM;
+	dbg->single_step = v->step;
+	v->idle = false;
+	for (unsigned i = 0; i < budget; i++) {
+		struct a64_event ev;
+		enum a64_exit e = a64_step(&v->cpu, dbg, &mem, &ev);
+		switch (e) {
+		case A64_OK:
+			continue;
+		case A64_WFI:            /* nothing will wake it sooner than the next turn */
+			v->idle = true;
+			return;
+		case A64_BREAKPOINT:
+		case A64_WATCHPOINT:
+		case A64_SOFTWARE_STEP:
+			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
+			return;
+		case A64_BRK:
+			if (g_hash_table_contains(vm->sw_bps, &v->cpu.pc)) {
+				stop_vcpu(vm, v, VMDBG_STOP_SW_BP, v->cpu.pc, 0);
+				return;
+			}
+			take_exception(v, ev.esr);
+			if (v->step) { /* the step ends at the handler's first instruction */
+				stop_vcpu(vm, v, VMDBG_STOP_DEBUG,
+					  (uint64_t)A64_EC_SSTEP_CUR << 26 | A64_ESR_IL, 0);
+				return;
+			}
+			continue;
+		case A64_HLT:
+			v->cpu.pc += INSN_BYTES;
+			stop_vcpu(vm, v, VMDBG_STOP_HALTED, 0, 0);
+			return;
+		case A64_UNDEFINED:
+			g_message("vCPU %u: undefined instruction 0x%08x at 0x%" G_GINT64_MODIFIER "x",
+				  v->index, ev.insn, v->cpu.pc);
+			stop_vcpu(vm, v, VMDBG_STOP_UNDEFINED, ev.insn, 0);
+			return;
+		case A64_MEM_FAULT:
+			g_message("vCPU %u: access to 0x%" G_GINT64_MODIFIER "x outside memory at 0x%"
+				  G_GINT64_MODIFIER "x", v->index, ev.far, v->cpu.pc);
+			stop_vcpu(vm, v, VMDBG_STOP_FAULT, ev.far, ev.far == v->cpu.pc);
+			return;
+		}
+	}
+}
+
+static gpointer sim_thread(gpointer arg)
+{
+	struct vm_a64 *vm = arg;
+	unsigned next = 0;
+	g_mutex_lock(&vm->lock);
+	while (!vm->quit) {
+		while (g_atomic_int_get(&vm->ctl_waiting))
+			g_cond_wait(&vm->ctl_done, &vm->lock);
+		unsigned running = 0, idle = 0;
+		for (unsigned k = 0; k < vm->nr_vcpus; k++) {
+			struct sim_vcpu *v = &vm->vcpus[(next + k) % vm->nr_vcpus];
+			if (v->state != VCPU_RUNNING)
+				continue;
+			running++;
+			if (v->idle && !v->step) {   /* one WFI turn skipped per round */
+				v->idle = false;
+				idle++;
+				continue;
+			}
+			run_turn(vm, v);
+			next = (v->index + 1) % vm->nr_vcpus;
+			break;
+		}
+		if (running == 0) {
+			g_cond_wait(&vm->run_cond, &vm->lock);
+		} else if (idle == running) {
+			gint64 until = g_get_monotonic_time() + IDLE_SLEEP_US;
+			g_cond_wait_until(&vm->run_cond, &vm->lock, until);
+		}
+	}
+	g_mutex_unlock(&vm->lock);
+	return NULL;
+}
+
+/* ---- checks shared by the calls ------------------------------------------------------ */
+
+/* With the lock held: vCPU index exists and the vCPU is stopped. */
+static struct sim_vcpu *stopped_vcpu(struct vm_a64 *vm, uint32_t index, GError **error)
+{
+	if (!vm_check_vcpu(vm->nr_vcpus, index, error))
+		return NULL;
+	struct sim_vcpu *v = &vm->vcpus[index];
+	if (v->state != VCPU_STOPPED) {
+		g_set_error(error, VM_ERROR, VMDBG_E_STATE, "vCPU %u is running: PAUSE first", index);
+		return NULL;
+	}
+	return v;
+}
+
+/* ---- registers ------------------------------------------------------------------------ */
+
+/* Where a register id's value lives in a vCPU (PSTATE is composed, and
+ * returns NULL with *special set).  NULL for an id the vCPU lacks. */
+static void *reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *pstate)
+{
+	*pstate = false;
+	for (unsigned n = 0; n < 31; n++)
+		if (id == VMDBG_ARM64_X(n))
+			return &v->cpu.x[n];
+	if (id == VMDBG_ARM64_SP)
+		return &v->sp_el0;
+	if (id == VMDBG_ARM64_SP_EL1)
+		return &v->cpu.sp;
+	if (id == VMDBG_ARM64_PC)
+		return &v->cpu.pc;
+	if (id == VMDBG_ARM64_PSTATE) {
+		*pstate = true;
+		return NULL;
+	}
+	if (id == VMDBG_ARM64_ELR_EL1)
+		return &v->elr_el1;
+	for (unsigned i = 0; i < NR_SPSR; i++)
+		if (id == VMDBG_ARM64_SPSR(i))
+			return &v->spsr[i];
+	if (id == VMDBG_ARM64_FPSR)
+		return &v->cpu.fpsr;
+	if (id == VMDBG_ARM64_FPCR)
+		return &v->cpu.fpcr;
+	for (unsigned i = 0; i < NR_SYSREGS; i++)
+		if (id == sysregs[i].id)
+			return &v->sys[i];
+	for (unsigned n = 0; n < 32; n++) {
+		/* with SVE, KVM serves the V registers only as the low bits of Z */
+		if (!vm->sve_vl && id == VMDBG_ARM64_V(n))
+			return v->cpu.v[n];
+		if (vm->sve_vl && id == VMDBG_ARM64_ZREG(n))
+			return v->z[n];
+	}
+	if (vm->sve_vl) {
+		for (unsigned n = 0; n < 16; n++)
+			if (id == VMDBG_ARM64_PREG(n))
+				return v->p[n];
+		if (id == VMDBG_ARM64_FFR)
+			return v->ffr;
+	}
+	return NULL;
+}
+
+static void list_ids(struct vm_a64 *vm, GArray *ids)
+{
+	uint64_t id;
+	for (unsigned n = 0; n < 31; n++) {
+		id = VMDBG_ARM64_X(n);
+		g_array_append_val(ids, id);
+	}
+	const uint64_t core[] = { VMDBG_ARM64_SP, VMDBG_ARM64_PC, VMDBG_ARM64_PSTATE,
+				  VMDBG_ARM64_SP_EL1, VMDBG_ARM64_ELR_EL1 };
+	g_array_append_vals(ids, core, G_N_ELEMENTS(core));
+	for (unsigned i = 0; i < NR_SPSR; i++) {
+		id = VMDBG_ARM64_SPSR(i);
+		g_array_append_val(ids, id);
+	}
+	for (unsigned n = 0; n < 32 && !vm->sve_vl; n++) {
+		id = VMDBG_ARM64_V(n);
+		g_array_append_val(ids, id);
+	}
+	const uint64_t fp[] = { VMDBG_ARM64_FPSR, VMDBG_ARM64_FPCR };
+	g_array_append_vals(ids, fp, G_N_ELEMENTS(fp));
+	if (vm->sve_vl) {
+		for (unsigned n = 0; n < 32; n++) {
+			id = VMDBG_ARM64_ZREG(n);
+			g_array_append_val(ids, id);
+		}
+		for (unsigned n = 0; n < 16; n++) {
+			id = VMDBG_ARM64_PREG(n);
+			g_array_append_val(ids, id);
+		}
+		id = VMDBG_ARM64_FFR;
+		g_array_append_val(ids, id);
+	}
+	for (unsigned i = 0; i < NR_SYSREGS; i++)
+		g_array_append_val(ids, sysregs[i].id);
+}
+
+static bool a64_reg_list(struct vm *base, uint32_t vcpu, GArray *ids, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	if (!vm_check_vcpu(vm->nr_vcpus, vcpu, error))
+		return false;
+	list_ids(vm, ids);
+	return true;
+}
+
+static bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, uint32_t count,
+			 GByteArray *values, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	ctl_lock(vm);
+	struct sim_vcpu *v = stopped_vcpu(vm, vcpu, error);
+	bool ok = v != NULL;
+	for (uint32_t i = 0; ok && i < count; i++) {
+		bool pstate;
+		void *p = reg_storage(vm, v, ids[i], &pstate);
+		uint32_t bytes = vmdbg_reg_bytes(ids[i]);
+		if (pstate) {
+			uint64_t val = GUINT64_TO_LE(pstate_of(v));
+			g_byte_array_append(values, (const guint8 *)&val, sizeof(val));
+		} else if (p) {
+			g_byte_array_append(values, p, bytes);
+		} else {
+			g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+				    "register id 0x%016" G_GINT64_MODIFIER "x is not one of vCPU %u's",
+				    ids[i], vcpu);
+			ok = false;
+		}
+	}
+	ctl_unlock(vm);
+	return ok;
+}
+
+/* Is a new value of a register acceptable?  Only PSTATE and the SVE
+ * registers have bits the simulated vCPU cannot take. */
+static bool value_ok(const struct vm_a64 *vm, uint64_t id, const uint8_t *val, GError **error)
+{
+	if (id == VMDBG_ARM64_PSTATE) {
+		uint64_t ps;
+		memcpy(&ps, val, sizeof(ps));
+		ps = GUINT64_FROM_LE(ps);
+		if ((ps & ~(PSTATE_NZCV_MASK | PSTATE_DAIF_MASK | PSTATE_M_MASK)) != 0 ||
+		    (ps & PSTATE_M_MASK) != PSTATE_M_EL1H) {
+			g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+				    "pstate 0x%" G_GINT64_MODIFIER "x: the simulated vCPU runs only "
+				    "at EL1h in AArch64 (M = 0x5) and keeps only NZCV and DAIF", ps);
+			return false;
+		}
+		return true;
+	}
+	unsigned used = 0;
+	if ((id & VMDBG_ARM64_GROUP_MASK) == VMDBG_ARM64_SVE_GROUP)
+		used = vmdbg_reg_bytes(id) == 256 ? vm->sve_vl / 8 : vm->sve_vl / 64;
+	else
+		return true;
+	for (unsigned b = used; b < vmdbg_reg_bytes(id); b++)
+		if (val[b]) {
+			g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+				    "register id 0x%016" G_GINT64_MODIFIER "x: bits past the %u-bit "
+				    "vector length must be zero", id, vm->sve_vl);
+			return false;
+		}
+	return true;
+}
+
+static bool a64_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	ctl_lock(vm);
+	struct sim_vcpu *v = stopped_vcpu(vm, vals->vcpu, error);
+	bool ok = v != NULL;
+	/* check all, then apply all */
+	for (int pass = 0; ok && pass < 2; pass++) {
+		size_t off = 0;
+		for (uint32_t i = 0; ok && i < vals->count; i++) {
+			uint64_t id;
+			const uint8_t *val;
+			uint32_t size;
+			vmdbg_regvals_next(vals, &off, &id, &val, &size);
+			bool pstate;
+			void *p = reg_storage(vm, v, id, &pstate);
+			if (pass == 0) {
+				if (!p && !pstate) {
+					g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+						    "register id 0x%016" G_GINT64_MODIFIER
+						    "x is not one of vCPU %u's; nothing was changed",
+						    id, vals->vcpu);
+					ok = false;
+				} else {
+					ok = value_ok(vm, id, val, error);
+				}
+			} else if (pstate) {
+				uint64_t ps;
+				memcpy(&ps, val, sizeof(ps));
+				ps = GUINT64_FROM_LE(ps);
+				v->cpu.nzcv = (uint32_t)(ps & PSTATE_NZCV_MASK);
+				v->daif = ps & PSTATE_DAIF_MASK;
+			} else {
+				memcpy(p, val, vmdbg_reg_bytes(id));
+			}
+		}
+	}
+	ctl_unlock(vm);
+	return ok;
+}
+
+/* ---- memory calls ------------------------------------------------------------------------ */
+
+/* Put the original instructions back into a copy of RAM [addr, addr+n). */
+static void hide_sw_bps(struct vm_a64 *vm, uint64_t addr, uint8_t *buf, uint64_t n)
+{
+	if (g_hash_table_size(vm->sw_bps) == 0)
+		return;
+	for (uint64_t w = addr & ~(uint64_t)(INSN_BYTES - 1); w < addr + n; w += INSN_BYTES) {
+		gpointer orig;
+		if (!g_hash_table_lookup_extended(vm->sw_bps, &w, NULL, &orig))
+			continue;
+		uint32_t le = GUINT32_TO_LE(GPOINTER_TO_UINT(orig));
+		for (unsigned b = 0; b < INSN_BYTES; b++)
+			if (w + b >= addr && w + b < addr + n)
+				buf[w + b - addr] = ((const uint8_t *)&le)[b];
+	}
+}
+
+static long a64_read_mem(struct vm *base, uint32_t vcpu, uint64_t addr, uint32_t len,
+			 uint8_t *out, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	long done = -1;
+	ctl_lock(vm);
+	if (stopped_vcpu(vm, vcpu, error)) {
+		if (!in_ram(vm, addr, 1)) {
+			g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
+				    "address 0x%" G_GINT64_MODIFIER "x is not in guest RAM "
+				    "[0x%" G_GINT64_MODIFIER "x, +%" G_GUINT64_FORMAT " MiB)",
+				    addr, RAM_BASE, vm->ram_size >> 20);
+		} else {
+			uint64_t n = MIN((uint64_t)len, vm->ram_size - (addr - RAM_BASE));
+			memcpy(out, vm->ram + (addr - RAM_BASE), n);
+			hide_sw_bps(vm, addr, out, n);
+			done = (long)n;
+		}
+	}
+	ctl_unlock(vm);
+	return done;
+}
+
+static bool a64_write_mem(struct vm *base, uint32_t vcpu, uint64_t addr, const uint8_t *data,
+			  uint32_t len, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	bool ok = false;
+	ctl_lock(vm);
+	if (stopped_vcpu(vm, vcpu, error)) {
+		if (!in_ram(vm, addr, len)) {
+			g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
+				    "[0x%" G_GINT64_MODIFIER "x, +%u) is not all in guest RAM; nothing "
+				    "was written", addr, len);
+		} else {
+			memcpy(vm->ram + (addr - RAM_BASE), data, len);
+			/* a breakpoint under the write keeps its BRK; the write goes to its saved word */
+			GHashTableIter it;
+			gpointer key, orig;
+			g_hash_table_iter_init(&it, vm->sw_bps);
+			while (g_hash_table_iter_next(&it, &key, &orig)) {
+				uint64_t w = *(uint64_t *)key;
+				if (w + INSN_BYTES <= addr || w >= addr + len)
+					continue;
+				g_hash_table_iter_replace(&it, GUINT_TO_POINTER(ram_word(vm, w)));
+				set_ram_word(vm, w, A64_BRK0);
+			}
+			ok = true;
+		}
+	}
+	ctl_unlock(vm);
+	return ok;
+}
+
+/* ---- breakpoints and guest debug --------------------------------------------------------- */
+
+static bool a64_set_guest_debug(struct vm *base, const struct vmdbg_guest_debug *g,
+				GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	if (g->arch != VMDBG_ARCH_AARCH64) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+			    "debug registers for arch %u sent to an AArch64 VM", g->arch);
+		return false;
+	}
+	const struct vmdbg_arm64_debugregs *r = &g->regs.arm64;
+	ctl_lock(vm);
+	for (unsigned i = 0; i < VMDBG_MAX_DBG_REGS; i++) {
+		bool bp_past = i >= vm->dbg.nbps && (r->dbg_bcr[i] || r->dbg_bvr[i]);
+		bool wp_past = i >= vm->dbg.nwps && (r->dbg_wcr[i] || r->dbg_wvr[i]);
+		if (bp_past || wp_past) {
+			g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+				    "%s %u is set, but the VM has %u %s", bp_past ? "breakpoint" : "watchpoint",
+				    i, bp_past ? vm->dbg.nbps : vm->dbg.nwps,
+				    bp_past ? "breakpoint pairs" : "watchpoint pairs");
+			ctl_unlock(vm);
+			return false;
+		}
+	}
+	vm->dbg.enabled = (g->control & VMDBG_GDBG_VALID) == VMDBG_GDBG_VALID;
+	memcpy(vm->dbg.bcr, r->dbg_bcr, sizeof(vm->dbg.bcr));
+	memcpy(vm->dbg.bvr, r->dbg_bvr, sizeof(vm->dbg.bvr));
+	memcpy(vm->dbg.wcr, r->dbg_wcr, sizeof(vm->dbg.wcr));
+	memcpy(vm->dbg.wvr, r->dbg_wvr, sizeof(vm->dbg.wvr));
+	ctl_unlock(vm);
+	g_debug("guest debug: control 0x%x bcr0 0x%" G_GINT64_MODIFIER "x wcr0 0x%"
+		G_GINT64_MODIFIER "x", g->control, r->dbg_bcr[0], r->dbg_wcr[0]);
+	return true;
+}
+
+static bool sw_bp_check(struct vm_a64 *vm, const struct vmdbg_sw_bp *bp, GError **error)
+{
+	if (!stopped_vcpu(vm, bp->vcpu, error))
+		return false;
+	if (bp->kind != INSN_BYTES || (bp->addr & (INSN_BYTES - 1))) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+			    "an A64 breakpoint is kind 4 at a 4-byte aligned address (got kind %u at 0x%"
+			    G_GINT64_MODIFIER "x)", bp->kind, bp->addr);
+		return false;
+	}
+	return true;
+}
+
+static bool a64_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	bool ok = false;
+	ctl_lock(vm);
+	if (!sw_bp_check(vm, bp, error)) {
+		/* error set */
+	} else if (!in_ram(vm, bp->addr, INSN_BYTES)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
+			    "breakpoint address 0x%" G_GINT64_MODIFIER "x is not in guest RAM", bp->addr);
+	} else if (g_hash_table_contains(vm->sw_bps, &bp->addr)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_EXIST,
+			    "a breakpoint is already inserted at 0x%" G_GINT64_MODIFIER "x", bp->addr);
+	} else if (g_hash_table_size(vm->sw_bps) >= SW_BP_LIMIT) {
+		g_set_error(error, VM_ERROR, VMDBG_E_NOSPC, "%u software breakpoints is the limit",
+			    SW_BP_LIMIT);
+	} else {
+		g_hash_table_insert(vm->sw_bps, g_memdup2(&bp->addr, sizeof(bp->addr)),
+				    GUINT_TO_POINTER(ram_word(vm, bp->addr)));
+		set_ram_word(vm, bp->addr, A64_BRK0);
+		ok = true;
+	}
+	ctl_unlock(vm);
+	return ok;
+}
+
+static bool a64_sw_bp_remove(struct vm *base, const struct vmdbg_sw_bp *bp, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	bool ok = false;
+	ctl_lock(vm);
+	gpointer orig;
+	if (!sw_bp_check(vm, bp, error)) {
+		/* error set */
+	} else if (!g_hash_table_lookup_extended(vm->sw_bps, &bp->addr, NULL, &orig)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_NOENT,
+			    "no breakpoint at 0x%" G_GINT64_MODIFIER "x", bp->addr);
+	} else {
+		set_ram_word(vm, bp->addr, GPOINTER_TO_UINT(orig));
+		g_hash_table_remove(vm->sw_bps, &bp->addr);
+		ok = true;
+	}
+	ctl_unlock(vm);
+	return ok;
+}
+
+/* ---- run control --------------------------------------------------------------------------- */
+
+static bool a64_pause(struct vm *base, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	(void)error;
+	ctl_lock(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].state = VCPU_STOPPED;
+		vm->vcpus[i].step = false;
+	}
+	ctl_unlock(vm);
+	return true;
+}
+
+static bool a64_resume(struct vm *base, const struct vmdbg_resume *r, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	uint32_t actions[VMDBG_MAX_VCPUS];
+	if (!vm_resume_actions(vm->nr_vcpus, r, actions, error))
+		return false;
+	ctl_lock(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct sim_vcpu *v = &vm->vcpus[i];
+		if (v->state != VCPU_STOPPED || actions[i] == VMDBG_ACT_STAY)
+			continue;
+		v->step = actions[i] == VMDBG_ACT_STEP;
+		v->idle = false;
+		v->state = VCPU_RUNNING;
+	}
+	g_cond_broadcast(&vm->run_cond);
+	ctl_unlock(vm);
+	return true;
+}
+
+static void a64_detach(struct vm *base)
+{
+	struct vm_a64 *vm = of(base);
+	ctl_lock(vm);
+	guint removed = g_hash_table_size(vm->sw_bps);
+	GHashTableIter it;
+	gpointer key, orig;
+	g_hash_table_iter_init(&it, vm->sw_bps);
+	while (g_hash_table_iter_next(&it, &key, &orig))
+		set_ram_word(vm, *(uint64_t *)key, GPOINTER_TO_UINT(orig));
+	g_hash_table_remove_all(vm->sw_bps);
+	unsigned nbps = vm->dbg.nbps, nwps = vm->dbg.nwps;
+	memset(&vm->dbg, 0, sizeof(vm->dbg));
+	vm->dbg.nbps = nbps;
+	vm->dbg.nwps = nwps;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].step = false;
+		vm->vcpus[i].state = VCPU_RUNNING;
+	}
+	g_cond_broadcast(&vm->run_cond);
+	ctl_unlock(vm);
+	g_message("debug state cleared: %u software breakpoint(s) restored, guest resumed", removed);
+}
+
+static int a64_notify_fd(struct vm *base)
+{
+	return of(base)->notify_fd;
+}
+
+static bool a64_pop_stop(struct vm *base, struct vmdbg_stopped *out)
+{
+	struct vm_a64 *vm = of(base);
+	ctl_lock(vm);
+	struct vmdbg_stopped *ev = g_queue_pop_head(&vm->stops);
+	ctl_unlock(vm);
+	if (!ev)
+		return false;
+	*out = *ev;
+	g_free(ev);
+	return true;
+}
+
+static void a64_hello(struct vm *base, struct vmdbg_hello *out)
+{
+	struct vm_a64 *vm = of(base);
+	memset(out, 0, sizeof(*out));
+	out->version = VMDBG_VERSION;
+	out->arch = VMDBG_ARCH_AARCH64;
+	out->nr_vcpus = vm->nr_vcpus;
+	out->hw_bps = vm->dbg.nbps;  /* fixed at creation: no lock needed */
+	out->hw_wps = vm->dbg.nwps;
+	out->features = VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_SIMULATED;
+	out->max_frame = VMDBG_MAX_FRAME;
+}
+
+/* ---- creation -------------------------------------------------------------------------------- */
+
+struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
+{
+	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > VMDBG_MAX_VCPUS) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "--vcpus must be 1..%u", VMDBG_MAX_VCPUS);
+		return NULL;
+	}
+	if (cfg->mem_mib < 2 || cfg->mem_mib > 3072) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "--mem must be 2..3072 MiB");
+		return NULL;
+	}
+	if (cfg->hw_bps < 2 || cfg->hw_bps > VMDBG_MAX_DBG_REGS || cfg->hw_wps < 2 ||
+	    cfg->hw_wps > VMDBG_MAX_DBG_REGS) {
+		/* D2.8: an implementation has 2 to 16 of each */
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "--hw-bps and --hw-wps must be 2..%u",
+			    VMDBG_MAX_DBG_REGS);
+		return NULL;
+	}
+	if (cfg->sve_vl && (cfg->sve_vl % 128 || cfg->sve_vl > 2048)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+			    "--sve-vl must be a multiple of 128 from 128 to 2048 bits (or 0: no SVE)");
+		return NULL;
+	}
+	g_autofree gchar *image = NULL;
+	gsize image_size = 0;
+	if (!g_file_get_contents(cfg->kernel, &image, &image_size, error))
+		return NULL;
+
+	struct vm_a64 *vm = g_new0(struct vm_a64, 1);
+	vm->base.ops = &a64_ops;
+	vm->notify_fd = -1;
+	vm->serial_fd = cfg->serial_fd;
+	vm->serial_line = g_string_new(NULL);
+	vm->nr_vcpus = cfg->nr_vcpus;
+	vm->sve_vl = cfg->sve_vl;
+	vm->ram_size = cfg->mem_mib << 20;
+	vm->dbg.nbps = cfg->hw_bps;
+	vm->dbg.nwps = cfg->hw_wps;
+	vm->sw_bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_mutex_init(&vm->lock);
+	g_cond_init(&vm->run_cond);
+	g_cond_init(&vm->ctl_done);
+	g_queue_init(&vm->stops);
+	vm->ram = g_try_malloc0(vm->ram_size);
+	if (!vm->ram) {
+		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "cannot allocate %" G_GUINT64_FORMAT
+			    " MiB of guest memory", cfg->mem_mib);
+		goto fail;
+	}
+	struct boot_image img = { 0 };
+	struct boot_window w = { vm->ram, RAM_BASE, vm->ram_size, 0 };
+	GError *boot_err = NULL;
+	if (!elf_load((const uint8_t *)image, image_size, &w, EM_AARCH64, &img, &boot_err)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "%s: %s", cfg->kernel, boot_err->message);
+		g_error_free(boot_err);
+		goto fail;
+	}
+	if (!in_ram(vm, img.entry, INSN_BYTES) || (img.entry & (INSN_BYTES - 1))) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+			    "%s: entry point 0x%" G_GINT64_MODIFIER "x is not an aligned RAM address",
+			    cfg->kernel, img.entry);
+		goto fail;
+	}
+	vm->vcpus = g_new0(struct sim_vcpu, cfg->nr_vcpus);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct sim_vcpu *v = &vm->vcpus[i];
+		v->index = i;
+		v->cpu.pc = img.entry;
+		v->cpu.x[0] = i;
+		v->daif = PSTATE_DAIF_MASK;
+		for (unsigned k = 0; k < NR_SYSREGS; k++)
+			v->sys[k] = sysregs[k].reset;
+		v->sys[SR_MPIDR] |= i;
+		if (vm->sve_vl) {
+			v->z = g_malloc0(32 * sizeof(*v->z));
+			v->p = g_malloc0(16 * sizeof(*v->p));
+		}
+		v->state = cfg->start_paused ? VCPU_STOPPED : VCPU_RUNNING;
+	}
+	vm->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vm->notify_fd < 0) {
+		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "eventfd: %s", g_strerror(errno));
+		goto fail;
+	}
+	vm->thread = g_thread_try_new("a64-sim", sim_thread, vm, error);
+	if (!vm->thread)
+		goto fail;
+	g_message("loaded %s: entry 0x%" G_GINT64_MODIFIER "x, %u simulated AArch64 vCPU(s), %"
+		  G_GUINT64_FORMAT " MiB at 0x%" G_GINT64_MODIFIER "x, %u breakpoint and %u "
+		  "watchpoint pairs%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib, RAM_BASE,
+		  cfg->hw_bps, cfg->hw_wps, vm->sve_vl ? ", SVE" : "",
+		  cfg->start_paused ? ", paused" : "");
+	return &vm->base;
+fail:
+	a64_destroy(&vm->base);
+	return NULL;
+}
+
+static void a64_destroy(struct vm *base)
+{
+	struct vm_a64 *vm = of(base);
+	if (vm->thread) {
+		ctl_lock(vm);
+		vm->quit = true;
+		g_cond_broadcast(&vm->run_cond);
+		ctl_unlock(vm);
+		g_thread_join(vm->thread);
+	}
+	if (vm->serial_line->len)
+		serial_out(vm, '\n');
+	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
+		g_free(vm->vcpus[i].z);
+		g_free(vm->vcpus[i].p);
+	}
+	if (vm->notify_fd >= 0)
+		close(vm->notify_fd);
+	g_queue_clear_full(&vm->stops, g_free);
+	g_hash_table_unref(vm->sw_bps);
+	g_string_free(vm->serial_line, TRUE);
+	g_mutex_clear(&vm->lock);
+	g_cond_clear(&vm->run_cond);
+	g_cond_clear(&vm->ctl_done);
+	g_free(vm->vcpus);
+	g_free(vm->ram);
+	g_free(vm);
+}
+
+static const struct vm_ops a64_ops = {
+	.destroy = a64_destroy,
+	.notify_fd = a64_notify_fd,
+	.pop_stop = a64_pop_stop,
+	.hello = a64_hello,
+	.reg_list = a64_reg_list,
+	.get_regs = a64_get_regs,
+	.set_regs = a64_set_regs,
+	.read_mem = a64_read_mem,
+	.write_mem = a64_write_mem,
+	.set_guest_debug = a64_set_guest_debug,
+	.sw_bp_insert = a64_sw_bp_insert,
+	.sw_bp_remove = a64_sw_bp_remove,
+	.pause = a64_pause,
+	.resume = a64_resume,
+	.detach = a64_detach,
+};

@@ -1,0 +1,283 @@
+#!/usr/bin/env bats
+# AArch64 end to end: gdb-multiarch -> dbgproxyd (unchanged) -> dbgproxy-vm
+# --arch aarch64, the simulated machine with the Arm debug architecture.
+# Every hardware breakpoint/watchpoint case hits here for real: the
+# simulator matches DBGBCR/DBGBVR and DBGWCR/DBGWVR as the Arm ARM says
+# (D2.9, D2.10), so these tests prove the encodings, not just print them.
+# The guest is tests/guest/arm64/guest.S (its header lists the labels).
+
+load helpers
+
+setup() {
+	need_arm64
+	GDB_PIDS=
+}
+
+teardown() {
+	stop_all
+}
+
+# sym NAME: the symbol's address as gdb prints it (0x..., no leading zeros)
+sym() {
+	printf '0x%x' "0x$(nm "$GUEST_ARM64" | awk -v n="$1" '$3 == n { print $1 }')"
+}
+
+# lines LIST: how many non-empty lines
+nlines() {
+	printf '%s\n' "$1" | grep -c .
+}
+
+# every "$N = VALUE" of gdb's output, one per line
+values() {
+	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p'
+}
+
+# the "BPn/WPn ..." lines of the last `monitor hw` table
+hw_lines() {
+	printf '%s\n' "$1" | awk '/^hardware debug slots/ { t = "" } /^(BP|WP)[0-9]/ { t = t $0 "\n" } END { printf "%s", t }'
+}
+
+@test "hbreak on tick hits repeatedly; DBGBCR/DBGBVR as programmed; one tick per hit" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "set breakpoint always-inserted on" "hbreak tick" "monitor hw" \
+		"continue" "p *(long *)&counters" "continue" "p *(long *)&counters" \
+		"continue" "p *(long *)&counters" "delete" "monitor hw" "detach"
+	echo "$output"
+	[ "$(printf '%s\n' "$output" | grep -c 'Breakpoint 1, tick')" -eq 3 ]
+	vals=($(values "$output"))
+	[ $((vals[1] - vals[0])) -eq 1 ]
+	[ $((vals[2] - vals[1])) -eq 1 ]
+	# E=1, PMC=0b11 (EL1 and EL0), BAS=0b1111, unlinked address match; BVR = tick
+	tick=$(sym tick)
+	printf '%s\n' "$output" | grep -E "^BP0 .*BVR=0x0*${tick#0x} BCR=0x000001e7 exec ${tick}\+4"
+	printf '%s\n' "$output" | grep -q '0 in use'
+	grep -q 'hwbreak' "$TMP/daemon.log"
+}
+
+@test "more hbreaks than the 2 breakpoint pairs fail cleanly; the first two still hit" {
+	start_vm_arm64 1 --hw-bps 2 && start_daemon
+	run gdb_batch "hbreak tick" "hbreak byte_stores" "hbreak load_once" "continue" \
+		"delete 3" "continue" "continue" "continue" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -Eq '(Cannot|Could not) insert hardware breakpoint 3'
+	printf '%s\n' "$output" | grep -q 'Breakpoint 1, tick'
+	printf '%s\n' "$output" | grep -q 'Breakpoint 2, byte_stores'
+}
+
+@test "break (BRK #0 owned by the VM) hits; reads show the original instruction" {
+	start_vm_arm64 1 && start_daemon
+	want=$("$GDB_BIN" -batch -nx -ex "x/wx tick" "$GUEST_ARM64" | awk '{ print $NF }')
+	run gdb_batch "break tick" "continue" "x/wx tick" "continue" "p \$pc == tick" "delete" "detach"
+	echo "$output"
+	[ "$(printf '%s\n' "$output" | grep -c 'Breakpoint 1, tick')" -eq 2 ]
+	printf '%s\n' "$output" | grep -E "<tick>:[[:space:]]+$want"
+	[ "$(values "$output" | tail -1)" = 1 ]
+	grep -q 'swbreak' "$TMP/daemon.log"
+	# after detach the guest's code is its own again
+	run gdb_batch "x/wx tick" "detach"
+	printf '%s\n' "$output" | grep -E "<tick>:[[:space:]]+$want"
+}
+
+@test "stepi advances exactly one instruction" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "hbreak tick" "continue" "delete" "stepi" "p \$pc - tick" "p \$x1 == (long)&counters" \
+		"stepi" "p \$pc - tick" "stepi" "stepi" "p \$pc - tick" "detach"
+	echo "$output"
+	vals=($(values "$output"))
+	[ "${vals[0]}" = 4 ]
+	[ "${vals[1]}" = 1 ]
+	[ "${vals[2]}" = 8 ]
+	[ "${vals[3]}" = 16 ]
+}
+
+@test "watch on an 8-byte variable: old and new value of the store, stop after it" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "watch *(long *)&counters" "continue" "p \$pc - tick" "continue" "detach"
+	echo "$output"
+	[ "$(printf '%s\n' "$output" | grep -c 'Hardware watchpoint 1: \*(long \*)&counters')" -ge 3 ]
+	old=($(printf '%s\n' "$output" | sed -n 's/^Old value = //p'))
+	new=($(printf '%s\n' "$output" | sed -n 's/^New value = //p'))
+	[ "${#old[@]}" -eq 2 ] && [ "${#new[@]}" -eq 2 ]
+	[ $((new[0] - old[0])) -eq 1 ]
+	[ $((new[1] - old[1])) -eq 1 ]
+	[ "${old[1]}" = "${new[0]}" ]
+	# reported after the STR at tick+12 completed: gdb stepped over it
+	[ "$(values "$output" | head -1)" = 16 ]
+	grep -q 'watch:' "$TMP/daemon.log"
+}
+
+@test "rwatch hits the load; awatch hits it too; both report the value" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "rwatch *(long *)&load_target" "continue" "p \$pc - load_once" "delete" \
+		"awatch *(long *)&load_target" "continue" "p \$pc - load_once" "detach"
+	echo "$output"
+	# one line when set, one when hit
+	[ "$(printf '%s\n' "$output" | grep -c '^Hardware read watchpoint 1:')" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^Hardware access (read/write) watchpoint 2:')" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^Value = 4660')" -eq 2 ]
+	vals=($(values "$output"))
+	[ "${vals[0]}" = 8 ] && [ "${vals[1]}" = 8 ]
+	grep -q 'rwatch:' "$TMP/daemon.log"
+	grep -q 'awatch:' "$TMP/daemon.log"
+}
+
+# x5 at each stop of a byte_stores watch: the offset just stored
+byte_offsets() {
+	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p'
+}
+
+@test "3-byte watch at an odd address: every 1-byte store into it hits, stores beside it never" {
+	start_vm_arm64 1 && start_daemon
+	cmds=("watch *(char (*)[3])((char *)&byte_area + 5)")
+	for i in $(seq 1 7); do cmds+=("continue" "p \$x5"); done
+	run gdb_batch "${cmds[@]}" "detach"
+	echo "$output"
+	offs=($(byte_offsets "$output"))
+	[ "${#offs[@]}" -eq 7 ]
+	for i in $(seq 0 6); do
+		[ "${offs[$i]}" -ge 5 ] && [ "${offs[$i]}" -le 7 ]
+		if [ "$i" -gt 0 ]; then
+			prev=${offs[$((i - 1))]}
+			[ "${offs[$i]}" -eq $(( prev == 7 ? 5 : prev + 1 )) ]
+		fi
+	done
+}
+
+@test "64-byte range watch (one slot, MASK=6) hits stores anywhere inside, not the guards" {
+	start_vm_arm64 1 && start_daemon
+	cmds=("set breakpoint always-inserted on" "watch *(char (*)[64])&block64" "monitor hw")
+	for i in $(seq 1 10); do cmds+=("continue" "p \$x7"); done
+	run gdb_batch "${cmds[@]}" "detach"
+	echo "$output"
+	block=$(sym block64)
+	lines=$(hw_lines "$output")
+	[ "$(nlines "$lines")" -eq 1 ]
+	# E, PAC=0b11, LSC=store, BAS=0xff, MASK=6 (2^6 bytes); WVR = the aligned base
+	printf '%s\n' "$lines" | grep -E "^WP0 .*WVR=0x0*${block#0x} WCR=0x06001ff7 write ${block}\+64"
+	js=($(values "$output"))
+	[ "${#js[@]}" -eq 10 ]
+	for i in $(seq 0 9); do
+		# x7 = j of the store at block64 - 8 + 8*j: inside means 1..8
+		[ "${js[$i]}" -ge 1 ] && [ "${js[$i]}" -le 8 ]
+		if [ "$i" -gt 0 ]; then
+			prev=${js[$((i - 1))]}
+			[ "${js[$i]}" -eq $(( prev == 8 ? 1 : prev + 1 )) ]
+		fi
+	done
+}
+
+@test "12-byte unaligned watch takes two slots and hits in both, never outside" {
+	start_vm_arm64 1 && start_daemon
+	cmds=("set breakpoint always-inserted on" "watch *(char (*)[12])((char *)&byte_area + 4)" "monitor hw")
+	for i in $(seq 1 14); do cmds+=("continue" "p \$x5"); done
+	run gdb_batch "${cmds[@]}" "detach"
+	echo "$output"
+	area=$(sym byte_area)
+	lines=$(hw_lines "$output")
+	[ "$(nlines "$lines")" -eq 2 ]
+	# bytes 4-7 of the first doubleword (BAS=0xf0), all of the second
+	printf '%s\n' "$lines" | grep -E "^WP0 .*WVR=0x0*${area#0x} WCR=0x00001e17 write $(printf '0x%x' $((area + 4)))\+12"
+	printf '%s\n' "$lines" | grep -E "^WP1 .*WVR=0x0*$(printf '%x' $((area + 8))) WCR=0x00001ff7 write $(printf '0x%x' $((area + 4)))\+12"
+	offs=($(values "$output"))
+	[ "${#offs[@]}" -eq 14 ]
+	for i in $(seq 0 13); do
+		[ "${offs[$i]}" -ge 4 ] && [ "${offs[$i]}" -le 15 ]
+		if [ "$i" -gt 0 ]; then
+			prev=${offs[$((i - 1))]}
+			[ "${offs[$i]}" -eq $(( prev == 15 ? 4 : prev + 1 )) ]
+		fi
+	done
+}
+
+@test "a store pair below the watched doubleword still hits (FAR below the watch)" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "watch *(long *)((char *)&pair_target + 8)" "continue" "p \$pc - pair_store" \
+		"p *(long *)((char *)&pair_target + 8) - *(long *)&round" "detach"
+	echo "$output"
+	[ "$(printf '%s\n' "$output" | grep -c '^Hardware watchpoint 1:')" -eq 2 ]
+	vals=($(values "$output"))
+	[ "${vals[0]}" = 16 ]
+	[ "${vals[1]}" = 512 ]
+	target=$(sym pair_target)
+	grep -q "watch:$(printf '%x' $((target + 8)))" "$TMP/daemon.log"
+}
+
+@test "more watchpoints than the 4 pairs: gdb cannot insert the 5th, the first four keep hitting" {
+	start_vm_arm64 1 && start_daemon
+	# always-inserted: each watch goes in when given, so the 5th is the one refused
+	run gdb_batch "set breakpoint always-inserted on" "watch *(long *)&counters" "watch *(long *)&round" \
+		"watch *(long *)&pair_target" "watch *(long *)&block64" \
+		"watch *(char *)&byte_area" "delete 5" \
+		"continue" "continue" "continue" "continue" "continue" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -q 'Could not insert hardware watchpoint 5'
+	# each of the first four: one line when set, at least one when hit
+	for n in 1 2 3 4; do
+		[ "$(printf '%s\n' "$output" | grep -c "^Hardware watchpoint $n:")" -ge 2 ]
+	done
+	[ "$(printf '%s\n' "$output" | grep -c '^Hardware watchpoint 5:')" -eq 1 ]
+}
+
+@test "registers: x1-x18 and x30 as the guest set them, sp banked to SP_EL1, v0 round-trips" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "break reg_probe_point" "continue" "info registers" \
+		"p \$x30 == after_probe" "p \$sp == &stacks_top" "p \$sp == \$sp_el1" \
+		"set \$v0.d.u[0] = 0x1122334455667788" "set \$v0.d.u[1] = 0x99aabbccddeeff00" \
+		"stepi" "p/x \$v0.d.u" "p \$v0" "p/x \$cpsr & 0x3ff" "info registers system" "detach"
+	echo "$output"
+	for n in $(seq 1 18); do
+		printf '%s\n' "$output" | grep -E "^x$n +$(printf '0x%x' $((0x0101010101010101 * n))) "
+	done
+	[ "$(values "$output" | sed -n 1,3p | tr -d '\n')" = 111 ]
+	printf '%s\n' "$output" | grep -q '{0x1122334455667788, 0x99aabbccddeeff00}'
+	# EL1h, D A I F masked
+	printf '%s\n' "$output" | grep -E '^\$[0-9]+ = 0x3c5$'
+	printf '%s\n' "$output" | grep -E '^mpidr_el1 +0x80000000'
+	printf '%s\n' "$output" | grep -E '^sctlr_el1 +0x30d00800'
+}
+
+@test "2 vCPUs are 2 threads; x19 is each one's index and both tick" {
+	start_vm_arm64 2 && start_daemon
+	run gdb_batch "info threads" "thread 1" "p \$x19" "thread 2" "p \$x19" \
+		"p *(long *)((char *)&counters + 8)" "hbreak tick" "continue" "continue" "continue" \
+		"continue" "delete" "p *(long *)((char *)&counters + 8)" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -q 'Thread 1 "vCPU 0"'
+	printf '%s\n' "$output" | grep -q 'Thread 2 "vCPU 1"'
+	vals=($(values "$output"))
+	[ "${vals[0]}" = 0 ] && [ "${vals[1]}" = 1 ]
+	[ "${vals[3]}" -gt "${vals[2]}" ]
+	printf '%s\n' "$output" | grep -q 'Thread 2 "vCPU 1" hit Breakpoint'
+}
+
+@test "an undefined instruction stops with SIGILL, a jump outside memory with SIGSEGV" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "hbreak after_probe" "continue" "delete" "set {int}after_probe = 0x00000000" \
+		"continue" "p \$pc == after_probe" "set \$pc = 0x1000" "stepi" "p \$pc" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -q 'received signal SIGILL'
+	printf '%s\n' "$output" | grep -q 'received signal SIGSEGV'
+	grep -q 'undefined instruction 0x00000000' "$TMP/vm.log"
+}
+
+@test "the same guest ELF boots under qemu-system-aarch64 -M virt" {
+	if [ -z "${QEMU_AARCH64:-}" ] || [ "$QEMU_AARCH64" = no ]; then
+		skip "qemu-system-aarch64 not found at configure time: apt-get install qemu-system-arm"
+	fi
+	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-e2e.XXXXXX")
+	"$QEMU_AARCH64" -M virt -cpu cortex-a57 -m 64 -nographic -monitor none \
+		-serial "file:$TMP/qemu.log" -kernel "$GUEST_ARM64" &
+	VM_PID=$!
+	wait_for grep -q "arm64 test guest up" "$TMP/qemu.log"
+}
+
+@test "an SVE vCPU (--sve-vl 512): v0-v31 are served from the low 128 bits of z0-z31" {
+	start_vm_arm64 1 --sve-vl 512 && start_daemon
+	run gdb_batch "set \$v3.d.u[0] = 0x0123456789abcdef" "set \$v3.d.u[1] = 0x7766554433221100" \
+		"stepi" "p/x \$v3.d.u" "p \$sp == \$sp_el1" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -q '{0x123456789abcdef, 0x7766554433221100}'
+	[ "$(values "$output" | tail -1)" = 1 ]
+	# the daemon asked for Z3 (KVM_REG_ARM64_SVE), not the absent core V3
+	! grep -q 'not provided by this VM' "$TMP/daemon.log"
+}
