@@ -215,6 +215,10 @@ enum vmdbg_x86_group {
 #define VMDBG_ARM64_PREG(n)  (VMDBG_REG_ARCH_ARM64 | VMDBG_ARM64_SVE_GROUP | VMDBG_REG_U256 | \
 			      0x400ull | ((uint64_t)(n) << 5))
 #define VMDBG_ARM64_FFR      (VMDBG_REG_ARCH_ARM64 | VMDBG_ARM64_SVE_GROUP | VMDBG_REG_U256 | 0x600ull)
+/* KVM_REG_ARM64_SVE_VLS: u64[8], bit (vq - 1) set for each vector length
+ * of vq * 128 bits the vCPU has.  Configuration, not state: GET_REGS of
+ * it alone is served while the vCPU runs (proto/vmdbg.md). */
+#define VMDBG_ARM64_SVE_VLS  (VMDBG_REG_ARCH_ARM64 | VMDBG_ARM64_SVE_GROUP | VMDBG_REG_U512 | 0xffffull)
 
 /* ---- architecture debug registers (SET_GUEST_DEBUG payload) ------------- */
 

@@ -105,6 +105,24 @@ static bool parse_number(const char *s, unsigned max, unsigned *out)
 	return true;
 }
 
+/* The vector length in bits a KVM_REG_ARM64_SVE_VLS value gives (the
+ * longest one set: a vCPU runs at its maximum), or 0. */
+static unsigned vl_from_vls(const uint8_t *vls, uint32_t bytes)
+{
+	for (int bit = (int)bytes * 8 - 1; bit >= 0; bit--)
+		if (vls[bit / 8] & (1u << (bit % 8)))
+			return (unsigned)(bit + 1) * 128;
+	return 0;
+}
+
+/* gdb's vg: the vector length in 64-bit granules. */
+static void vg_from_vls(const uint8_t *vls, uint32_t bytes, uint8_t *out, unsigned out_bytes)
+{
+	uint64_t vg = GUINT64_TO_LE((uint64_t)vl_from_vls(vls, bytes) / 64);
+	memset(out, 0, out_bytes);
+	memcpy(out, &vg, MIN(out_bytes, sizeof(vg)));
+}
+
 static bool bind(const char *name, struct arch_binding *b)
 {
 	unsigned n;
@@ -115,6 +133,23 @@ static bool bind(const char *name, struct arch_binding *b)
 	if (name[0] == 'v' && parse_number(name + 1, 31, &n)) {
 		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_V(n), .gdb_bits = 128,
 					    .fallback_id = VMDBG_ARM64_ZREG(n) };
+		return true;
+	}
+	if (name[0] == 'z' && parse_number(name + 1, 31, &n)) {
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_ZREG(n), .any_width = true };
+		return true;
+	}
+	if (name[0] == 'p' && parse_number(name + 1, 15, &n)) {
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_PREG(n), .any_width = true };
+		return true;
+	}
+	if (strcmp(name, "ffr") == 0) {
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_FFR, .any_width = true };
+		return true;
+	}
+	if (strcmp(name, "vg") == 0) {
+		*b = (struct arch_binding){ .vm_id = VMDBG_ARM64_SVE_VLS, .gdb_bits = 64,
+					    .derive = vg_from_vls };
 		return true;
 	}
 	if (strcmp(name, "sp") == 0) {
@@ -158,7 +193,93 @@ static bool bind(const char *name, struct arch_binding *b)
 	return false;
 }
 
-static char *default_tdesc(const GArray *vm_ids)
+/* org.gnu.gdb.aarch64.fpu: v0-v31, fpsr, fpcr (a vCPU without SVE). */
+static void append_fpu_feature(GString *s, unsigned *regnum_io)
+{
+	unsigned regnum = *regnum_io;
+	g_string_append(s,
+			   "  <feature name=\"org.gnu.gdb.aarch64.fpu\">\n"
+			   "    <vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n"
+			   "    <vector id=\"v2u\" type=\"uint64\" count=\"2\"/>\n"
+			   "    <vector id=\"v2i\" type=\"int64\" count=\"2\"/>\n"
+			   "    <vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>\n"
+			   "    <vector id=\"v4u\" type=\"uint32\" count=\"4\"/>\n"
+			   "    <vector id=\"v4i\" type=\"int32\" count=\"4\"/>\n"
+			   "    <vector id=\"v8u\" type=\"uint16\" count=\"8\"/>\n"
+			   "    <vector id=\"v8i\" type=\"int16\" count=\"8\"/>\n"
+			   "    <vector id=\"v16u\" type=\"uint8\" count=\"16\"/>\n"
+			   "    <vector id=\"v16i\" type=\"int8\" count=\"16\"/>\n"
+			   "    <union id=\"vnd\"><field name=\"f\" type=\"v2d\"/><field name=\"u\" type=\"v2u\"/><field name=\"s\" type=\"v2i\"/></union>\n"
+			   "    <union id=\"vns\"><field name=\"f\" type=\"v4f\"/><field name=\"u\" type=\"v4u\"/><field name=\"s\" type=\"v4i\"/></union>\n"
+			   "    <union id=\"vnh\"><field name=\"u\" type=\"v8u\"/><field name=\"s\" type=\"v8i\"/></union>\n"
+			   "    <union id=\"vnb\"><field name=\"u\" type=\"v16u\"/><field name=\"s\" type=\"v16i\"/></union>\n"
+			   "    <union id=\"vnq\"><field name=\"u\" type=\"uint128\"/><field name=\"s\" type=\"int128\"/></union>\n"
+			   "    <union id=\"aarch64v\"><field name=\"d\" type=\"vnd\"/><field name=\"s\" type=\"vns\"/>"
+			   "<field name=\"h\" type=\"vnh\"/><field name=\"b\" type=\"vnb\"/><field name=\"q\" type=\"vnq\"/></union>\n");
+	for (unsigned i = 0; i < 32; i++)
+		g_string_append_printf(s, "    <reg name=\"v%u\" bitsize=\"128\" type=\"aarch64v\" regnum=\"%u\"/>\n",
+				       i, regnum++);
+	g_string_append_printf(s, "    <reg name=\"fpsr\" bitsize=\"32\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
+	g_string_append_printf(s, "    <reg name=\"fpcr\" bitsize=\"32\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
+	g_string_append(s, "  </feature>\n");
+	*regnum_io = regnum;
+}
+
+/* The SVE vector length of a vCPU that has SVE registers, or 0. */
+static unsigned sve_vl_of(const GArray *vm_ids, arch_config_fn config, const void *ctx)
+{
+	if (!vm_has_id(vm_ids, VMDBG_ARM64_ZREG(0)) || !config)
+		return 0;
+	const GBytes *vls = config(ctx, VMDBG_ARM64_SVE_VLS);
+	if (!vls)
+		return 0;
+	gsize n;
+	const uint8_t *v = g_bytes_get_data((GBytes *)vls, &n);
+	unsigned vl = vl_from_vls(v, (uint32_t)n);
+	return vl <= 2048 ? vl : 0;
+}
+
+/* org.gnu.gdb.aarch64.sve (gdb manual, "AArch64 Features"): z0-z31 of the
+ * vector length, fpsr, fpcr, p0-p15 and ffr of an eighth of it, vg; gdb
+ * then shows v0-v31 (and q, d, s, h, b) as views of z. */
+static void append_sve_feature(GString *s, unsigned vl, unsigned *regnum_io)
+{
+	unsigned regnum = *regnum_io, vq = vl / 128;
+	static const struct { const char *id, *type; unsigned per_q; } vecs[] = {
+		{ "svevqu", "uint128", 1 }, { "svevqs", "int128", 1 },
+		{ "svevdf", "ieee_double", 2 }, { "svevdu", "uint64", 2 }, { "svevds", "int64", 2 },
+		{ "svevsf", "ieee_single", 4 }, { "svevsu", "uint32", 4 }, { "svevss", "int32", 4 },
+		{ "svevhf", "ieee_half", 8 }, { "svevhu", "uint16", 8 }, { "svevhs", "int16", 8 },
+		{ "svevbu", "uint8", 16 }, { "svevbs", "int8", 16 },
+	};
+	g_string_append(s, "  <feature name=\"org.gnu.gdb.aarch64.sve\">\n");
+	for (unsigned i = 0; i < G_N_ELEMENTS(vecs); i++)
+		g_string_append_printf(s, "    <vector id=\"%s\" type=\"%s\" count=\"%u\"/>\n",
+				       vecs[i].id, vecs[i].type, vecs[i].per_q * vq);
+	g_string_append(s, "    <union id=\"svevnq\"><field name=\"u\" type=\"svevqu\"/><field name=\"s\" type=\"svevqs\"/></union>\n"
+			   "    <union id=\"svevnd\"><field name=\"f\" type=\"svevdf\"/><field name=\"u\" type=\"svevdu\"/><field name=\"s\" type=\"svevds\"/></union>\n"
+			   "    <union id=\"svevns\"><field name=\"f\" type=\"svevsf\"/><field name=\"u\" type=\"svevsu\"/><field name=\"s\" type=\"svevss\"/></union>\n"
+			   "    <union id=\"svevnh\"><field name=\"f\" type=\"svevhf\"/><field name=\"u\" type=\"svevhu\"/><field name=\"s\" type=\"svevhs\"/></union>\n"
+			   "    <union id=\"svevnb\"><field name=\"u\" type=\"svevbu\"/><field name=\"s\" type=\"svevbs\"/></union>\n"
+			   "    <union id=\"svev\"><field name=\"q\" type=\"svevnq\"/><field name=\"d\" type=\"svevnd\"/>"
+			   "<field name=\"s\" type=\"svevns\"/><field name=\"h\" type=\"svevnh\"/><field name=\"b\" type=\"svevnb\"/></union>\n");
+	g_string_append_printf(s, "    <vector id=\"svep\" type=\"uint8\" count=\"%u\"/>\n", 2 * vq);
+	for (unsigned i = 0; i < 32; i++)
+		g_string_append_printf(s, "    <reg name=\"z%u\" bitsize=\"%u\" type=\"svev\" regnum=\"%u\"/>\n",
+				       i, vl, regnum++);
+	g_string_append_printf(s, "    <reg name=\"fpsr\" bitsize=\"32\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
+	g_string_append_printf(s, "    <reg name=\"fpcr\" bitsize=\"32\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
+	for (unsigned i = 0; i < 16; i++)
+		g_string_append_printf(s, "    <reg name=\"p%u\" bitsize=\"%u\" type=\"svep\" regnum=\"%u\"/>\n",
+				       i, vl / 8, regnum++);
+	g_string_append_printf(s, "    <reg name=\"ffr\" bitsize=\"%u\" type=\"svep\" regnum=\"%u\"/>\n",
+			       vl / 8, regnum++);
+	g_string_append_printf(s, "    <reg name=\"vg\" bitsize=\"64\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
+	g_string_append(s, "  </feature>\n");
+	*regnum_io = regnum;
+}
+
+static char *default_tdesc(const GArray *vm_ids, arch_config_fn config, const void *ctx)
 {
 	GString *s = g_string_new(NULL);
 	unsigned regnum = 0;
@@ -191,31 +312,12 @@ static char *default_tdesc(const GArray *vm_ids)
 			       regnum++);
 	g_string_append_printf(s, "    <reg name=\"cpsr\" bitsize=\"32\" type=\"cpsr_flags\" regnum=\"%u\"/>\n",
 			       regnum++);
-	g_string_append(s, "  </feature>\n"
-			   "  <feature name=\"org.gnu.gdb.aarch64.fpu\">\n"
-			   "    <vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n"
-			   "    <vector id=\"v2u\" type=\"uint64\" count=\"2\"/>\n"
-			   "    <vector id=\"v2i\" type=\"int64\" count=\"2\"/>\n"
-			   "    <vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>\n"
-			   "    <vector id=\"v4u\" type=\"uint32\" count=\"4\"/>\n"
-			   "    <vector id=\"v4i\" type=\"int32\" count=\"4\"/>\n"
-			   "    <vector id=\"v8u\" type=\"uint16\" count=\"8\"/>\n"
-			   "    <vector id=\"v8i\" type=\"int16\" count=\"8\"/>\n"
-			   "    <vector id=\"v16u\" type=\"uint8\" count=\"16\"/>\n"
-			   "    <vector id=\"v16i\" type=\"int8\" count=\"16\"/>\n"
-			   "    <union id=\"vnd\"><field name=\"f\" type=\"v2d\"/><field name=\"u\" type=\"v2u\"/><field name=\"s\" type=\"v2i\"/></union>\n"
-			   "    <union id=\"vns\"><field name=\"f\" type=\"v4f\"/><field name=\"u\" type=\"v4u\"/><field name=\"s\" type=\"v4i\"/></union>\n"
-			   "    <union id=\"vnh\"><field name=\"u\" type=\"v8u\"/><field name=\"s\" type=\"v8i\"/></union>\n"
-			   "    <union id=\"vnb\"><field name=\"u\" type=\"v16u\"/><field name=\"s\" type=\"v16i\"/></union>\n"
-			   "    <union id=\"vnq\"><field name=\"u\" type=\"uint128\"/><field name=\"s\" type=\"int128\"/></union>\n"
-			   "    <union id=\"aarch64v\"><field name=\"d\" type=\"vnd\"/><field name=\"s\" type=\"vns\"/>"
-			   "<field name=\"h\" type=\"vnh\"/><field name=\"b\" type=\"vnb\"/><field name=\"q\" type=\"vnq\"/></union>\n");
-	for (unsigned i = 0; i < 32; i++)
-		g_string_append_printf(s, "    <reg name=\"v%u\" bitsize=\"128\" type=\"aarch64v\" regnum=\"%u\"/>\n",
-				       i, regnum++);
-	g_string_append_printf(s, "    <reg name=\"fpsr\" bitsize=\"32\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
-	g_string_append_printf(s, "    <reg name=\"fpcr\" bitsize=\"32\" type=\"int\" regnum=\"%u\"/>\n", regnum++);
 	g_string_append(s, "  </feature>\n");
+	unsigned vl = sve_vl_of(vm_ids, config, ctx);
+	if (vl)
+		append_sve_feature(s, vl, &regnum);
+	else
+		append_fpu_feature(s, &regnum);
 
 	bool any = false;
 	for (unsigned k = 0; k < G_N_ELEMENTS(el1_core); k++) {
@@ -246,6 +348,8 @@ static char *default_tdesc(const GArray *vm_ids)
 	return g_string_free(s, FALSE);
 }
 
+static const uint64_t config_ids[] = { VMDBG_ARM64_SVE_VLS, 0 };
+
 static const char *const required_regs[] = {
 	"x0", "x1", "x29", "x30", "sp", "pc", "cpsr", NULL,
 };
@@ -254,6 +358,7 @@ const struct arch_ops arch_arm64 = {
 	.name = "AArch64",
 	.vmdbg_arch = VMDBG_ARCH_AARCH64,
 	.default_tdesc = default_tdesc,
+	.config_ids = config_ids,
 	.bind = bind,
 	.expedite = { "x29", "sp", "pc", NULL },
 	.required = required_regs,

@@ -165,7 +165,7 @@ static const char vec128_types[] =
 	"      <field name=\"uint128\" type=\"uint128\"/>\n"
 	"    </union>\n";
 
-static char *default_tdesc(const GArray *vm_ids)
+static char *default_tdesc(const GArray *vm_ids, arch_config_fn config, const void *ctx)
 {
 	struct xml x = { g_string_new(NULL), 0 };
 	GString *s = x.s;

@@ -30,13 +30,26 @@ struct arch_binding {
 	 * AArch64 V registers are the low 128 bits of Z on an SVE vCPU. */
 	uint64_t fallback_id;
 	uint32_t fallback_offset;
+	/* gdb's width is the description's, up to the VM register's (SVE
+	 * registers: as wide as the vector length, in 2048-bit containers). */
+	bool any_width;
+	/* A read-only register computed from the VM register's value (SVE vg
+	 * from the vector lengths); gdb_bits is its width. */
+	void (*derive)(const uint8_t *vm_value, uint32_t vm_bytes, uint8_t *out, unsigned out_bytes);
 };
+
+/* A VM configuration register's value (arch_ops.config_ids), or NULL. */
+typedef const GBytes *(*arch_config_fn)(const void *ctx, uint64_t vm_id);
 
 struct arch_ops {
 	const char *name;      /* for messages */
 	uint32_t vmdbg_arch;   /* enum vmdbg_arch */
-	/* The built-in description for a vCPU that serves vm_ids (GArray of uint64_t). */
-	char *(*default_tdesc)(const GArray *vm_ids);
+	/* The built-in description for a vCPU that serves vm_ids (GArray of
+	 * uint64_t), whose configuration registers config(ctx, id) gives. */
+	char *(*default_tdesc)(const GArray *vm_ids, arch_config_fn config, const void *ctx);
+	/* Configuration registers the description depends on, read once when
+	 * the VM connects (0-terminated; NULL: none). */
+	const uint64_t *config_ids;
 	bool (*bind)(const char *name, struct arch_binding *out);
 	const char *expedite[4];  /* register names sent with every stop, NULL-terminated */
 	const char *const *required; /* registers every description must have, NULL-terminated */

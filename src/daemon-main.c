@@ -71,6 +71,11 @@ static void forget_vm(struct daemon *d)
 	d->arch = NULL;
 }
 
+static const GBytes *vm_config(const void *ctx, uint64_t id)
+{
+	return vmlink_config(ctx, id);
+}
+
 /* Build the target description and one regset per distinct vCPU model. */
 static bool learn_vm(struct daemon *d, GError **error)
 {
@@ -84,7 +89,7 @@ static bool learn_vm(struct daemon *d, GError **error)
 	if (d->user_tdesc) {
 		d->tdesc = d->user_tdesc;
 	} else {
-		g_autofree char *xml = d->arch->default_tdesc(ids0);
+		g_autofree char *xml = d->arch->default_tdesc(ids0, vm_config, d->vm);
 		d->tdesc = tdesc_parse("built-in target.xml", xml, strlen(xml), NULL, error);
 		if (!d->tdesc)
 			return false;

@@ -23,6 +23,8 @@ struct reg_handle {
 	unsigned nbanks;
 	unsigned bank_slot[ARCH_MAX_BANKS];
 	unsigned (*select)(uint64_t selector_value);
+	/* read-only registers computed from the VM value */
+	void (*derive)(const uint8_t *vm_value, uint32_t vm_bytes, uint8_t *out, unsigned out_bytes);
 };
 
 struct regset {
@@ -118,7 +120,15 @@ struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 		/* a slot spans whole words, so a narrower VM register (a 16-bit
 		 * selector shown as 32 bits) reads zero-extended */
 		uint32_t span = (vm_bytes + 7) / 8 * 8;
-		if (r->bitsize != b.gdb_bits || b.vm_offset + r->bitsize / 8 > span) {
+		bool width_ok = b.any_width ? r->bitsize % 8 == 0 && r->bitsize / 8 <= vm_bytes
+					    : r->bitsize == b.gdb_bits;
+		if (b.any_width && !width_ok) {
+			g_set_error(error, TDESC_ERROR, 2,
+				    "line %d: register '%s' has bitsize %u, but this VM's is at most %u bits",
+				    r->line, r->name, r->bitsize, vm_bytes * 8);
+			goto fail;
+		}
+		if (!width_ok || (!b.derive && b.vm_offset + r->bitsize / 8 > span)) {
 			g_set_error(error, TDESC_ERROR, 2,
 				    "line %d: register '%s' has bitsize %u, but this VM's '%s' is %u bits",
 				    r->line, r->name, r->bitsize, r->name, b.gdb_bits);
@@ -126,7 +136,7 @@ struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 		}
 		struct reg_handle *h = &rs->handles[i];
 		*h = (struct reg_handle){ r->name, r->regnum, r->bitsize / 8, 0, b.vm_offset, 0, { 0 },
-					  NULL };
+					  NULL, b.derive };
 		if (banks_served(&b, vm_ids)) {
 			h->slot = slot_for(rs, b.select_id);
 			h->nbanks = b.nbanks;
@@ -217,6 +227,11 @@ unsigned reg_handle_bytes(const struct reg_handle *h)
 	return h->bytes;
 }
 
+bool reg_handle_writable(const struct reg_handle *h)
+{
+	return h->derive == NULL;
+}
+
 /* ---- cache ----------------------------------------------------------------------- */
 
 struct regcache *regcache_new(const struct regset *rs)
@@ -298,12 +313,17 @@ bool regcache_fill(struct regcache *rc, uint64_t vm_id, const uint8_t *value, ui
 void regcache_read(const struct regcache *rc, const struct reg_handle *h, uint8_t *out)
 {
 	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, value_slot(rc, h));
+	if (h->derive) {
+		h->derive((const uint8_t *)&rc->words[s->word], s->bytes, out, h->bytes);
+		return;
+	}
 	memcpy(out, (const uint8_t *)&rc->words[s->word] + h->offset, h->bytes);
 }
 
 void regcache_write(struct regcache *rc, const struct reg_handle *h, const uint8_t *in,
 		    uint64_t *vm_id, const uint8_t **vm_value, uint32_t *vm_bytes)
 {
+	g_assert(h->derive == NULL);
 	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, value_slot(rc, h));
 	uint8_t *base = (uint8_t *)&rc->words[s->word];
 	memcpy(base + h->offset, in, h->bytes);

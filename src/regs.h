@@ -46,6 +46,9 @@ size_t regset_g_bytes(const struct regset *rs);
 const char *reg_handle_name(const struct reg_handle *h);
 unsigned reg_handle_regnum(const struct reg_handle *h);
 unsigned reg_handle_bytes(const struct reg_handle *h);
+/* False for registers computed from VM state (AArch64 vg): gdb may read
+ * them, and write them only with the value they have. */
+bool reg_handle_writable(const struct reg_handle *h);
 
 struct regcache *regcache_new(const struct regset *rs);
 void regcache_free(struct regcache *rc);
@@ -62,7 +65,7 @@ bool regcache_fill(struct regcache *rc, uint64_t vm_id, const uint8_t *value, ui
 void regcache_read(const struct regcache *rc, const struct reg_handle *h, uint8_t *out);
 /* Put gdb's new value into the cached VM register; returns that VM
  * register's id and whole new value for SET_REGS.  The VM register must be
- * cached (read-modify-write of slices). */
+ * cached (read-modify-write of slices), the handle writable. */
 void regcache_write(struct regcache *rc, const struct reg_handle *h, const uint8_t *in,
 		    uint64_t *vm_id, const uint8_t **vm_value, uint32_t *vm_bytes);
 

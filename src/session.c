@@ -796,10 +796,28 @@ static void write_through(struct session *s, struct op *op, const struct reg_han
 	g_autoptr(GByteArray) vals = g_byte_array_new();
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
 	size_t off = 0;
+	/* read-only registers (AArch64 vg) may only be "written" unchanged, as
+	 * a G packet does with every register */
+	for (unsigned i = 0; i < n; off += reg_handle_bytes(hs[i]), i++) {
+		uint8_t cur[256];
+		if (reg_handle_writable(hs[i]))
+			continue;
+		regcache_read(s->caches[op->vcpu], hs[i], cur);
+		if (memcmp(cur, data + off, reg_handle_bytes(hs[i])) != 0) {
+			reply_error(s, "register %s is read-only (the VM fixes it)", reg_handle_name(hs[i]));
+			s->busy = false;
+			return;
+		}
+	}
+	off = 0;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t id;
 		const uint8_t *v;
 		uint32_t bytes;
+		if (!reg_handle_writable(hs[i])) {
+			off += reg_handle_bytes(hs[i]);
+			continue;
+		}
 		regcache_write(s->caches[op->vcpu], hs[i], data + off, &id, &v, &bytes);
 		off += reg_handle_bytes(hs[i]);
 		(void)v;
@@ -816,6 +834,8 @@ static void write_through(struct session *s, struct op *op, const struct reg_han
 			const uint8_t *v;
 			uint32_t bytes;
 			uint8_t cur[256];
+			if (!reg_handle_writable(hs[k]))
+				continue;
 			regcache_read(s->caches[op->vcpu], hs[k], cur);
 			regcache_write(s->caches[op->vcpu], hs[k], cur, &id, &v, &bytes);
 			if (id == g_array_index(ids, uint64_t, i)) {
@@ -823,6 +843,11 @@ static void write_through(struct session *s, struct op *op, const struct reg_han
 				break;
 			}
 		}
+	}
+	if (ids->len == 0) {  /* only read-only registers, unchanged */
+		reply(s, "OK");
+		s->busy = false;
+		return;
 	}
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = vmlink_next_seq(s->d->vm);

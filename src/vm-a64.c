@@ -435,6 +435,8 @@ static void list_ids(struct vm_a64 *vm, GArray *ids)
 		}
 		id = VMDBG_ARM64_FFR;
 		g_array_append_val(ids, id);
+		id = VMDBG_ARM64_SVE_VLS;
+		g_array_append_val(ids, id);
 	}
 	for (unsigned i = 0; i < NR_SYSREGS; i++)
 		g_array_append_val(ids, sysregs[i].id);
@@ -449,10 +451,25 @@ static bool a64_reg_list(struct vm *base, uint32_t vcpu, GArray *ids, GError **e
 	return true;
 }
 
+/* KVM_REG_ARM64_SVE_VLS: the one vector length the vCPUs have. */
+static void append_sve_vls(const struct vm_a64 *vm, GByteArray *values)
+{
+	uint64_t vls[8] = { 0 };
+	unsigned vq = vm->sve_vl / 128;
+	vls[(vq - 1) / 64] = GUINT64_TO_LE(1ull << ((vq - 1) % 64));
+	g_byte_array_append(values, (const guint8 *)vls, sizeof(vls));
+}
+
 static bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, uint32_t count,
 			 GByteArray *values, GError **error)
 {
 	struct vm_a64 *vm = of(base);
+	if (vm->sve_vl && count == 1 && ids[0] == VMDBG_ARM64_SVE_VLS) {
+		if (!vm_check_vcpu(vm->nr_vcpus, vcpu, error))
+			return false;
+		append_sve_vls(vm, values);  /* configuration: no lock, no stop needed */
+		return true;
+	}
 	ctl_lock(vm);
 	struct sim_vcpu *v = stopped_vcpu(vm, vcpu, error);
 	bool ok = v != NULL;
@@ -463,6 +480,8 @@ static bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, ui
 		if (pstate) {
 			uint64_t val = GUINT64_TO_LE(pstate_of(v));
 			g_byte_array_append(values, (const guint8 *)&val, sizeof(val));
+		} else if (vm->sve_vl && ids[i] == VMDBG_ARM64_SVE_VLS) {
+			append_sve_vls(vm, values);
 		} else if (p) {
 			g_byte_array_append(values, p, bytes);
 		} else {
@@ -525,7 +544,12 @@ static bool a64_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GEr
 			bool pstate;
 			void *p = reg_storage(vm, v, id, &pstate);
 			if (pass == 0) {
-				if (!p && !pstate) {
+				if (vm->sve_vl && id == VMDBG_ARM64_SVE_VLS) {
+					g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+						    "KVM_REG_ARM64_SVE_VLS is fixed when the VM is "
+						    "created (--sve-vl); nothing was changed");
+					ok = false;
+				} else if (!p && !pstate) {
 					g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
 						    "register id 0x%016" G_GINT64_MODIFIER
 						    "x is not one of vCPU %u's; nothing was changed",

@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "arch.h"
+
 G_DEFINE_QUARK(dbgproxyd-vmlink-error-quark, vmlink_error)
 
 #define BACKOFF_MIN 0.1
@@ -40,6 +42,8 @@ struct vmlink {
 	struct vmdbg_hello hello;
 	GPtrArray *reg_ids;        /* per vCPU: GArray of uint64_t */
 	unsigned reg_lists_wanted;
+	GHashTable *config;        /* vCPU 0's configuration registers: uint64_t id -> GBytes */
+	unsigned config_wanted;
 	bool warned_down;
 };
 
@@ -59,6 +63,11 @@ const struct vmdbg_hello *vmlink_hello(const struct vmlink *l)
 const GArray *vmlink_reg_ids(const struct vmlink *l, uint32_t vcpu)
 {
 	return vcpu < l->reg_ids->len ? g_ptr_array_index(l->reg_ids, vcpu) : NULL;
+}
+
+const GBytes *vmlink_config(const struct vmlink *l, uint64_t id)
+{
+	return g_hash_table_lookup(l->config, &id);
 }
 
 const char *vmlink_path(const struct vmlink *l)
@@ -118,6 +127,62 @@ bool vmlink_send(struct vmlink *l, const GByteArray *frame, uint32_t seq, vmlink
 
 /* ---- handshake --------------------------------------------------------------- */
 
+static void become_ready(struct vmlink *l)
+{
+	l->state = LINK_READY;
+	l->backoff = BACKOFF_MIN;
+	l->warned_down = false;
+	g_message("VM %s ready: %s, %u vCPU(s), %u hw breakpoint / %u watchpoint slots%s",
+		  l->path, l->hello.arch == VMDBG_ARCH_AARCH64 ? "aarch64" : "x86-64",
+		  l->hello.nr_vcpus, l->hello.hw_bps, l->hello.hw_wps,
+		  (l->hello.features & VMDBG_FEAT_HW_SLOTS_SHARED) ? " (shared)" : "");
+	l->ops->on_ready(l->owner);
+}
+
+static void config_done(void *ctx, const struct vmdbg_msg *reply, const GError *err)
+{
+	struct vmlink *l = ctx;
+	if (!reply) {
+		if (l->state == LINK_HANDSHAKE)
+			link_down(l, err->message);
+		return;
+	}
+	size_t off = 0;
+	uint64_t id;
+	const uint8_t *value;
+	uint32_t size;
+	if (!vmdbg_regvals_next(&reply->u.reg_vals, &off, &id, &value, &size)) {
+		link_down(l, "empty GET_REGS reply for a configuration register");
+		return;
+	}
+	g_hash_table_insert(l->config, g_memdup2(&id, sizeof(id)), g_bytes_new(value, size));
+	if (--l->config_wanted == 0)
+		become_ready(l);
+}
+
+/* The configuration registers the target description depends on (the SVE
+ * vector length), read one by one: the VM serves those while vCPUs run. */
+static void fetch_config(struct vmlink *l)
+{
+	const struct arch_ops *arch = arch_for(l->hello.arch);
+	const GArray *ids0 = g_ptr_array_index(l->reg_ids, 0);
+	for (unsigned i = 0; arch && arch->config_ids && arch->config_ids[i]; i++) {
+		uint64_t id = arch->config_ids[i];
+		bool listed = false;
+		for (guint k = 0; k < ids0->len && !listed; k++)
+			listed = g_array_index(ids0, uint64_t, k) == id;
+		if (!listed)
+			continue;
+		g_autoptr(GByteArray) f = g_byte_array_new();
+		uint32_t seq = vmlink_next_seq(l);
+		vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, 0, &id, 1);
+		enqueue(l, f, seq, config_done, l);
+		l->config_wanted++;
+	}
+	if (l->config_wanted == 0)
+		become_ready(l);
+}
+
 static void reg_list_done(void *ctx, const struct vmdbg_msg *reply, const GError *err)
 {
 	struct vmlink *l = ctx;
@@ -138,16 +203,8 @@ static void reg_list_done(void *ctx, const struct vmdbg_msg *reply, const GError
 		return;
 	}
 	g_ptr_array_index(l->reg_ids, vcpu) = ids;
-	if (--l->reg_lists_wanted == 0) {
-		l->state = LINK_READY;
-		l->backoff = BACKOFF_MIN;
-		l->warned_down = false;
-		g_message("VM %s ready: %s, %u vCPU(s), %u hw breakpoint / %u watchpoint slots%s",
-			  l->path, l->hello.arch == VMDBG_ARCH_AARCH64 ? "aarch64" : "x86-64",
-			  l->hello.nr_vcpus, l->hello.hw_bps, l->hello.hw_wps,
-			  (l->hello.features & VMDBG_FEAT_HW_SLOTS_SHARED) ? " (shared)" : "");
-		l->ops->on_ready(l->owner);
-	}
+	if (--l->reg_lists_wanted == 0)
+		fetch_config(l);
 }
 
 static void hello_done(void *ctx, const struct vmdbg_msg *reply, const GError *err)
@@ -302,6 +359,8 @@ static void link_down(struct vmlink *l, const char *why)
 		if (g_ptr_array_index(l->reg_ids, i))
 			g_array_unref(g_ptr_array_index(l->reg_ids, i));
 	g_ptr_array_set_size(l->reg_ids, 0);
+	g_hash_table_remove_all(l->config);
+	l->config_wanted = 0;
 
 	g_autoptr(GError) err = g_error_new(VMLINK_ERROR, VMLINK_E_LOST,
 					    "connection to the VM lost: %s", why);
@@ -366,6 +425,8 @@ struct vmlink *vmlink_new(struct ev_loop *loop, const char *path, const struct v
 	l->in = g_byte_array_new();
 	l->out = g_byte_array_new();
 	l->reg_ids = g_ptr_array_new();
+	l->config = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+					  (GDestroyNotify)g_bytes_unref);
 	g_queue_init(&l->pending);
 	ev_io_init(&l->read_w, read_cb, -1, EV_READ);
 	ev_io_init(&l->write_w, write_cb, -1, EV_WRITE);
@@ -393,6 +454,7 @@ void vmlink_free(struct vmlink *l)
 	g_byte_array_unref(l->in);
 	g_byte_array_unref(l->out);
 	g_ptr_array_unref(l->reg_ids);
+	g_hash_table_unref(l->config);
 	g_free(l->path);
 	g_free(l);
 }

@@ -3,8 +3,8 @@
  * the daemon's libev loop.
  *
  * The link connects (and reconnects, with back-off) to the VM's socket,
- * says HELLO, fetches every vCPU's REG_LIST, and only then reports itself
- * ready.  Requests are pipelined; each gets exactly one callback, in order:
+ * says HELLO, fetches every vCPU's REG_LIST (and the configuration
+ * registers the architecture needs), and only then reports itself ready.  Requests are pipelined; each gets exactly one callback, in order:
  * with the reply, or with an error (an ERROR frame from the VM, or the link
  * going down).  STOPPED events go to the owner's on_stopped.
  */
@@ -42,6 +42,10 @@ bool vmlink_is_ready(const struct vmlink *l);
 const struct vmdbg_hello *vmlink_hello(const struct vmlink *l);
 /* The register ids vCPU `vcpu` serves (REG_LIST), as a GArray of uint64_t. */
 const GArray *vmlink_reg_ids(const struct vmlink *l, uint32_t vcpu);
+/* vCPU 0's value of a configuration register the architecture asked for
+ * (arch_ops.config_ids), fetched during the handshake; NULL if the VM
+ * does not have it. */
+const GBytes *vmlink_config(const struct vmlink *l, uint64_t id);
 const char *vmlink_path(const struct vmlink *l);
 
 /* Requests: take a sequence number, encode the frame with it, send it.

@@ -64,6 +64,7 @@ static void reg_list(struct vmfix *f, bool sve)
 	g_assert_cmpint(has_id(&m.u.reg_ids, VMDBG_ARM64_ZREG(31)), ==, sve);
 	g_assert_cmpint(has_id(&m.u.reg_ids, VMDBG_ARM64_PREG(15)), ==, sve);
 	g_assert_cmpint(has_id(&m.u.reg_ids, VMDBG_ARM64_FFR), ==, sve);
+	g_assert_cmpint(has_id(&m.u.reg_ids, VMDBG_ARM64_SVE_VLS), ==, sve);
 }
 
 static void set_debug(struct vmfix *f, const struct vmdbg_arm64_debugregs *r, uint32_t expect_err)
@@ -281,6 +282,7 @@ static void test_sve_registers(void)
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint64_t id = VMDBG_ARM64_ZREG(7);
 	uint32_t seq = next_seq(&f);
+	/* vmdbg.md: SVE_VLS is listed beside the SVE registers */
 	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, &id, 1);
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(&f, req, seq, &m);
@@ -291,6 +293,23 @@ static void test_sve_registers(void)
 	uint32_t size;
 	g_assert_true(vmdbg_regvals_next(&m.u.reg_vals, &off, &got, &val, &size));
 	g_assert_cmpmem(val, size, z, sizeof(z));
+	/* SVE_VLS: bit vq-1 = 3 for 512 bits, readable while running, read-only */
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	g_byte_array_set_size(req, 0);
+	id = VMDBG_ARM64_SVE_VLS;
+	seq = next_seq(&f);
+	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, &id, 1);
+	g_autoptr(GByteArray) frame2 = transact(&f, req, seq, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_GET_REGS | VMDBG_REPLY);
+	off = 0;
+	g_assert_true(vmdbg_regvals_next(&m.u.reg_vals, &off, &got, &val, &size));
+	g_assert_cmpuint(size, ==, 64);
+	g_assert_cmphex(val[0], ==, 1u << 3);
+	for (unsigned i = 1; i < 64; i++)
+		g_assert_cmpuint(val[i], ==, 0);
+	pause_vm(&f);
+	uint8_t vls[64] = { 0xff };
+	set_reg(&f, VMDBG_ARM64_SVE_VLS, vls, VMDBG_E_INVAL);
 	z[64] = 1; /* bit 512: past the vector length */
 	set_reg(&f, VMDBG_ARM64_ZREG(7), z, VMDBG_E_INVAL);
 	uint8_t p[32] = { 0 };

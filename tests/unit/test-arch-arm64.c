@@ -56,7 +56,7 @@ static void test_ids(void)
 static void test_builtin(void)
 {
 	GArray *ids = vm_ids(true);
-	char *xml = arch_arm64.default_tdesc(ids);
+	char *xml = arch_arm64.default_tdesc(ids, NULL, NULL);
 	GError *err = NULL;
 	struct tdesc *td = tdesc_parse("built-in", xml, strlen(xml), NULL, &err);
 	g_assert_no_error(err);
@@ -119,7 +119,7 @@ static void test_bindings(void)
 	g_assert_false(arch_arm64.bind("rax", &b));
 	/* a description without system registers still serves the core */
 	GArray *ids = vm_ids(false);
-	char *xml = arch_arm64.default_tdesc(ids);
+	char *xml = arch_arm64.default_tdesc(ids, NULL, NULL);
 	g_assert_null(strstr(xml, "system"));
 	g_free(xml);
 	g_array_unref(ids);
@@ -132,7 +132,7 @@ static void test_banked_sp(void)
 	GArray *ids = vm_ids(false);
 	uint64_t el1[] = { VMDBG_ARM64_SP_EL1, VMDBG_ARM64_ELR_EL1, VMDBG_ARM64_SPSR(0) };
 	g_array_append_vals(ids, el1, G_N_ELEMENTS(el1));
-	char *xml = arch_arm64.default_tdesc(ids);
+	char *xml = arch_arm64.default_tdesc(ids, NULL, NULL);
 	GError *err = NULL;
 	struct tdesc *td = tdesc_parse("built-in", xml, strlen(xml), NULL, &err);
 	g_assert_no_error(err);
@@ -181,7 +181,7 @@ static void test_banked_sp(void)
 	g_free(xml);
 	/* a VM without SP_EL1: sp is SP_EL0, unbanked, and no sp_el0/sp_el1 */
 	GArray *plain = vm_ids(false);
-	xml = arch_arm64.default_tdesc(plain);
+	xml = arch_arm64.default_tdesc(plain, NULL, NULL);
 	g_assert_null(strstr(xml, "sp_el"));
 	td = tdesc_parse("built-in", xml, strlen(xml), NULL, &err);
 	g_assert_no_error(err);
@@ -201,6 +201,126 @@ static void test_banked_sp(void)
 	g_array_unref(ids);
 }
 
+/* A vCPU with SVE: the VM lists Z/P/FFR and SVE_VLS instead of V. */
+static GArray *sve_vm_ids(void)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	uint64_t id;
+	for (unsigned n = 0; n < 31; n++) {
+		id = VMDBG_ARM64_X(n);
+		g_array_append_val(ids, id);
+	}
+	uint64_t more[] = { VMDBG_ARM64_SP, VMDBG_ARM64_PC, VMDBG_ARM64_PSTATE, VMDBG_ARM64_FPSR,
+			    VMDBG_ARM64_FPCR, VMDBG_ARM64_FFR, VMDBG_ARM64_SVE_VLS };
+	g_array_append_vals(ids, more, G_N_ELEMENTS(more));
+	for (unsigned n = 0; n < 32; n++) {
+		id = VMDBG_ARM64_ZREG(n);
+		g_array_append_val(ids, id);
+	}
+	for (unsigned n = 0; n < 16; n++) {
+		id = VMDBG_ARM64_PREG(n);
+		g_array_append_val(ids, id);
+	}
+	return ids;
+}
+
+static const GBytes *vls_config(const void *ctx, uint64_t id)
+{
+	return id == VMDBG_ARM64_SVE_VLS ? ctx : NULL;
+}
+
+/* SVE at 512 and 2048 bits: gdb's SVE feature (no fpu feature), z of the
+ * vector length in 2048-bit VM containers, p/ffr of an eighth, vg derived
+ * from SVE_VLS and read-only; v0-v31 are gdb's pseudos then. */
+static void test_sve(void)
+{
+	static const unsigned vls[] = { 512, 2048, 128 };
+	for (unsigned t = 0; t < G_N_ELEMENTS(vls); t++) {
+		unsigned vl = vls[t], vq = vl / 128;
+		uint64_t bitmap[8] = { 0 };
+		bitmap[(vq - 1) / 64] = GUINT64_TO_LE(1ull << ((vq - 1) % 64));
+		GBytes *cfg = g_bytes_new(bitmap, sizeof(bitmap));
+		GArray *ids = sve_vm_ids();
+		char *xml = arch_arm64.default_tdesc(ids, vls_config, cfg);
+		GError *err = NULL;
+		struct tdesc *td = tdesc_parse("built-in", xml, strlen(xml), NULL, &err);
+		g_assert_no_error(err);
+		g_assert_null(strstr(xml, "org.gnu.gdb.aarch64.fpu"));
+		g_assert_nonnull(strstr(xml, "org.gnu.gdb.aarch64.sve"));
+		g_assert_cmpuint(tdesc_find(td, "z0")->bitsize, ==, vl);
+		g_assert_cmpuint(tdesc_find(td, "p15")->bitsize, ==, vl / 8);
+		g_assert_cmpuint(tdesc_find(td, "ffr")->bitsize, ==, vl / 8);
+		g_assert_cmpuint(tdesc_find(td, "vg")->bitsize, ==, 64);
+		g_assert_null(tdesc_find(td, "v0"));
+		struct regset *rs = regset_new(td, &arch_arm64, ids, &err);
+		g_assert_no_error(err);
+		/* gdb's numbering: z0 follows cpsr (34), then fpsr fpcr p0-15 ffr vg */
+		g_assert_cmpstr(reg_handle_name(regset_by_regnum(rs, 34)), ==, "z0");
+		g_assert_cmpstr(reg_handle_name(regset_by_regnum(rs, 66)), ==, "fpsr");
+		g_assert_cmpstr(reg_handle_name(regset_by_regnum(rs, 68)), ==, "p0");
+		g_assert_cmpstr(reg_handle_name(regset_by_regnum(rs, 84)), ==, "ffr");
+		g_assert_cmpstr(reg_handle_name(regset_by_regnum(rs, 85)), ==, "vg");
+		const struct reg_handle *z7 = regset_by_name(rs, "z7"), *vg = regset_by_name(rs, "vg");
+		const struct reg_handle *p2 = regset_by_name(rs, "p2");
+		g_assert_cmpuint(reg_handle_bytes(z7), ==, vl / 8);
+		g_assert_cmpuint(reg_handle_bytes(p2), ==, vl / 64);
+		g_assert_false(reg_handle_writable(vg));
+		g_assert_true(reg_handle_writable(z7));
+
+		struct regcache *rc = regcache_new(rs);
+		g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+		const struct reg_handle *hs[] = { z7, vg, p2 };
+		regcache_missing(rc, hs, 3, missing);
+		g_assert_cmpuint(missing->len, ==, 3);
+		uint8_t z[256] = { 0 };
+		for (unsigned i = 0; i < vl / 8; i++)
+			z[i] = (uint8_t)(i + 1);
+		g_assert_true(regcache_fill(rc, VMDBG_ARM64_ZREG(7), z, 256));
+		g_assert_true(regcache_fill(rc, VMDBG_ARM64_SVE_VLS, (const uint8_t *)bitmap, 64));
+		uint8_t p[32] = { 0x5a };
+		g_assert_true(regcache_fill(rc, VMDBG_ARM64_PREG(2), p, 32));
+		uint8_t out[256];
+		regcache_read(rc, z7, out);
+		g_assert_cmpmem(out, vl / 8, z, vl / 8);
+		uint64_t vgv;
+		regcache_read(rc, vg, (uint8_t *)&vgv);
+		g_assert_cmpuint(GUINT64_FROM_LE(vgv), ==, vl / 64);
+		regcache_read(rc, p2, out);
+		g_assert_cmpuint(out[0], ==, 0x5a);
+		/* a write of gdb's vl/8 bytes keeps the container's zero tail */
+		uint8_t in[256];
+		memset(in, 0xee, sizeof(in));
+		uint64_t vm_id;
+		const uint8_t *vm_value;
+		uint32_t vm_bytes;
+		regcache_write(rc, z7, in, &vm_id, &vm_value, &vm_bytes);
+		g_assert_cmphex(vm_id, ==, VMDBG_ARM64_ZREG(7));
+		g_assert_cmpuint(vm_bytes, ==, 256);
+		for (unsigned i = 0; i < 256; i++)
+			g_assert_cmpuint(vm_value[i], ==, i < vl / 8 ? 0xee : 0);
+		regcache_free(rc);
+		regset_free(rs);
+		tdesc_free(td);
+		g_free(xml);
+		g_array_unref(ids);
+		g_bytes_unref(cfg);
+	}
+	/* a user description wider than the VM's containers is refused */
+	GArray *ids = sve_vm_ids();
+	const char *wide = "<target><architecture>aarch64</architecture>"
+			   "<feature name=\"org.gnu.gdb.aarch64.core\">"
+			   "<reg name=\"x0\" bitsize=\"64\"/><reg name=\"p0\" bitsize=\"512\"/>"
+			   "</feature></target>";
+	GError *err = NULL;
+	struct tdesc *td = tdesc_parse("user.xml", wide, strlen(wide), NULL, &err);
+	g_assert_no_error(err);
+	g_assert_null(regset_new(td, &arch_arm64, ids, &err));
+	g_assert_nonnull(strstr(err->message, "at most 256 bits"));
+	g_clear_error(&err);
+	tdesc_free(td);
+	g_array_unref(ids);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -208,5 +328,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/arch-arm64/builtin-description", test_builtin);
 	g_test_add_func("/arch-arm64/bindings", test_bindings);
 	g_test_add_func("/arch-arm64/banked-sp", test_banked_sp);
+	g_test_add_func("/arch-arm64/sve", test_sve);
 	return g_test_run();
 }

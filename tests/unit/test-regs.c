@@ -1207,7 +1207,7 @@ static void check_default(const char *what, GArray *ids, bool avx, bool avx512)
 	CHECK(arch_x86_64.default_tdesc != NULL, "no default_tdesc");
 	if (!arch_x86_64.default_tdesc)
 		return;
-	xml = arch_x86_64.default_tdesc(ids);
+	xml = arch_x86_64.default_tdesc(ids, NULL, NULL);
 	CHECK(xml != NULL, "%s: default_tdesc returned NULL", what);
 	if (!xml)
 		return;
