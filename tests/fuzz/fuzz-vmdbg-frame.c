@@ -173,7 +173,7 @@ static void check_msg(const struct vmdbg_msg *m, const uint8_t *frame, size_t le
 	case VMDBG_EV_STOPPED:
 		REQUIRE(len == VMDBG_HDR_SIZE + 40);
 		REQUIRE(m->u.stopped.reason >= VMDBG_STOP_DEBUG &&
-			m->u.stopped.reason <= VMDBG_STOP_UNDEFINED);
+			m->u.stopped.reason <= VMDBG_STOP_REASON_MAX);
 		break;
 	case VMDBG_ERROR:
 		REQUIRE(m->u.error.len <= VMDBG_MAX_ERROR_TEXT);
