@@ -189,6 +189,44 @@ byte_offsets() {
 	done
 }
 
+@test "a misaligned 16-byte watch is two exact slots, not a MASK range around it" {
+	# QEMU arm64 programs a power-of-two length with MASK from the aligned
+	# base below it and so also fires for block64+0..7; the exact pieces do not
+	start_vm_arm64 1 && start_daemon
+	cmds=("set breakpoint always-inserted on" "watch *(char (*)[16])((char *)&block64 + 8)" "monitor hw")
+	for i in $(seq 1 6); do cmds+=("continue" "p \$x7"); done
+	run gdb_batch "${cmds[@]}" "detach"
+	echo "$output"
+	block=$(sym block64)
+	lines=$(hw_lines "$output")
+	[ "$(nlines "$lines")" -eq 2 ]
+	printf '%s\n' "$lines" | grep -E "^WP0 .*WVR=0x0*$(printf '%x' $((block + 8))) WCR=0x00001ff7"
+	printf '%s\n' "$lines" | grep -E "^WP1 .*WVR=0x0*$(printf '%x' $((block + 16))) WCR=0x00001ff7"
+	js=($(values "$output"))
+	[ "${#js[@]}" -eq 6 ]
+	for i in $(seq 0 5); do
+		# the stores at block64 - 8 + 8*j inside [block64+8, +24) are j = 2, 3
+		[ "${js[$i]}" -eq 2 ] || [ "${js[$i]}" -eq 3 ]
+		if [ "$i" -gt 0 ]; then
+			[ "${js[$i]}" -ne "${js[$((i - 1))]}" ]
+		fi
+	done
+}
+
+@test "hardware breakpoints and watchpoints stay armed across single steps" {
+	start_vm_arm64 1 && start_daemon
+	# gdb inserts both, steps three instructions with them armed, then the
+	# next two stops (one pass of the loop) must be the breakpoint and the
+	# watchpoint: stepping must not have dropped either
+	run gdb_batch "set breakpoint always-inserted on" "hbreak tick" "watch *(long *)&round" \
+		"stepi" "stepi" "stepi" "monitor hw" "continue" "continue" "detach"
+	echo "$output"
+	[ "$(nlines "$(hw_lines "$output")")" -eq 2 ]
+	after=$(printf '%s\n' "$output" | sed -n '/^hardware debug slots/,$p')
+	printf '%s\n' "$after" | grep -q 'Breakpoint 1, tick'
+	printf '%s\n' "$after" | grep -q '^Old value = '
+}
+
 @test "a store pair below the watched doubleword still hits (FAR below the watch)" {
 	start_vm_arm64 1 && start_daemon
 	run gdb_batch "watch *(long *)((char *)&pair_target + 8)" "continue" "p \$pc - pair_store" \
