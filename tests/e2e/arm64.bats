@@ -56,12 +56,17 @@ hw_lines() {
 
 @test "more hbreaks than the 2 breakpoint pairs fail cleanly; the first two still hit" {
 	start_vm_arm64 1 --hw-bps 2 && start_daemon
-	run gdb_batch "hbreak tick" "hbreak byte_stores" "hbreak load_once" "continue" \
-		"delete 3" "continue" "continue" "continue" "detach"
+	# first stop away from the three (at a breakpoint's pc gdb would step
+	# over it with the other two inserted, and then name another as refused);
+	# gdb inserts by address, so the third, load_once (breakpoint 4), is refused
+	run gdb_batch "hbreak after_probe" "continue" "delete" \
+		"hbreak tick" "hbreak byte_stores" "hbreak load_once" "continue" \
+		"delete 4" "continue" "continue" "continue" "detach"
 	echo "$output"
-	printf '%s\n' "$output" | grep -Eq '(Cannot|Could not) insert hardware breakpoint 3'
-	printf '%s\n' "$output" | grep -q 'Breakpoint 1, tick'
-	printf '%s\n' "$output" | grep -q 'Breakpoint 2, byte_stores'
+	printf '%s\n' "$output" | grep -Eq '(Cannot|Could not) insert hardware breakpoint 4'
+	printf '%s\n' "$output" | grep -q 'Breakpoint 2, tick'
+	printf '%s\n' "$output" | grep -q 'Breakpoint 3, byte_stores'
+	! printf '%s\n' "$output" | grep -q 'Breakpoint 4, load_once'
 }
 
 @test "break (BRK #0 owned by the VM) hits; reads show the original instruction" {
