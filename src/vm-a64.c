@@ -512,11 +512,10 @@ static bool value_ok(const struct vm_a64 *vm, uint64_t id, const uint8_t *val, G
 		}
 		return true;
 	}
-	unsigned used = 0;
-	if ((id & VMDBG_ARM64_GROUP_MASK) == VMDBG_ARM64_SVE_GROUP)
-		used = vmdbg_reg_bytes(id) == 256 ? vm->sve_vl / 8 : vm->sve_vl / 64;
-	else
+	if ((id & VMDBG_ARM64_GROUP_MASK) != VMDBG_ARM64_SVE_GROUP)
 		return true;
+	/* Z: vl/8 bytes of a 256-byte container; P and FFR: vl/64 of 32 */
+	unsigned used = vmdbg_reg_bytes(id) == 256 ? vm->sve_vl / 8 : vm->sve_vl / 64;
 	for (unsigned b = used; b < vmdbg_reg_bytes(id); b++)
 		if (val[b]) {
 			g_set_error(error, VM_ERROR, VMDBG_E_INVAL,

@@ -27,6 +27,21 @@ nlines() {
 	printf '%s\n' "$1" | grep -c .
 }
 
+# cycles LO HI V...: every V is in LO..HI and each follows the one before
+# it as the guest's loop does (+1, HI wrapping to LO): no store outside the
+# watched bytes stopped the guest, and none inside was missed
+cycles() {
+	local lo=$1 hi=$2 prev= v
+	shift 2
+	for v in "$@"; do
+		[ "$v" -ge "$lo" ] && [ "$v" -le "$hi" ] || return 1
+		if [ -n "$prev" ]; then
+			[ "$v" -eq $(( prev == hi ? lo : prev + 1 )) ] || return 1
+		fi
+		prev=$v
+	done
+}
+
 # every "$N = VALUE" of gdb's output, one per line
 values() {
 	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p'
@@ -126,26 +141,15 @@ hw_lines() {
 	grep -q 'awatch:' "$TMP/daemon.log"
 }
 
-# x5 at each stop of a byte_stores watch: the offset just stored
-byte_offsets() {
-	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p'
-}
-
 @test "3-byte watch at an odd address: every 1-byte store into it hits, stores beside it never" {
 	start_vm_arm64 1 && start_daemon
 	cmds=("watch *(char (*)[3])((char *)&byte_area + 5)")
 	for i in $(seq 1 7); do cmds+=("continue" "p \$x5"); done
 	run gdb_batch "${cmds[@]}" "detach"
 	echo "$output"
-	offs=($(byte_offsets "$output"))
+	offs=($(values "$output"))
 	[ "${#offs[@]}" -eq 7 ]
-	for i in $(seq 0 6); do
-		[ "${offs[$i]}" -ge 5 ] && [ "${offs[$i]}" -le 7 ]
-		if [ "$i" -gt 0 ]; then
-			prev=${offs[$((i - 1))]}
-			[ "${offs[$i]}" -eq $(( prev == 7 ? 5 : prev + 1 )) ]
-		fi
-	done
+	cycles 5 7 "${offs[@]}"
 }
 
 @test "64-byte range watch (one slot, MASK=6) hits stores anywhere inside, not the guards" {
@@ -161,14 +165,8 @@ byte_offsets() {
 	printf '%s\n' "$lines" | grep -E "^WP0 .*WVR=0x0*${block#0x} WCR=0x06001ff7 write ${block}\+64"
 	js=($(values "$output"))
 	[ "${#js[@]}" -eq 10 ]
-	for i in $(seq 0 9); do
-		# x7 = j of the store at block64 - 8 + 8*j: inside means 1..8
-		[ "${js[$i]}" -ge 1 ] && [ "${js[$i]}" -le 8 ]
-		if [ "$i" -gt 0 ]; then
-			prev=${js[$((i - 1))]}
-			[ "${js[$i]}" -eq $(( prev == 8 ? 1 : prev + 1 )) ]
-		fi
-	done
+	# x7 = j of the store at block64 - 8 + 8*j: inside means 1..8
+	cycles 1 8 "${js[@]}"
 }
 
 @test "12-byte unaligned watch takes two slots and hits in both, never outside" {
@@ -185,13 +183,7 @@ byte_offsets() {
 	printf '%s\n' "$lines" | grep -E "^WP1 .*WVR=0x0*$(printf '%x' $((area + 8))) WCR=0x00001ff7 write $(printf '0x%x' $((area + 4)))\+12"
 	offs=($(values "$output"))
 	[ "${#offs[@]}" -eq 14 ]
-	for i in $(seq 0 13); do
-		[ "${offs[$i]}" -ge 4 ] && [ "${offs[$i]}" -le 15 ]
-		if [ "$i" -gt 0 ]; then
-			prev=${offs[$((i - 1))]}
-			[ "${offs[$i]}" -eq $(( prev == 15 ? 4 : prev + 1 )) ]
-		fi
-	done
+	cycles 4 15 "${offs[@]}"
 }
 
 @test "a misaligned 16-byte watch is two exact slots, not a MASK range around it" {
@@ -209,13 +201,8 @@ byte_offsets() {
 	printf '%s\n' "$lines" | grep -E "^WP1 .*WVR=0x0*$(printf '%x' $((block + 16))) WCR=0x00001ff7"
 	js=($(values "$output"))
 	[ "${#js[@]}" -eq 6 ]
-	for i in $(seq 0 5); do
-		# the stores at block64 - 8 + 8*j inside [block64+8, +24) are j = 2, 3
-		[ "${js[$i]}" -eq 2 ] || [ "${js[$i]}" -eq 3 ]
-		if [ "$i" -gt 0 ]; then
-			[ "${js[$i]}" -ne "${js[$((i - 1))]}" ]
-		fi
-	done
+	# the stores at block64 - 8 + 8*j inside [block64+8, +24) are j = 2, 3
+	cycles 2 3 "${js[@]}"
 }
 
 @test "hardware breakpoints and watchpoints stay armed across single steps" {
