@@ -86,7 +86,7 @@ enum vmdbg_stop_reason {
 	VMDBG_STOP_DEBUG      = 1, /* debug exit. x86: info0 exception, info1 dr6, info2 dr7.
 	                              AArch64: info0 ESR, info1 FAR. */
 	VMDBG_STOP_SW_BP      = 2, /* a VM-owned software breakpoint; info0 = its address */
-	VMDBG_STOP_SHUTDOWN   = 3, /* guest shut down or triple-faulted */
+	VMDBG_STOP_SHUTDOWN   = 3, /* the guest is over: info0 = enum vmdbg_shutdown_cause */
 	VMDBG_STOP_HALTED     = 4, /* guest halted for good (no vCPU can wake it) */
 	VMDBG_STOP_INTERNAL   = 5, /* host/KVM failure: info0 exit reason, info1 suberror */
 	VMDBG_STOP_UNDEFINED  = 6, /* undefined instruction: info0 = its encoding */
@@ -94,6 +94,14 @@ enum vmdbg_stop_reason {
 	                              info0 = the address, info1 = 1 for an instruction fetch */
 };
 #define VMDBG_STOP_REASON_MAX VMDBG_STOP_FAULT
+
+/* Why a guest died (STOPPED SHUTDOWN info0). */
+enum vmdbg_shutdown_cause {
+	VMDBG_SHUTDOWN_FAULT    = 0, /* x86 triple fault (KVM_EXIT_SHUTDOWN), or unknown */
+	VMDBG_SHUTDOWN_RESET    = 1, /* the guest asked for a reset (i8042 0xFE, port 0xCF9,
+	                                PSCI SYSTEM_RESET) */
+	VMDBG_SHUTDOWN_POWEROFF = 2, /* the guest powered off (PSCI SYSTEM_OFF, ACPI) */
+};
 
 /* ---- register ids ------------------------------------------------------
  * KVM ONE_REG encoding: arch (bits 63..56) | size (bits 55..52) | index.

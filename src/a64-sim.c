@@ -559,7 +559,10 @@ static enum a64_exit br_system(struct step *s)
 		}
 		if (opc == 2 && op2_ll == 0)                  /* HLT */
 			return A64_HLT;
-		return undefined(s);                          /* SVC HVC SMC DCPSn TCANCEL */
+		if (opc == 0 && op2_ll == 2) {                /* HVC: the VM answers it */
+			return A64_HVC;
+		}
+		return undefined(s);                          /* SVC SMC DCPSn TCANCEL */
 	}
 	if ((insn & 0xfffff01fu) == 0xd503201fu) {          /* HINT (Rt = 11111) */
 		unsigned crm_op2 = bits(insn, 11, 5);
@@ -813,7 +816,10 @@ enum a64_exit a64_step(struct a64_cpu *cpu, const struct a64_debug *dbg, const s
 	/* 3. decode and execute (watchpoints inside, before any access) */
 	e = execute(&s);
 
-	/* 4. completion; software step after an instruction that completed */
+	/* 4. completion; software step after an instruction that completed
+	 * (an HVC completes when the VM has answered it: the VM steps) */
+	if (e == A64_HVC)
+		cpu->pc = s.next_pc;
 	if (e == A64_OK || e == A64_WFI) {
 		cpu->pc = s.next_pc;
 		if (dbg && dbg->single_step) {
@@ -834,6 +840,7 @@ const char *a64_exit_name(enum a64_exit e)
 	case A64_SOFTWARE_STEP: return "software-step";
 	case A64_BRK: return "brk";
 	case A64_HLT: return "hlt";
+	case A64_HVC: return "hvc";
 	case A64_WFI: return "wfi";
 	case A64_UNDEFINED: return "undefined";
 	case A64_MEM_FAULT: return "mem-fault";

@@ -17,7 +17,7 @@
  *   LSL/UXTW/SXTW/SXTX); LDR (literal); LDP STP (signed offset, pre-index,
  *   post-index; 32- and 64-bit); ADR ADRP; B BL BR BLR RET; CBZ CBNZ; TBZ
  *   TBNZ; B.cond; NOP (and other HINTs, executed as NOP except WFI/WFE);
- *   BRK; HLT; WFI WFE.  Both 32-bit (W) and 64-bit (X) forms where the
+ *   BRK; HLT; HVC (an exit for the VM to answer); WFI WFE.  Both 32-bit (W) and 64-bit (X) forms where the
  *   instruction has them.  Anything else is UNDEFINED, reported with its
  *   encoding; no state changes.
  */
@@ -74,6 +74,8 @@ enum a64_exit {
 	A64_SOFTWARE_STEP,       /* single_step: the instruction executed */
 	A64_BRK,                 /* BRK #imm; pc still at the BRK */
 	A64_HLT,                 /* HLT #imm; pc still at the HLT */
+	A64_HVC,                 /* HVC #imm: a call to the hypervisor (the VM);
+				  * pc advanced past the HVC, the preferred return */
 	A64_WFI,                 /* WFI or WFE executed (pc advanced): idle */
 	A64_UNDEFINED,           /* not in the subset; nothing executed */
 	A64_MEM_FAULT,           /* a fetch or access outside memory; nothing executed */
@@ -92,7 +94,7 @@ struct a64_event {
 	enum a64_exit type;
 	uint64_t esr;            /* BREAKPOINT, WATCHPOINT, SOFTWARE_STEP, BRK */
 	uint64_t far;            /* WATCHPOINT: the access address; MEM_FAULT: the faulting address */
-	uint32_t insn;           /* the instruction word (UNDEFINED, BRK, HLT) */
+	uint32_t insn;           /* the instruction word (UNDEFINED, BRK, HLT, HVC) */
 	unsigned watchpoint;     /* WATCHPOINT: the lowest-numbered matching slot */
 };
 

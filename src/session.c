@@ -61,6 +61,7 @@ struct session {
 	GString *stop_reply;          /* the last stop reply, for '?' */
 	GQueue pending_stops;         /* struct vmdbg_stopped *, not yet reported */
 	bool interrupted;             /* Ctrl-C waiting for its stop */
+	bool guest_dead;              /* the guest shut down: inspect only */
 	uint32_t resume_default;      /* the last RESUME, to repeat after a stale stop */
 	GArray *resume_entries;       /* struct vmdbg_resume_entry */
 	struct regcache **caches;     /* per vCPU */
@@ -88,6 +89,7 @@ struct op {
 
 static void process_incoming(struct session *s);
 static void flush(struct session *s);
+static void reply(struct session *s, const char *payload);
 static void do_resume(struct session *s);
 
 static struct session *op_session(const struct op *op)
@@ -320,42 +322,78 @@ static bool take_pending_stop(struct session *s, struct vmdbg_stopped *out)
 	return false;
 }
 
+/* An 'O' packet: text gdb prints on its console while the target runs. */
+static void console_out(struct session *s, const char *text)
+{
+	GString *o = g_string_new("O");
+	rsp_put_hex(o, text, strlen(text));
+	reply(s, o->str);
+	g_string_free(o, TRUE);
+}
+
+#define SIGNAL_GUEST_DEAD 3   /* SIGQUIT, as QEMU's gdbstub reports a shutdown */
+
+static const char *shutdown_cause(uint64_t cause)
+{
+	switch (cause) {
+	case VMDBG_SHUTDOWN_RESET:
+		return "asked for a reset";
+	case VMDBG_SHUTDOWN_POWEROFF:
+		return "powered off";
+	default:
+		return "shut down (triple fault)";
+	}
+}
+
+/* Resuming a dead guest ends it for gdb: it cannot run again. */
+static void end_dead_guest(struct session *s)
+{
+	console_out(s, "dbgproxyd: the guest is dead and cannot run again; restart the VM\n");
+	s->target = TGT_EXITED;
+	g_string_printf(s->stop_reply, "X%02x", SIGNAL_GUEST_DEAD);
+	reply(s, s->stop_reply->str);
+}
+
 static void expedited_done(struct session *s, struct op *op)
 {
 	const struct regset *rs = regset_of(s, op->vcpu);
 	GString *r = g_string_new(NULL);
 	if (op->ev.reason == VMDBG_STOP_SHUTDOWN) {
-		g_string_append(r, "W00");
-		s->target = TGT_EXITED;
-	} else {
-		g_string_append_printf(r, "T%02xthread:%" PRIx64 ";", op->signal, tid_of(op->vcpu));
-		if (op->ev.reason == VMDBG_STOP_SW_BP && s->gdb_swbreak)
-			g_string_append(r, "swbreak:;");
-		if (op->ev.reason == VMDBG_STOP_DEBUG && s->hw) {
-			static const char *const watch_names[] = {
-				[HW_WRITE] = "watch", [HW_READ] = "rwatch", [HW_ACCESS] = "awatch",
-			};
-			struct hw_hit hit;
-			hwslots_decode(s->hw, &op->ev, &hit);
-			if (hit.type == HW_HIT_BREAK && s->gdb_hwbreak)
-				g_string_append(r, "hwbreak:;");
-			else if (hit.type == HW_HIT_WATCH)
-				g_string_append_printf(r, "%s:%" PRIx64 ";", watch_names[hit.kind], hit.addr);
-		}
-		if (!op->failed) {
-			for (unsigned i = 0; s->d->arch->expedite[i]; i++) {
-				const struct reg_handle *h = regset_by_name(rs, s->d->arch->expedite[i]);
-				if (!h || !regcache_valid(s->caches[op->vcpu], h))
-					continue;
-				uint8_t buf[256];
-				regcache_read(s->caches[op->vcpu], h, buf);
-				g_string_append_printf(r, "%x:", reg_handle_regnum(h));
-				rsp_put_hex(r, buf, reg_handle_bytes(h));
-				g_string_append_c(r, ';');
-			}
-		}
-		s->target = TGT_STOPPED;
+		/* the state an early-boot debugger needs most: keep it readable */
+		g_autofree char *msg = g_strdup_printf(
+			"dbgproxyd: the guest %s on vCPU %u at 0x%" PRIx64 "; its registers and "
+			"memory can still be read, it cannot be resumed\n",
+			shutdown_cause(op->ev.info[0]), op->vcpu, op->ev.pc);
+		console_out(s, msg);
+		s->guest_dead = true;
 	}
+	g_string_append_printf(r, "T%02xthread:%" PRIx64 ";", op->signal, tid_of(op->vcpu));
+	if (op->ev.reason == VMDBG_STOP_SW_BP && s->gdb_swbreak)
+		g_string_append(r, "swbreak:;");
+	if (op->ev.reason == VMDBG_STOP_DEBUG && s->hw) {
+		static const char *const watch_names[] = {
+			[HW_WRITE] = "watch", [HW_READ] = "rwatch", [HW_ACCESS] = "awatch",
+		};
+		struct hw_hit hit;
+		hwslots_decode(s->hw, &op->ev, &hit);
+		if (hit.type == HW_HIT_BREAK && s->gdb_hwbreak)
+			g_string_append(r, "hwbreak:;");
+		else if (hit.type == HW_HIT_WATCH)
+			g_string_append_printf(r, "%s:%" PRIx64 ";", watch_names[hit.kind], hit.addr);
+	}
+	if (!op->failed) {
+		for (unsigned i = 0; s->d->arch->expedite[i]; i++) {
+			const struct reg_handle *h = regset_by_name(rs, s->d->arch->expedite[i]);
+			if (!h || !regcache_valid(s->caches[op->vcpu], h))
+				continue;
+			uint8_t buf[256];
+			regcache_read(s->caches[op->vcpu], h, buf);
+			g_string_append_printf(r, "%x:", reg_handle_regnum(h));
+			rsp_put_hex(r, buf, reg_handle_bytes(h));
+			g_string_append_c(r, ';');
+		}
+	}
+	s->target = TGT_STOPPED;
 	s->last_vcpu = op->vcpu;
 	s->g_vcpu = op->vcpu;
 	g_string_assign(s->stop_reply, r->str);
@@ -375,6 +413,8 @@ static int signal_for(const struct vmdbg_stopped *ev)
 		return 4;  /* SIGILL */
 	case VMDBG_STOP_FAULT:
 		return 11; /* SIGSEGV: the guest reached for memory that does not exist */
+	case VMDBG_STOP_SHUTDOWN:
+		return SIGNAL_GUEST_DEAD;
 	default:
 		return 5;  /* SIGTRAP */
 	}
@@ -477,9 +517,7 @@ static void resume_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 	if (s && !m && s->target == TGT_RUNNING) {
 		s->target = TGT_STOPPED;
 		if (err->domain == VMLINK_ERROR && err->code == VMDBG_E_STATE) {
-			s->target = TGT_EXITED;
-			g_string_assign(s->stop_reply, "W00");
-			reply(s, "W00");
+			end_dead_guest(s);
 		} else {
 			reply_error(s, "could not resume the VM: %s", err->message);
 		}
@@ -510,7 +548,11 @@ static void do_resume(struct session *s)
 static void resume(struct session *s)
 {
 	if (s->target == TGT_EXITED) {
-		reply(s, "W00");
+		reply(s, s->stop_reply->str);
+		return;
+	}
+	if (s->guest_dead) {
+		end_dead_guest(s);
 		return;
 	}
 	if (!vm_ready(s))
@@ -615,7 +657,7 @@ static void h_thread_extra(void *ctx, const struct pkt_param *p)
 		return;
 	}
 	g_autofree char *text = g_strdup_printf("vCPU %u%s", v,
-						s->target == TGT_EXITED ? ", shut down" : "");
+						s->guest_dead ? ", guest dead" : "");
 	GString *r = g_string_new(NULL);
 	rsp_put_hex(r, text, strlen(text));
 	reply(s, r->str);
@@ -694,8 +736,8 @@ static void h_xfer_threads(void *ctx, const struct pkt_param *p)
 		return;
 	GString *x = g_string_new("<?xml version=\"1.0\"?>\n<threads>\n");
 	for (uint32_t v = 0; v < s->nr_vcpus; v++)
-		g_string_append_printf(x, "  <thread id=\"%" PRIx64 "\" core=\"%u\" name=\"vCPU %u\"/>\n",
-				       tid_of(v), v, v);
+		g_string_append_printf(x, "  <thread id=\"%" PRIx64 "\" core=\"%u\" name=\"vCPU %u%s\"/>\n",
+				       tid_of(v), v, v, s->guest_dead ? " (guest dead)" : "");
 	g_string_append(x, "</threads>\n");
 	xfer_reply(s, x->str, x->len, p[0].u, p[1].u);
 	g_string_free(x, TRUE);
@@ -1573,14 +1615,10 @@ static void attach_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 			/* a stop that happened before gdb came is what '?' reports */
 			if (take_pending_stop(s, &ev)) {
 				s->last_vcpu = s->g_vcpu = ev.vcpu;
-				if (ev.reason == VMDBG_STOP_SHUTDOWN) {
-					s->target = TGT_EXITED;
-					g_string_assign(s->stop_reply, "W00");
-				}
+				s->guest_dead = ev.reason == VMDBG_STOP_SHUTDOWN;
 			}
-			if (s->target != TGT_EXITED)
-				g_string_printf(s->stop_reply, "T05thread:%" PRIx64 ";",
-						tid_of(s->last_vcpu));
+			g_string_printf(s->stop_reply, "T%02xthread:%" PRIx64 ";",
+					s->guest_dead ? SIGNAL_GUEST_DEAD : 5, tid_of(s->last_vcpu));
 			process_incoming(s);
 			if (s->d->session == s)
 				flush(s);

@@ -26,6 +26,12 @@
  * VBAR_EL1 + 0x200 (current EL with SP_ELx, synchronous).  That is what
  * happens to the guest's own BRK instructions (proto/vmdbg.md: "the guest's
  * own breakpoint instructions are delivered to the guest").
+ *
+ * HVC is the PSCI conduit, as on QEMU's virt without EL2 (Arm DEN0022
+ * "PSCI", 5.1 function ids): PSCI_VERSION answers 1.0, SYSTEM_OFF and
+ * SYSTEM_RESET end the guest — a SHUTDOWN stop whose registers and memory
+ * stay readable; a dead guest cannot be resumed (ESTATE) — and every other
+ * call answers NOT_SUPPORTED in x0.
  */
 #include "vm.h"
 
@@ -129,8 +135,16 @@ struct vm_a64 {
 	struct a64_debug dbg;        /* the last SET_GUEST_DEBUG, for every vCPU */
 	GHashTable *sw_bps;          /* uint64_t *addr -> original instruction word */
 	GQueue stops;                /* struct vmdbg_stopped * */
+	bool dead;                   /* PSCI SYSTEM_OFF/RESET: the guest is over */
 	int notify_fd;
 };
+
+/* PSCI function ids (DEN0022D, 5.1) and return values (5.2.2). */
+#define PSCI_VERSION        0x84000000u
+#define PSCI_SYSTEM_OFF     0x84000008u
+#define PSCI_SYSTEM_RESET   0x84000009u
+#define PSCI_VERSION_1_0    0x00010000u
+#define PSCI_NOT_SUPPORTED  UINT64_MAX      /* -1 */
 
 static const struct vm_ops a64_ops;
 static void a64_destroy(struct vm *base);
@@ -252,6 +266,28 @@ static void take_exception(struct sim_vcpu *v, uint64_t esr)
 	v->cpu.pc = v->sys[SR_VBAR] + VECTOR_CUR_SPX_SYNC;
 }
 
+/* A PSCI call (HVC, pc already past it), with vm->lock held.  Returns true
+ * when it stopped the machine for good. */
+static bool psci_call(struct vm_a64 *vm, struct sim_vcpu *v)
+{
+	uint32_t fn = (uint32_t)v->cpu.x[0];
+	if (fn == PSCI_SYSTEM_OFF || fn == PSCI_SYSTEM_RESET) {
+		g_message("vCPU %u: guest %s (PSCI) at 0x%" G_GINT64_MODIFIER "x", v->index,
+			  fn == PSCI_SYSTEM_OFF ? "powered off" : "asked for a reset", v->cpu.pc);
+		vm->dead = true;
+		stop_vcpu(vm, v, VMDBG_STOP_SHUTDOWN,
+			  fn == PSCI_SYSTEM_OFF ? VMDBG_SHUTDOWN_POWEROFF : VMDBG_SHUTDOWN_RESET, 0);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (vm->vcpus[i].state == VCPU_RUNNING) {
+				vm->vcpus[i].state = VCPU_STOPPED;
+				vm->vcpus[i].step = false;
+			}
+		return true;
+	}
+	v->cpu.x[0] = fn == PSCI_VERSION ? PSCI_VERSION_1_0 : PSCI_NOT_SUPPORTED;
+	return false;
+}
+
 /* ---- the simulation thread ---------------------------------------------------------- */
 
 /* Run one vCPU for up to a quantum, with vm->lock held. */
@@ -292,6 +328,15 @@ static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 			v->cpu.pc += INSN_BYTES;
 			stop_vcpu(vm, v, VMDBG_STOP_HALTED, 0, 0);
 			return;
+		case A64_HVC:
+			if (psci_call(vm, v))
+				return;
+			if (v->step) { /* the HVC completed: that was the step */
+				stop_vcpu(vm, v, VMDBG_STOP_DEBUG,
+					  (uint64_t)A64_EC_SSTEP_CUR << 26 | A64_ESR_IL, 0);
+				return;
+			}
+			continue;
 		case A64_UNDEFINED:
 			g_message("vCPU %u: undefined instruction 0x%08x at 0x%" G_GINT64_MODIFIER "x",
 				  v->index, ev.insn, v->cpu.pc);
@@ -761,6 +806,11 @@ static bool a64_resume(struct vm *base, const struct vmdbg_resume *r, GError **e
 	if (!vm_resume_actions(vm->nr_vcpus, r, actions, error))
 		return false;
 	ctl_lock(vm);
+	if (vm->dead) {
+		ctl_unlock(vm);
+		g_set_error(error, VM_ERROR, VMDBG_E_STATE, "the guest has shut down");
+		return false;
+	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct sim_vcpu *v = &vm->vcpus[i];
 		if (v->state != VCPU_STOPPED || actions[i] == VMDBG_ACT_STAY)
@@ -791,7 +841,8 @@ static void a64_detach(struct vm *base)
 	vm->dbg.nwps = nwps;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].step = false;
-		vm->vcpus[i].state = VCPU_RUNNING;
+		if (!vm->dead)
+			vm->vcpus[i].state = VCPU_RUNNING;
 	}
 	g_cond_broadcast(&vm->run_cond);
 	ctl_unlock(vm);

@@ -334,3 +334,29 @@ hw_lines() {
 	[ "${vals[3]}" = 0x42 ]
 	[ "${vals[4]}" = 0x0 ]
 }
+
+@test "a guest that powers off is a SIGQUIT stop gdb can inspect; resuming it ends it" {
+	start_vm_arm64 2 && start_daemon
+	run gdb_batch "break reg_probe_point" "continue" "delete" "jump power_off" \
+		"p/x \$x19" "p/x \$pc" "p/x *(long *)&load_target" "info threads" "continue" \
+		"info threads"
+	echo "$output"
+	printf '%s\n' "$output" | grep -q 'the guest powered off on vCPU 0'
+	printf '%s\n' "$output" | grep -q 'received signal SIGQUIT'
+	# the dead guest's registers and memory are still there
+	vals=($(values "$output"))
+	[ "${vals[0]}" = 0x5ca1ab1e ]
+	[ "${vals[2]}" = 0x1234 ]
+	# the pc is past the HVC, inside power_off
+	off=$(( vals[1] - $(sym power_off) ))
+	[ "$off" -gt 0 ] && [ "$off" -le 16 ]
+	printf '%s\n' "$output" | grep -q 'guest dead'
+	printf '%s\n' "$output" | grep -q 'the guest is dead and cannot run again'
+	printf '%s\n' "$output" | grep -q 'terminated with signal SIGQUIT'
+	# the daemon serves the next gdb, which sees the dead guest stopped
+	run gdb_batch "p/x \$x19" "continue"
+	echo "$output"
+	[ "$(last_value "$output")" = 0x5ca1ab1e ]
+	printf '%s\n' "$output" | grep -q 'terminated with signal SIGQUIT'
+	kill -0 "$VM_PID" && kill -0 "$DAEMON_PID"
+}

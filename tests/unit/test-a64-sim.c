@@ -863,6 +863,14 @@ static void test_nop_brk_hlt_wfi(void)
 
 	g_assert_cmpint(run(E(hint(0, 3), "wfi")), ==, A64_WFI);
 	g_assert_cmphex(cpu.pc, ==, CODE + 12);
+	/* HVC (LL = 10) is the VM's to answer: pc moves past it, the preferred
+	 * return address (Arm ARM D1.10.1), and registers are untouched */
+	struct a64_cpu at_hvc = cpu;
+	g_assert_cmpint(run(E(excgen(0, 0) | 2, "hvc #0x0")), ==, A64_HVC);
+	g_assert_cmphex(cpu.pc, ==, CODE + 16);
+	at_hvc.pc = CODE + 16;
+	g_assert_true(memcmp(&at_hvc, &cpu, sizeof(cpu)) == 0);
+	cpu.pc = CODE + 12;
 	g_assert_cmpint(run(E(hint(0, 2), "wfe")), ==, A64_WFI);
 	g_assert_cmphex(cpu.pc, ==, CODE + 16);
 }
@@ -882,6 +890,7 @@ static void test_undefined(void)
 		{ 0xc85f7c20u, "ldxr x0, [x1]" },
 		{ 0x8b214020u, "add x0, x1, w1, uxtw" },   /* extended register: not in the subset */
 		{ 0xd4000001u, "svc #0x0" },
+		{ 0xd4000003u, "smc #0x0" },
 		{ 0x00000000u, "udf #0x0" },
 		{ 0xf8408020u, "ldur x0, [x1, #8]" },
 		{ 0x3dc00020u, "ldr q0, [x1]" },

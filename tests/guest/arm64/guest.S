@@ -21,6 +21,9 @@
  *   pair_target    16 bytes; pair_store does STP of round+0x100, round+0x200
  *   load_target    u64 0x1234, loaded once per pass by load_once
  *   reg_probe_point  x1..x18 hold 0x0101..01 * n, x30 = after_probe
+ *   power_off      never called by the guest: a test jumps there; it asks
+ *                  PSCI (HVC) for SYSTEM_OFF with x19 = 0x5ca1ab1e, so the
+ *                  dead guest's registers can be checked
  */
 	.equ	UART_DR, 0x09000000
 	.equ	STACK_SIZE, 4096
@@ -139,6 +142,14 @@ reg_probe:
 reg_probe_point:
 	nop
 	ret
+
+/* PSCI SYSTEM_OFF (DEN0022 5.1.9): does not return */
+	.global	power_off
+power_off:
+	ldr	x19, =0x5ca1ab1e
+	ldr	x0, =0x84000008
+	hvc	#0
+	b	power_off
 	.ltorg
 
 	.section .rodata
