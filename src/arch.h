@@ -59,5 +59,16 @@ struct arch_ops {
 const struct arch_ops *arch_for(uint32_t vmdbg_arch);
 extern const struct arch_ops arch_x86_64;
 extern const struct arch_ops arch_arm64;
+/* The same x86-64 VM seen as gdb's i386 (vmdbg_arch VMDBG_ARCH_X86_64):
+ * eax..edi, eip, fs_base/gs_base are the low 32 bits of the VM's registers,
+ * xmm0-7/ymm0h-7h/zmm0h-7h/k0-7 of the VM's; a write changes only those. */
+extern const struct arch_ops arch_i386;
+/* The VM registers arch_x86_for_mode needs, 0-terminated: CR0, EFER. */
+extern const uint64_t arch_x86_mode_ids[];
+/* The view of an x86 vCPU to serve a connecting gdb: &arch_x86_64 when
+ * long mode is active (EFER.LMA with CR0.PG: 64-bit or compatibility
+ * code), else &arch_i386 (protected mode with or without paging/PAE, EFER.LME
+ * before paging, and real mode, whose registers gdb's i8086 shares). */
+const struct arch_ops *arch_x86_for_mode(uint64_t cr0, uint64_t efer);
 
 #endif

@@ -76,11 +76,14 @@ static const GBytes *vm_config(const void *ctx, uint64_t id)
 	return vmlink_config(ctx, id);
 }
 
-/* Build the target description and one regset per distinct vCPU model. */
-static bool learn_vm(struct daemon *d, GError **error)
+/* Build the target description and one regset per distinct vCPU model,
+ * for `arch` (NULL: the VM architecture's default). */
+static bool learn_vm(struct daemon *d, const struct arch_ops *arch, GError **error)
 {
 	const struct vmdbg_hello *h = vmlink_hello(d->vm);
-	d->arch = arch_for(h->arch);
+	d->arch = arch ? arch : arch_for(h->arch);
+	if (h->arch == VMDBG_ARCH_X86_64 && d->x86_arch && !arch)
+		d->arch = d->x86_arch;
 	if (!d->arch) {
 		g_set_error(error, TDESC_ERROR, 3, "the VM's architecture %u is not supported", h->arch);
 		return false;
@@ -123,7 +126,7 @@ static void vm_ready(void *owner)
 	struct daemon *d = owner;
 	g_autoptr(GError) err = NULL;
 	forget_vm(d);
-	if (!learn_vm(d, &err)) {
+	if (!learn_vm(d, NULL, &err)) {
 		/* the link stays up; gdb is told why its registers cannot be served */
 		g_warning("cannot serve the VM's registers: %s", err->message);
 		forget_vm(d);
@@ -132,6 +135,16 @@ static void vm_ready(void *owner)
 	}
 	if (d->session)
 		session_vm_ready(d->session);
+}
+
+bool daemon_use_arch(struct daemon *d, const struct arch_ops *arch, GError **error)
+{
+	forget_vm(d);
+	if (learn_vm(d, arch, error))
+		return true;
+	forget_vm(d);
+	d->tdesc_error = g_strdup_printf("target description: %s", (*error)->message);
+	return false;
 }
 
 static void vm_lost(void *owner, const char *why)
@@ -387,6 +400,7 @@ typedef struct options {
 	char *config;
 	char *log_level;
 	char *tdesc;
+	char *x86_arch;
 	gboolean version;
 } Options;
 
@@ -397,6 +411,7 @@ static void options_clear(Options *o)
 	g_clear_pointer(&o->config, g_free);
 	g_clear_pointer(&o->log_level, g_free);
 	g_clear_pointer(&o->tdesc, g_free);
+	g_clear_pointer(&o->x86_arch, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 
@@ -425,9 +440,12 @@ static bool load_config(struct options *o, GError **error)
 			slot = &o->log_level;
 		else if (strcmp(*k, "tdesc") == 0)
 			slot = &o->tdesc;
+		else if (strcmp(*k, "x86-arch") == 0)
+			slot = &o->x86_arch;
 		else {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-				    "config %s: unknown key '%s' (known: listen, vm, log-level, tdesc)",
+				    "config %s: unknown key '%s' (known: listen, vm, log-level, tdesc, "
+				    "x86-arch)",
 				    o->config, *k);
 			return false;
 		}
@@ -450,12 +468,16 @@ int main(int argc, char **argv)
 		  "Where gdb connects: [HOST:]PORT (host 127.0.0.1 by default) or unix:PATH", "ADDR" },
 		{ "vm", 'v', 0, G_OPTION_ARG_FILENAME, &o.vm, "The VM's vmdbg socket", "PATH" },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
-		  "Key file with a [dbgproxyd] group: listen=, vm=, log-level=, tdesc=", "FILE" },
+		  "Key file with a [dbgproxyd] group: listen=, vm=, log-level=, tdesc=, x86-arch=",
+		  "FILE" },
 		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &o.log_level,
 		  "error, warning, message (default), info or debug", "LEVEL" },
 		{ "tdesc", 't', 0, G_OPTION_ARG_FILENAME, &o.tdesc,
 		  "Target description XML to serve instead of the built-in one (xi:include "
 		  "resolves in its directory)", "FILE" },
+		{ "x86-arch", 0, 0, G_OPTION_ARG_STRING, &o.x86_arch,
+		  "x86 guests: auto (default: i386 when vCPU 0 is in 32-bit protected or real mode "
+		  "as gdb attaches, else x86-64), i386 or x86-64", "ARCH" },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -499,6 +521,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct daemon d = { .listen_spec = o.listen, .listen_fd = -1 };
+	if (o.x86_arch && strcmp(o.x86_arch, "i386") == 0)
+		d.x86_arch = &arch_i386;
+	else if (o.x86_arch && (strcmp(o.x86_arch, "x86-64") == 0 || strcmp(o.x86_arch, "x86_64") == 0))
+		d.x86_arch = &arch_x86_64;
+	else if (o.x86_arch && strcmp(o.x86_arch, "auto") != 0) {
+		fprintf(stderr, "dbgproxyd: --x86-arch must be auto, i386 or x86-64, not '%s'\n",
+			o.x86_arch);
+		return 2;
+	}
 	if (o.tdesc) {
 		d.user_tdesc = tdesc_load_file(o.tdesc, &err);
 		if (!d.user_tdesc) {

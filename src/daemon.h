@@ -28,6 +28,9 @@ struct daemon {
 	uint64_t next_session_id;
 
 	struct tdesc *user_tdesc;  /* --tdesc FILE, or NULL for the built-in one */
+	/* --x86-arch i386|x86-64: the x86 description to serve; NULL (auto):
+	 * the one for vCPU 0's mode when gdb attaches */
+	const struct arch_ops *x86_arch;
 	char *tdesc_error;         /* why the VM's registers cannot be served */
 
 	/* what the VM is, valid while the link is ready */
@@ -36,6 +39,10 @@ struct daemon {
 	GPtrArray *regsets;        /* distinct CPU models: struct regset * */
 	GPtrArray *vcpu_regset;    /* per vCPU: borrowed struct regset * */
 };
+
+/* daemon-main.c: serve `arch`'s built-in description for the VM from now
+ * on (an x86 VM: i386 or x86-64); false with the reason if it cannot be. */
+bool daemon_use_arch(struct daemon *d, const struct arch_ops *arch, GError **error);
 
 /* session.c */
 void session_accept(struct daemon *d, int fd, const char *peer);

@@ -62,6 +62,7 @@ struct session {
 	GQueue pending_stops;         /* struct vmdbg_stopped *, not yet reported */
 	bool interrupted;             /* Ctrl-C waiting for its stop */
 	bool guest_dead;              /* the guest shut down: inspect only */
+	bool mode_told;               /* gdb was told its description no longer fits */
 	uint32_t resume_default;      /* the last RESUME, to repeat after a stale stop */
 	GArray *resume_entries;       /* struct vmdbg_resume_entry */
 	struct regcache **caches;     /* per vCPU */
@@ -232,6 +233,15 @@ static bool vcpu_of(struct session *s, int64_t tid, uint32_t *vcpu)
 	return true;
 }
 
+/* An x86 VM's description follows vCPU 0's mode as gdb attaches: i386 in
+ * protected (or real) mode, x86-64 in long mode (arch_x86_for_mode). */
+static bool x86_auto(const struct session *s)
+{
+	const struct daemon *d = s->d;
+	return d->arch && d->arch->vmdbg_arch == VMDBG_ARCH_X86_64 && !d->user_tdesc &&
+	       !d->x86_arch;
+}
+
 static const struct regset *regset_of(struct session *s, uint32_t vcpu)
 {
 	return g_ptr_array_index(s->d->vcpu_regset, vcpu);
@@ -354,9 +364,38 @@ static void end_dead_guest(struct session *s)
 	reply(s, s->stop_reply->str);
 }
 
+/* A guest that switched between 32-bit and 64-bit mode since gdb attached
+ * no longer matches the description gdb has: say so, once per gdb. */
+static void tell_mode_change(struct session *s, uint32_t vcpu)
+{
+	const struct regset *rs = regset_of(s, vcpu);
+	const struct reg_handle *cr0 = regset_by_name(rs, "cr0"), *efer = regset_by_name(rs, "efer");
+	if (s->mode_told || !x86_auto(s) || !cr0 || !efer ||
+	    !regcache_valid(s->caches[vcpu], cr0) || !regcache_valid(s->caches[vcpu], efer))
+		return;
+	uint8_t b0[8] = { 0 }, b1[8] = { 0 };
+	regcache_read(s->caches[vcpu], cr0, b0);
+	regcache_read(s->caches[vcpu], efer, b1);
+	uint64_t v0, v1;
+	memcpy(&v0, b0, 8);
+	memcpy(&v1, b1, 8);
+	const struct arch_ops *now = arch_x86_for_mode(GUINT64_FROM_LE(v0), GUINT64_FROM_LE(v1));
+	if (now == s->d->arch)
+		return;
+	g_autofree char *msg = g_strdup_printf(
+		"dbgproxyd: vCPU %u is now in %s; this gdb has the %s description. Disconnect and "
+		"connect again (target remote) to debug it as %s.\n", vcpu,
+		now == &arch_x86_64 ? "64-bit long mode" : "32-bit mode", s->d->arch->name, now->name);
+	console_out(s, msg);
+	g_message("vCPU %u switched to %s mode; gdb was told to reconnect", vcpu, now->name);
+	s->mode_told = true;
+}
+
 static void expedited_done(struct session *s, struct op *op)
 {
 	const struct regset *rs = regset_of(s, op->vcpu);
+	if (!op->failed)
+		tell_mode_change(s, op->vcpu);
 	GString *r = g_string_new(NULL);
 	if (op->ev.reason == VMDBG_STOP_SHUTDOWN) {
 		/* the state an early-boot debugger needs most: keep it readable */
@@ -427,12 +466,18 @@ static void report_stop(struct session *s, const struct vmdbg_stopped *ev, int s
 	op->ev = *ev;
 	op->signal = signal;
 	const struct regset *rs = regset_of(s, ev->vcpu);
-	const struct reg_handle *hs[4];
+	const struct reg_handle *hs[6];
 	unsigned n = 0;
 	for (unsigned i = 0; s->d->arch->expedite[i]; i++) {
 		const struct reg_handle *h = regset_by_name(rs, s->d->arch->expedite[i]);
 		if (h)
 			hs[n++] = h;
+	}
+	/* the mode, in the same request: has the guest left the description's? */
+	const struct reg_handle *cr0, *efer;
+	if (x86_auto(s) && (cr0 = regset_by_name(rs, "cr0")) && (efer = regset_by_name(rs, "efer"))) {
+		hs[n++] = cr0;
+		hs[n++] = efer;
 	}
 	s->busy = true;
 	with_regs(s, ev->vcpu, hs, n, op, expedited_done);
@@ -1599,29 +1644,105 @@ static void write_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- lifecycle -------------------------------------------------------------------------------------- */
 
+/* The VM is stopped for a new gdb: answer what it sent meanwhile. */
+static void attach_finish(struct session *s)
+{
+	s->attached = true;
+	s->target = TGT_STOPPED;
+	struct vmdbg_stopped ev;
+	/* a stop that happened before gdb came is what '?' reports */
+	if (take_pending_stop(s, &ev)) {
+		s->last_vcpu = s->g_vcpu = ev.vcpu;
+		s->guest_dead = ev.reason == VMDBG_STOP_SHUTDOWN;
+	}
+	g_string_printf(s->stop_reply, "T%02xthread:%" PRIx64 ";",
+			s->guest_dead ? SIGNAL_GUEST_DEAD : 5, tid_of(s->last_vcpu));
+	process_incoming(s);
+	if (s->d->session == s)
+		flush(s);
+}
+
+static void new_caches(struct session *s)
+{
+	if (s->caches)
+		for (uint32_t v = 0; v < s->nr_vcpus; v++)
+			regcache_free(s->caches[v]);
+	g_free(s->caches);
+	s->caches = g_new0(struct regcache *, s->nr_vcpus);
+	for (uint32_t v = 0; v < s->nr_vcpus; v++)
+		s->caches[v] = regcache_new(regset_of(s, v));
+}
+
+static void mode_probed(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	struct op *op = ctx;
+	struct session *s = op_session(op);
+	if (!s) {
+		op_free(op);
+		return;
+	}
+	s->busy = false;
+	uint64_t cr0 = 0, efer = 0;
+	if (m) {
+		size_t off = 0;
+		uint64_t id;
+		const uint8_t *val;
+		uint32_t size;
+		while (vmdbg_regvals_next(&m->u.reg_vals, &off, &id, &val, &size)) {
+			uint64_t v = 0;
+			memcpy(&v, val, MIN(size, sizeof(v)));
+			v = GUINT64_FROM_LE(v);
+			if (id == VMDBG_X86_CR(0))
+				cr0 = v;
+			else if (id == VMDBG_X86_EFER)
+				efer = v;
+		}
+		const struct arch_ops *want = arch_x86_for_mode(cr0, efer);
+		g_message("vCPU 0 is in %s (cr0 0x%" PRIx64 ", efer 0x%" PRIx64 "): serving the %s "
+			  "description", want == &arch_i386 ? "32-bit protected or real mode" :
+			  "64-bit long mode", cr0, efer, want->name);
+		if (want != s->d->arch) {
+			g_autoptr(GError) e = NULL;
+			if (!daemon_use_arch(s->d, want, &e)) {
+				g_warning("cannot serve the %s description: %s", want->name, e->message);
+				session_close(s, "no target description for the vCPU's mode");
+				op_free(op);
+				return;
+			}
+			new_caches(s);
+		}
+	} else {
+		g_warning("could not read vCPU 0's mode (%s): serving the %s description",
+			  err->message, s->d->arch->name);
+	}
+	op_free(op);
+	attach_finish(s);
+}
+
 static void attach_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 {
 	struct op *op = ctx;
 	struct session *s = op_session(op);
 	if (s) {
-		s->attached = true;
 		s->busy = false;
 		if (!m) {
+			s->attached = true;
 			g_warning("could not stop the VM for gdb: %s", err->message);
 			session_close(s, "the VM could not be stopped");
-		} else {
-			s->target = TGT_STOPPED;
-			struct vmdbg_stopped ev;
-			/* a stop that happened before gdb came is what '?' reports */
-			if (take_pending_stop(s, &ev)) {
-				s->last_vcpu = s->g_vcpu = ev.vcpu;
-				s->guest_dead = ev.reason == VMDBG_STOP_SHUTDOWN;
+		} else if (x86_auto(s)) {
+			g_autoptr(GByteArray) f = g_byte_array_new();
+			uint32_t seq = vmlink_next_seq(s->d->vm);
+			unsigned n = 0;
+			while (arch_x86_mode_ids[n])
+				n++;
+			vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, 0, arch_x86_mode_ids, n);
+			s->busy = true;
+			if (!vmlink_send(s->d->vm, f, seq, mode_probed, op_new(s))) {
+				s->busy = false;
+				attach_finish(s);
 			}
-			g_string_printf(s->stop_reply, "T%02xthread:%" PRIx64 ";",
-					s->guest_dead ? SIGNAL_GUEST_DEAD : 5, tid_of(s->last_vcpu));
-			process_incoming(s);
-			if (s->d->session == s)
-				flush(s);
+		} else {
+			attach_finish(s);
 		}
 	}
 	op_free(op);
@@ -1637,9 +1758,7 @@ static void attach(struct session *s)
 	s->hw = hwslots_new(hello->arch, hello->hw_bps, hello->hw_wps,
 			    hello->features & VMDBG_FEAT_HW_SLOTS_SHARED);
 	s->hw_committed.arch = hello->arch;
-	s->caches = g_new0(struct regcache *, s->nr_vcpus);
-	for (uint32_t v = 0; v < s->nr_vcpus; v++)
-		s->caches[v] = regcache_new(regset_of(s, v));
+	new_caches(s);
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = vmlink_next_seq(d->vm);
 	vmdbg_enc_empty(f, VMDBG_PAUSE, seq);
