@@ -246,7 +246,7 @@ struct vmdbg_arm64_debugregs {
 	uint64_t dbg_wvr[VMDBG_MAX_DBG_REGS];
 };
 
-/* Convention for secondary vCPUs of an x86 multiboot guest: they start at
+/* dbgproxy-vm --ap-entry: secondary vCPUs of an x86 multiboot guest start at
  * the same entry point and CPU state as vCPU 0, with EAX = VMDBG_AP_MAGIC
  * and EBX = the vCPU index (instead of 0x2BADB002 and the info pointer). */
 #define VMDBG_MULTIBOOT_MAGIC 0x2BADB002u

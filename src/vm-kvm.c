@@ -14,13 +14,29 @@
  * run->immediate_exit under vm->lock and sends SIGUSR1 to its thread; the
  * vCPU thread clears immediate_exit only under the same lock after seeing no
  * pause request, so a kick can never be lost between check and KVM_RUN.
+ *
+ * Exact stops.  After a KVM_EXIT_IO or KVM_EXIT_MMIO the instruction is not
+ * complete until KVM_RUN is entered again (Documentation/virt/kvm/api.rst,
+ * "KVM_RUN": the state is not consistent before).  A vCPU that must stop
+ * after such an exit re-enters KVM_RUN once with immediate_exit set, which
+ * completes the access and returns without running guest code, so every
+ * stop is at an instruction boundary.
+ *
+ * The platform.  KVM's in-kernel irqchip (PIC, I/O APIC, local APICs) and
+ * PIT; the userspace devices (vm-pc.h: 16550A COM1, i8042, CMOS/RTC, reset
+ * ports) behind one mutex; the BIOS data area, MP and ACPI tables
+ * (vm-firmware.h); the boot protocols of vm-boot.h.  Application
+ * processors wait for INIT/SIPI from the boot processor like on a PC,
+ * unless --ap-entry starts them at the kernel's entry point.
  */
 #include "vm.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -32,7 +48,10 @@
 
 #include "vm-boot.h"
 #include "vm-debugstate.h"
+#include "vm-firmware.h"
 #include "vm-paging.h"
+#include "vm-pc.h"
+#include "vm-pclayout.h"
 #include "vm-x86regs.h"
 
 
@@ -42,6 +61,15 @@
 #define DR7_RW(dr7, n) (((dr7) >> (16 + 4 * (n))) & 3)
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define PAUSE_TIMEOUT_S 5
+/* Outside guest RAM (at most 3 GiB) and the APIC windows, as QEMU places them. */
+#define KVM_TSS_ADDR          0xfffbd000ul   /* three pages (VMX real-mode emulation) */
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ull  /* one page, below the TSS */
+/* Local APIC register offsets and LVT delivery modes (SDM Vol. 3A 11.5.1). */
+#define APIC_LVT0             0x350
+#define APIC_LVT1             0x360
+#define APIC_DM_NMI           0x400u
+#define APIC_DM_EXTINT        0x700u
+#define VGA_MIRROR_PERIOD_MS  250
 
 enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
 
@@ -75,6 +103,9 @@ struct vcpu {
 	uint32_t fired_slots;        /* DR0-3 execute slots that fired there */
 	bool fired_pending;          /* check on the next resume */
 	uint32_t over_slots;         /* slots disarmed for the current instruction */
+	bool io_pending;             /* the last exit was I/O or MMIO: not yet completed */
+	uint64_t guest_bp_pc;        /* the guest int3 last delivered, and how many */
+	unsigned guest_bp_count;     /* times in a row with no other exit between */
 };
 
 struct vm_kvm {
@@ -86,7 +117,21 @@ struct vm_kvm {
 	struct vcpu *vcpus;
 	struct x86_xsave_layout xl;
 	bool blockirq;
+	bool ap_entry;
 	int serial_fd;
+	struct boot_image img;
+	struct pc_firmware fw;
+
+	/* the userspace devices; vCPU threads and the console thread */
+	pthread_mutex_t pc_lock;
+	struct pc_platform *pc;
+	bool reset_requested;        /* set by the platform, under pc_lock */
+	GHashTable *unhandled_mmio;  /* pages already logged, under pc_lock */
+	int serial_in_fd;
+	int quit_fd;                 /* eventfd: the helper threads stop */
+	pthread_t console_thread, vga_thread;
+	bool console_started, vga_started;
+	char *vga_file;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -98,7 +143,6 @@ struct vm_kvm {
 	struct debug_state *dbg;     /* RCU-published; written by the control thread */
 
 	pthread_mutex_t serial_lock;
-	GString *serial_line;
 };
 
 static const struct vm_ops kvm_ops;
@@ -223,37 +267,148 @@ static bool vcpu_still_at(struct vcpu *v, uint64_t linear_pc)
 	return linear_rip(&v->sregs, regs.rip) == linear_pc;
 }
 
-static void serial_out(struct vm_kvm *vm, const uint8_t *bytes, size_t n)
+/* ---- the platform: devices, console, VGA mirror --------------------------------- */
+
+/* COM1 transmits straight through, unbuffered: a prompt without a newline
+ * ("db> ") must reach the user. */
+static void pc_serial_tx(void *opaque, uint8_t byte)
 {
+	struct vm_kvm *vm = opaque;
 	pthread_mutex_lock(&vm->serial_lock);
-	for (size_t i = 0; i < n; i++) {
-		g_string_append_c(vm->serial_line, (char)bytes[i]);
-		if (bytes[i] == '\n' || vm->serial_line->len >= 4096) {
-			ssize_t r = write(vm->serial_fd, vm->serial_line->str, vm->serial_line->len);
-			(void)r; /* the guest's console is best effort */
-			g_string_truncate(vm->serial_line, 0);
-		}
-	}
+	ssize_t r = write(vm->serial_fd, &byte, 1);
+	(void)r; /* the guest's console is best effort */
 	pthread_mutex_unlock(&vm->serial_lock);
 }
 
-#define COM1 0x3f8
+static void pc_set_irq(void *opaque, unsigned irq, bool level)
+{
+	struct vm_kvm *vm = opaque;
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		g_warning("KVM_IRQ_LINE(%u, %d): %s", irq, level, g_strerror(errno));
+}
+
+static void pc_reset(void *opaque)
+{
+	struct vm_kvm *vm = opaque;
+	vm->reset_requested = true; /* the vCPU doing the I/O stops the guest */
+}
+
+static int64_t pc_now_ns(void *opaque)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static void handle_io(struct vcpu *v)
 {
+	struct vm_kvm *vm = v->vm;
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	size_t bytes = (size_t)run->io.size * run->io.count;
+	pthread_mutex_lock(&vm->pc_lock);
+	pc_io(vm->pc, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, run->io.size,
+	      run->io.count, data);
+	pthread_mutex_unlock(&vm->pc_lock);
+}
 
-	if (run->io.direction == KVM_EXIT_IO_OUT) {
-		if (run->io.port == COM1 && run->io.size == 1)
-			serial_out(v->vm, data, bytes);
-		return;
+/* Nothing is mapped outside RAM but the in-kernel APICs: reads float. */
+static void handle_mmio(struct vcpu *v)
+{
+	struct vm_kvm *vm = v->vm;
+	struct kvm_run *run = v->run;
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+	uint64_t page = run->mmio.phys_addr & ~0xfffull;
+	pthread_mutex_lock(&vm->pc_lock);
+	bool first = g_hash_table_add(vm->unhandled_mmio, g_memdup2(&page, sizeof(page)));
+	pthread_mutex_unlock(&vm->pc_lock);
+	if (first)
+		g_debug("vCPU %u: %s of %u byte(s) at unmapped 0x%" G_GINT64_MODIFIER "x (logged once "
+			"per page)", v->index, run->mmio.is_write ? "write" : "read", run->mmio.len,
+			(uint64_t)run->mmio.phys_addr);
+}
+
+/* The host console feeds COM1's receiver: bytes wait in the platform's
+ * queue while it is full.  Enter sends CR, as a terminal in raw mode does. */
+static void *console_thread(void *arg)
+{
+	struct vm_kvm *vm = arg;
+	uint8_t buf[256];
+	for (;;) {
+		struct pollfd p[2] = { { vm->serial_in_fd, POLLIN, 0 }, { vm->quit_fd, POLLIN, 0 } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!p[0].revents)
+			continue;
+		ssize_t n = read(vm->serial_in_fd, buf, sizeof(buf));
+		if (n <= 0) {
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			break; /* end of input: the console is gone, the guest runs on */
+		}
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] == '\n')
+				buf[i] = '\r';
+		size_t done = 0;
+		while (done < (size_t)n) {
+			pthread_mutex_lock(&vm->pc_lock);
+			done += pc_serial_receive(vm->pc, buf + done, (size_t)n - done);
+			pthread_mutex_unlock(&vm->pc_lock);
+			if (done < (size_t)n) { /* the guest is not reading: wait, or quit */
+				struct pollfd q = { vm->quit_fd, POLLIN, 0 };
+				if (poll(&q, 1, 20) > 0)
+					return NULL;
+			}
+		}
 	}
-	/* Reads: a UART that is always ready to send (LSR THRE|TEMT), nothing
-	 * else present (all ones, as an empty ISA bus reads). */
-	uint8_t fill = run->io.port == COM1 + 5 ? 0x60 : 0xff;
-	memset(data, fill, bytes);
+	return NULL;
+}
+
+/* The VGA text buffer is plain RAM; --vga FILE shows it as 25 lines of
+ * text, rewritten (atomically, by rename) when it changes. */
+static void vga_render(const uint8_t *cells, GString *out)
+{
+	g_string_truncate(out, 0);
+	for (unsigned row = 0; row < PC_VGA_TEXT_ROWS; row++) {
+		gsize start = out->len;
+		for (unsigned col = 0; col < PC_VGA_TEXT_COLS; col++) {
+			uint8_t c = cells[2 * (row * PC_VGA_TEXT_COLS + col)];
+			g_string_append_c(out, c >= 0x20 && c < 0x7f ? (char)c : ' ');
+		}
+		while (out->len > start && out->str[out->len - 1] == ' ')
+			g_string_truncate(out, out->len - 1);
+		g_string_append_c(out, '\n');
+	}
+}
+
+static void *vga_thread(void *arg)
+{
+	struct vm_kvm *vm = arg;
+	g_autoptr(GString) text = g_string_new(NULL), last = g_string_new(NULL);
+	g_autofree char *tmp = g_strdup_printf("%s.tmp", vm->vga_file);
+	uint8_t cells[2 * PC_VGA_TEXT_COLS * PC_VGA_TEXT_ROWS];
+	bool first = true;
+	for (;;) {
+		memcpy(cells, vm->mem + PC_VGA_TEXT_ADDR, sizeof(cells));
+		vga_render(cells, text);
+		if (first || !g_string_equal(text, last)) {
+			GError *err = NULL;
+			if (!g_file_set_contents(tmp, text->str, (gssize)text->len, &err) ||
+			    rename(tmp, vm->vga_file) < 0) {
+				g_warning("--vga %s: %s", vm->vga_file, err ? err->message : g_strerror(errno));
+				g_clear_error(&err);
+				return NULL;
+			}
+			g_string_assign(last, text->str);
+			first = false;
+		}
+		struct pollfd q = { vm->quit_fd, POLLIN, 0 };
+		if (poll(&q, 1, VGA_MIRROR_PERIOD_MS) > 0)
+			return NULL;
+	}
 }
 
 static bool sw_bp_at(struct vm_kvm *vm, const struct kvm_sregs *s, uint64_t linear)
@@ -296,6 +451,63 @@ static void note_exec_breakpoint(struct vcpu *v, const struct kvm_debug_exit_arc
 	v->fired_pending = v->fired_slots != 0;
 }
 
+/* Linear address of the vCPU's next instruction (0 if KVM cannot say). */
+static uint64_t current_pc(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	vcpu_capture_sregs(v);
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+		return 0;
+	return linear_rip(&v->sregs, regs.rip);
+}
+
+/* Hosts such as kvm_pvm end KVM_RUN with an emulation failure at a guest
+ * int3 instead of delivering #BP.  When the bytes at pc are an int3 we did
+ * not patch (0xCC, or CD 03), deliver it as the CPU would: #BP is a trap,
+ * so the handler sees the address after the instruction.  rip is moved past
+ * it and #BP injected as a pending exception.  The same int3 failing over
+ * and over with no other exit between means the host cannot deliver it
+ * either: then false, and the vCPU stops with the internal error. */
+#define GUEST_INT3_REPEAT_MAX 100000
+static bool deliver_guest_int3(struct vcpu *v, struct kvm_regs *regs, uint64_t pc)
+{
+	struct vm_kvm *vm = v->vm;
+	uint64_t gpa, contig;
+	if (!gva_to_gpa(vm, &v->sregs, pc, &gpa, &contig))
+		return false;
+	unsigned len = 0;
+	if (vm->mem[gpa] == 0xcc)
+		len = 1;
+	else if (vm->mem[gpa] == 0xcd && contig >= 2 && gpa + 1 < vm->mem_size &&
+		 vm->mem[gpa + 1] == 0x03)
+		len = 2;
+	if (!len)
+		return false;
+	v->guest_bp_count = v->guest_bp_pc == pc ? v->guest_bp_count + 1 : 1;
+	v->guest_bp_pc = pc;
+	if (v->guest_bp_count > GUEST_INT3_REPEAT_MAX)
+		return false;
+	struct kvm_vcpu_events events;
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &events) < 0)
+		return false;
+	regs->rip += len;
+	if (ioctl(v->fd, KVM_SET_REGS, regs) < 0)
+		return false;
+	events.exception.injected = 1;
+	events.exception.nr = 3;            /* #BP */
+	events.exception.has_error_code = 0;
+	events.exception.error_code = 0;
+	events.flags = 0;                   /* leave NMI, SIPI and shadow state alone */
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &events) < 0) {
+		regs->rip -= len;
+		ioctl(v->fd, KVM_SET_REGS, regs);
+		return false;
+	}
+	g_debug("vCPU %u: the guest's own int3 at 0x%" G_GINT64_MODIFIER "x goes to its handler",
+		v->index, pc);
+	return true;
+}
+
 /* Decide what a KVM exit means.  Returns true and fills ev when the vCPU
  * must stop and report; false to run on. */
 static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
@@ -304,14 +516,27 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 	struct kvm_run *run = v->run;
 	memset(ev, 0, sizeof(*ev));
 	ev->vcpu = v->index;
+	if (run->exit_reason != KVM_EXIT_INTERNAL_ERROR)
+		v->guest_bp_count = 0;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);
+		v->io_pending = true;
+		if (vm->reset_requested) {
+			/* the access completes before the stop (exact stops) */
+			vm->reset_requested = false;
+			ev->reason = VMDBG_STOP_SHUTDOWN;
+			ev->info[0] = VMDBG_SHUTDOWN_RESET;
+			ev->pc = current_pc(v);
+			g_message("vCPU %u: the guest asked for a reset at 0x%" G_GINT64_MODIFIER "x; "
+				  "it is stopped, not rebooted", v->index, ev->pc);
+			return true;
+		}
 		return false;
 	case KVM_EXIT_MMIO:
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		handle_mmio(v);
+		v->io_pending = true;
 		return false;
 	case KVM_EXIT_DEBUG: {
 		const struct kvm_debug_exit_arch *a = &run->debug.arch;
@@ -353,6 +578,10 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 				ev->info[0] = pc;
 				return true;
 			}
+			/* the guest's own int3 (a kernel debugger's): its handler runs */
+			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+			    deliver_guest_int3(v, &regs, pc))
+				return false;
 		}
 		ev->reason = VMDBG_STOP_INTERNAL;
 		ev->info[0] = run->exit_reason;
@@ -372,12 +601,17 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 	}
 	case KVM_EXIT_SHUTDOWN:
 	case KVM_EXIT_SYSTEM_EVENT: {
-		struct kvm_regs regs;
-		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
-			ev->pc = regs.rip;
+		ev->pc = current_pc(v);
 		ev->reason = VMDBG_STOP_SHUTDOWN;
-		g_message("vCPU %u: guest shut down (triple fault or reset) at 0x%" G_GINT64_MODIFIER "x",
-			  v->index, ev->pc);
+		ev->info[0] = VMDBG_SHUTDOWN_FAULT;
+		if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT)
+			ev->info[0] = run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ?
+				      VMDBG_SHUTDOWN_POWEROFF :
+				      run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
+				      VMDBG_SHUTDOWN_RESET : VMDBG_SHUTDOWN_FAULT;
+		g_message("vCPU %u: guest %s at 0x%" G_GINT64_MODIFIER "x; kept for inspection",
+			  v->index, run->exit_reason == KVM_EXIT_SHUTDOWN ? "triple-faulted" :
+			  "shut down", ev->pc);
 		return true;
 	}
 	default:
@@ -420,6 +654,29 @@ static void enter_stopped_locked(struct vcpu *v, const struct vmdbg_stopped *ev)
 	pthread_cond_broadcast(&vm->cond);
 }
 
+/* Finish an I/O or MMIO access KVM handed us before the vCPU reports a
+ * stop: KVM_RUN with immediate_exit completes it and returns at once with
+ * EINTR, running no guest code.  A string access may hand back its next
+ * element first; each is served, a bounded number of times. */
+static void complete_io(struct vcpu *v)
+{
+	for (unsigned i = 0; v->io_pending && i < 4096; i++) {
+		v->io_pending = false;
+		v->run->immediate_exit = 1;
+		if (ioctl(v->fd, KVM_RUN, 0) == 0) {
+			if (v->run->exit_reason == KVM_EXIT_IO) {
+				handle_io(v);
+				v->io_pending = true;
+			} else if (v->run->exit_reason == KVM_EXIT_MMIO) {
+				handle_mmio(v);
+				v->io_pending = true;
+			}
+		}
+	}
+	if (v->io_pending)
+		g_warning("vCPU %u: an I/O access did not complete", v->index);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -455,6 +712,7 @@ static void *vcpu_thread(void *arg)
 				v->fired_pending = true;
 			}
 			pthread_mutex_unlock(&vm->lock);
+			complete_io(v);
 			vcpu_capture_sregs(v);
 			pthread_mutex_lock(&vm->lock);
 			enter_stopped_locked(v, NULL);
@@ -474,6 +732,7 @@ static void *vcpu_thread(void *arg)
 		vcpu_sync_debug(v, step || hidden_step, v->over_slots);
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		int err = errno;
+		v->io_pending = false; /* entering KVM_RUN completed it */
 		struct vmdbg_stopped ev;
 		bool stop = false;
 		if (r == 0 && v->over_slots && v->run->exit_reason != KVM_EXIT_IO &&
@@ -498,8 +757,12 @@ static void *vcpu_thread(void *arg)
 		} else {
 			stop = handle_exit(v, step, &ev);
 		}
-		if (stop)
+		if (stop) {
+			complete_io(v);
+			if (ev.reason == VMDBG_STOP_SHUTDOWN)
+				ev.pc = current_pc(v); /* after the access that asked for it */
 			vcpu_capture_sregs(v);
+		}
 		pthread_mutex_lock(&vm->lock);
 		if (stop)
 			enter_stopped_locked(v, &ev);
@@ -1082,8 +1345,82 @@ static void xsave_layout_from_cpuid(const struct kvm_cpuid2 *c, struct x86_xsave
 	}
 }
 
+/* The boot protocol's machine state (vm-boot.h): flat segments from the
+ * loader's GDT, 32-bit protected mode with paging off, or 64-bit long mode
+ * on the loader's identity page tables; the protocol's registers. */
+static bool set_boot_state(struct vcpu *v, const struct boot_image *img, uint32_t eax,
+			   uint32_t ebx, GError **error)
+{
+	struct kvm_sregs s;
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		set_host_error(error, "KVM_GET_SREGS");
+		return false;
+	}
+	bool long64 = img->mode == BOOT_MODE_LONG64;
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = PC_GDT_CODE_SEL, .type = 0xb,
+		.present = 1, .dpl = 0, .db = !long64, .s = 1, .l = long64, .g = 1,
+	};
+	struct kvm_segment data = code;
+	data.selector = PC_GDT_DATA_SEL;
+	data.type = 0x3;
+	data.db = 1;
+	data.l = 0;
+	s.cs = code;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	s.gdt.base = PC_GDT_ADDR;
+	s.gdt.limit = PC_GDT_END - PC_GDT_ADDR - 1;
+	if (long64) {
+		s.cr0 = 0x80000011;  /* PG | ET | PE */
+		s.cr3 = img->cr3;
+		s.cr4 = 0x20;        /* PAE */
+		s.efer = 0x500;      /* LMA | LME */
+	} else {
+		s.cr0 = 0x11;        /* ET | PE */
+		s.cr4 = 0;
+		s.efer = 0;
+	}
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0) {
+		set_host_error(error, "KVM_SET_SREGS");
+		return false;
+	}
+	v->sregs = s;
+	struct kvm_regs r;
+	memset(&r, 0, sizeof(r));
+	r.rip = img->entry;
+	r.rflags = 0x2;
+	r.rax = eax;
+	r.rbx = ebx;
+	r.rsi = img->esi;
+	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0) {
+		set_host_error(error, "KVM_SET_REGS");
+		return false;
+	}
+	return true;
+}
+
+/* What a PC BIOS leaves in every local APIC ("virtual wire" mode, MP spec
+ * 3.6.2.2): LINT0 takes the PIC's ExtINT, LINT1 the NMI.  Without it the
+ * in-kernel PIC could not interrupt a kernel that never programs the APIC. */
+static bool set_lint(struct vcpu *v, GError **error)
+{
+	struct kvm_lapic_state lapic;
+	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic) < 0) {
+		set_host_error(error, "KVM_GET_LAPIC");
+		return false;
+	}
+	uint32_t lvt0 = APIC_DM_EXTINT, lvt1 = APIC_DM_NMI;
+	memcpy(&lapic.regs[APIC_LVT0], &lvt0, sizeof(lvt0));
+	memcpy(&lapic.regs[APIC_LVT1], &lvt1, sizeof(lvt1));
+	if (ioctl(v->fd, KVM_SET_LAPIC, &lapic) < 0) {
+		set_host_error(error, "KVM_SET_LAPIC");
+		return false;
+	}
+	return true;
+}
+
 static bool setup_vcpu(struct vm_kvm *vm, struct vcpu *v, const struct kvm_cpuid2 *cpuid,
-		       const struct boot_image *img, int run_size, GError **error)
+		       int run_size, GError **error)
 {
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->index);
 	if (v->fd < 0) {
@@ -1110,48 +1447,124 @@ static bool setup_vcpu(struct vm_kvm *vm, struct vcpu *v, const struct kvm_cpuid
 		set_host_error(error, "KVM_SET_CPUID2");
 		return false;
 	}
+	if (!set_lint(v, error))
+		return false;
+	if (v->index == 0)
+		return set_boot_state(v, &vm->img, vm->img.eax, vm->img.ebx, error);
+	if (!vm->ap_entry)
+		return true; /* KVM keeps it waiting for INIT/SIPI (mp_state UNINITIALIZED) */
+	/* --ap-entry: every AP runs the kernel's entry with its index */
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
+		set_host_error(error, "KVM_SET_MP_STATE");
+		return false;
+	}
+	return set_boot_state(v, &vm->img, VMDBG_AP_MAGIC, v->index, error);
+}
 
-	/* Multiboot machine state (spec 3.2): 32-bit protected mode, paging off,
-	 * flat segments, EFLAGS bit 1 only. */
-	struct kvm_sregs s;
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
-		set_host_error(error, "KVM_GET_SREGS");
+/* The machine: RAM, firmware tables, the kernel, then KVM's VM with its
+ * in-kernel irqchip and PIT (both before any vCPU, as KVM requires). */
+static bool load_guest(struct vm_kvm *vm, const struct vm_config *cfg, GError **error)
+{
+	g_autoptr(GBytes) image = NULL, initrd = NULL;
+	if (!boot_read_file(cfg->kernel, &image, error))
 		return false;
-	}
-	struct kvm_segment code = {
-		.base = 0, .limit = 0xffffffff, .selector = BOOT_GDT_CODE_SEL, .type = 0xb,
-		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	if (cfg->initrd && !boot_read_file(cfg->initrd, &initrd, error))
+		return false;
+	if (!pc_firmware_build(vm->mem, vm->mem_size, vm->nr_vcpus, &vm->fw, error))
+		return false;
+	gsize image_size = 0, initrd_size = 0;
+	const uint8_t *image_data = g_bytes_get_data(image, &image_size);
+	struct boot_request req = {
+		.mem = vm->mem, .mem_size = vm->mem_size, .cmdline = cfg->cmdline,
+		.initrd = initrd ? g_bytes_get_data(initrd, &initrd_size) : NULL,
+		.initrd_name = cfg->initrd, .protocol = cfg->boot_protocol,
+		.acpi_rsdp = vm->fw.rsdp,
 	};
-	struct kvm_segment data = code;
-	data.selector = BOOT_GDT_DATA_SEL;
-	data.type = 0x3;
-	s.cs = code;
-	s.ds = s.es = s.fs = s.gs = s.ss = data;
-	s.gdt.base = BOOT_GDT_ADDR;
-	s.gdt.limit = BOOT_GDT_DATA_SEL + 7;
-	s.cr0 = 0x11; /* PE | ET */
-	s.cr4 = 0;
-	s.efer = 0;
-	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0) {
-		set_host_error(error, "KVM_SET_SREGS");
+	req.initrd_size = initrd_size;
+	GError *boot_err = NULL;
+	if (!boot_load(image_data, image_size, &req, &vm->img, &boot_err)) {
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "%s: %s", cfg->kernel, boot_err->message);
+		g_error_free(boot_err);
 		return false;
 	}
-	v->sregs = s;
-	struct kvm_regs r;
-	memset(&r, 0, sizeof(r));
-	r.rip = img->entry;
-	r.rflags = 0x2;
-	if (v->index == 0) {
-		r.rax = VMDBG_MULTIBOOT_MAGIC;
-		r.rbx = img->mbi;
-	} else {
-		r.rax = VMDBG_AP_MAGIC;
-		r.rbx = v->index;
+	return true;
+}
+
+/* Interrupt routing as on a PC and in QEMU (kvm_pc_setup_irq_routing): ISA
+ * IRQs to the two PICs, every GSI to its I/O APIC pin except the timer,
+ * GSI 0, which arrives on pin 2 — what the MP and ACPI tables say
+ * (PC_FW_IRQ0_GSI).  KVM's default would put GSI 0 on pin 0. */
+static bool set_gsi_routing(struct vm_kvm *vm, GError **error)
+{
+	enum { ISA_IRQS = 16 };
+	g_autofree struct kvm_irq_routing *r =
+		g_malloc0(sizeof(*r) + (ISA_IRQS + PC_FW_IOAPIC_PINS) * sizeof(struct kvm_irq_routing_entry));
+	unsigned n = 0;
+	for (unsigned irq = 0; irq < ISA_IRQS; irq++) {
+		if (irq == 2)
+			continue; /* the cascade */
+		struct kvm_irq_routing_entry *e = &r->entries[n++];
+		e->gsi = irq;
+		e->type = KVM_IRQ_ROUTING_IRQCHIP;
+		e->u.irqchip.irqchip = irq < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		e->u.irqchip.pin = irq % 8;
 	}
-	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0) {
-		set_host_error(error, "KVM_SET_REGS");
+	for (unsigned gsi = 0; gsi < PC_FW_IOAPIC_PINS; gsi++) {
+		if (gsi == PC_FW_IRQ0_GSI)
+			continue;
+		struct kvm_irq_routing_entry *e = &r->entries[n++];
+		e->gsi = gsi;
+		e->type = KVM_IRQ_ROUTING_IRQCHIP;
+		e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e->u.irqchip.pin = gsi == 0 ? PC_FW_IRQ0_GSI : gsi;
+	}
+	r->nr = n;
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0) {
+		set_host_error(error, "KVM_SET_GSI_ROUTING");
 		return false;
 	}
+	return true;
+}
+
+static bool create_platform(struct vm_kvm *vm, GError **error)
+{
+	/* Intel needs a TSS area and an identity-map page for real-mode
+	 * emulation; harmless elsewhere. */
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
+		g_debug("KVM_SET_TSS_ADDR: %s (ignored)", g_strerror(errno));
+	uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+		g_debug("KVM_SET_IDENTITY_MAP_ADDR: %s (ignored)", g_strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		set_host_error(error, "KVM_CREATE_IRQCHIP (the in-kernel PIC, I/O APIC and local APICs)");
+		return false;
+	}
+	if (!set_gsi_routing(vm, error))
+		return false;
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		set_host_error(error, "KVM_CREATE_PIT2");
+		return false;
+	}
+	const struct pc_platform_ops ops = {
+		.serial_tx = pc_serial_tx, .set_irq = pc_set_irq, .reset = pc_reset,
+		.now_ns = pc_now_ns, .opaque = vm,
+	};
+	vm->pc = pc_platform_new(&ops, vm->mem_size);
+	return true;
+}
+
+static bool start_thread(pthread_t *t, void *(*fn)(void *), void *arg, const char *name,
+			 GError **error)
+{
+	int err = pthread_create(t, NULL, fn, arg);
+	if (err) {
+		errno = err;
+		set_host_error(error, "pthread_create");
+		return false;
+	}
+	pthread_setname_np(*t, name);
 	return true;
 }
 
@@ -1165,16 +1578,15 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "--mem must be 2..3072 MiB");
 		return NULL;
 	}
-	g_autofree gchar *image = NULL;
 	g_autofree struct kvm_cpuid2 *cpuid = NULL;
-	gsize image_size = 0;
-	if (!g_file_get_contents(cfg->kernel, &image, &image_size, error))
-		return NULL;
 
 	struct vm_kvm *vm = g_new0(struct vm_kvm, 1);
 	vm->base.ops = &kvm_ops;
-	vm->kvm_fd = vm->vm_fd = vm->notify_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->notify_fd = vm->quit_fd = -1;
 	vm->serial_fd = cfg->serial_fd;
+	vm->serial_in_fd = cfg->serial_in_fd;
+	vm->ap_entry = cfg->ap_entry;
+	vm->vga_file = g_strdup(cfg->vga_file);
 	vm->nr_vcpus = cfg->nr_vcpus;
 	vm->mem_size = cfg->mem_mib << 20;
 	vm->vcpus = g_new0(struct vcpu, cfg->nr_vcpus);
@@ -1187,8 +1599,9 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	pthread_mutex_init(&vm->serial_lock, NULL);
+	pthread_mutex_init(&vm->pc_lock, NULL);
 	g_queue_init(&vm->stops);
-	vm->serial_line = g_string_new(NULL);
+	vm->unhandled_mmio = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	vm->dbg = debug_state_new();
 
 	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
@@ -1198,14 +1611,8 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 		set_host_error(error, "mmap(guest memory)");
 		goto fail;
 	}
-	struct boot_image img;
-	GError *boot_err = NULL;
-	if (!multiboot_load((const uint8_t *)image, image_size, vm->mem, vm->mem_size,
-			    cfg->cmdline, &img, &boot_err)) {
-		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "%s: %s", cfg->kernel, boot_err->message);
-		g_error_free(boot_err);
+	if (!load_guest(vm, cfg, error))
 		goto fail;
-	}
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
@@ -1221,9 +1628,8 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 		set_host_error(error, "KVM_CREATE_VM");
 		goto fail;
 	}
-	/* Intel needs a TSS area for real-mode emulation; harmless elsewhere. */
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
-		g_debug("KVM_SET_TSS_ADDR: %s (ignored)", g_strerror(errno));
+	if (!create_platform(vm, error))
+		goto fail;
 	struct kvm_userspace_memory_region region = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size,
 		.userspace_addr = (uintptr_t)vm->mem,
@@ -1244,10 +1650,11 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 		goto fail;
 	xsave_layout_from_cpuid(cpuid, &vm->xl);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (!setup_vcpu(vm, &vm->vcpus[i], cpuid, &img, run_size, error))
+		if (!setup_vcpu(vm, &vm->vcpus[i], cpuid, run_size, error))
 			goto fail;
 	vm->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vm->notify_fd < 0) {
+	vm->quit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vm->notify_fd < 0 || vm->quit_fd < 0) {
 		set_host_error(error, "eventfd");
 		goto fail;
 	}
@@ -1258,20 +1665,27 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 	sigaction(KICK_SIGNAL, &sa, NULL);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
-		int err = pthread_create(&v->thread, NULL, vcpu_thread, v);
-		if (err) {
-			errno = err;
-			set_host_error(error, "pthread_create");
-			goto fail;
-		}
-		v->thread_started = true;
 		char name[16];
 		g_snprintf(name, sizeof(name), "vcpu%u", i);
-		pthread_setname_np(v->thread, name);
+		if (!start_thread(&v->thread, vcpu_thread, v, name, error))
+			goto fail;
+		v->thread_started = true;
 	}
-	g_message("booted %s: entry 0x%" G_GINT64_MODIFIER "x, %u vCPU(s), %" G_GUINT64_FORMAT
-		  " MiB%s%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib,
-		  vm->xl.avx ? ", AVX" : "", vm->xl.avx512 ? ", AVX-512" : "",
+	if (vm->serial_in_fd >= 0) {
+		if (!start_thread(&vm->console_thread, console_thread, vm, "console", error))
+			goto fail;
+		vm->console_started = true;
+	}
+	if (vm->vga_file) {
+		if (!start_thread(&vm->vga_thread, vga_thread, vm, "vga", error))
+			goto fail;
+		vm->vga_started = true;
+	}
+	g_message("booted %s (%s%s): entry 0x%" G_GINT64_MODIFIER "x, %u vCPU(s)%s, %" G_GUINT64_FORMAT
+		  " MiB%s%s%s", cfg->kernel, boot_protocol_name(vm->img.protocol),
+		  vm->img.mode == BOOT_MODE_LONG64 ? ", 64-bit entry" : "", vm->img.entry,
+		  vm->nr_vcpus, vm->nr_vcpus > 1 && !vm->ap_entry ? " (APs wait for INIT/SIPI)" : "",
+		  cfg->mem_mib, vm->xl.avx ? ", AVX" : "", vm->xl.avx512 ? ", AVX-512" : "",
 		  cfg->start_paused ? ", paused" : "");
 	return &vm->base;
 fail:
@@ -1290,6 +1704,15 @@ static void kvm_destroy(struct vm *base)
 		kick_locked(&vm->vcpus[i]);
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
+	if (vm->quit_fd >= 0) {
+		uint64_t one = 1;
+		ssize_t r = write(vm->quit_fd, &one, sizeof(one));
+		(void)r;
+	}
+	if (vm->console_started)
+		pthread_join(vm->console_thread, NULL);
+	if (vm->vga_started)
+		pthread_join(vm->vga_thread, NULL);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		if (v->thread_started)
@@ -1299,22 +1722,26 @@ static void kvm_destroy(struct vm *base)
 		if (v->fd >= 0)
 			close(v->fd);
 	}
-	if (vm->serial_line->len)
-		serial_out(vm, (const uint8_t *)"\n", 1);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	if (vm->notify_fd >= 0)
 		close(vm->notify_fd);
+	if (vm->quit_fd >= 0)
+		close(vm->quit_fd);
 	if (vm->mem)
 		munmap(vm->mem, vm->mem_size);
+	if (vm->pc)
+		pc_platform_free(vm->pc);
 	g_queue_clear_full(&vm->stops, g_free);
-	g_string_free(vm->serial_line, TRUE);
+	g_hash_table_destroy(vm->unhandled_mmio);
 	g_free(vm->dbg);
+	g_free(vm->vga_file);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->serial_lock);
+	pthread_mutex_destroy(&vm->pc_lock);
 	g_free(vm->vcpus);
 	g_free(vm);
 }

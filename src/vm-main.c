@@ -1,7 +1,8 @@
 /*
- * vm-main.c - dbgproxy-vm: a minimal KVM VMM that boots a multiboot kernel
- * (x86-64), or a simulated AArch64 machine that runs an ELF, and serves the
- * vmdbg debug protocol on a Unix socket.
+ * vm-main.c - dbgproxy-vm: a minimal KVM VMM that boots a kernel on a small
+ * PC (multiboot v1/v2 or the Linux boot protocol; x86-64), or a simulated
+ * AArch64 machine that runs an ELF, and serves the vmdbg debug protocol on a
+ * Unix socket.
  */
 #include "config.h"
 
@@ -12,26 +13,69 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "vm-boot.h"
 #include "vm-server.h"
 #include "vm.h"
+
+static bool parse_protocol(const char *name, unsigned *out)
+{
+	static const struct {
+		const char *name;
+		enum boot_protocol p;
+	} names[] = {
+		{ "auto", BOOT_AUTO }, { "multiboot", BOOT_MULTIBOOT },
+		{ "multiboot2", BOOT_MULTIBOOT2 }, { "linux", BOOT_LINUX },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
+		if (strcmp(name, names[i].name) == 0) {
+			*out = names[i].p;
+			return true;
+		}
+	return false;
+}
+
+/* COM1 reads the terminal only when dbgproxy-vm owns it: a background job
+ * reading its terminal would be stopped (SIGTTIN). */
+static int console_input_fd(bool wanted)
+{
+	if (!wanted)
+		return -1;
+	signal(SIGTTIN, SIG_IGN); /* put in the background later: reads fail, the guest runs on */
+	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp())
+		return -1;
+	return STDIN_FILENO;
+}
 
 int main(int argc, char **argv)
 {
 	g_autofree gchar *kernel = NULL, *socket_path = NULL, *cmdline = NULL, *arch = NULL;
+	g_autofree gchar *initrd = NULL, *protocol = NULL, *vga = NULL;
 	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1, sve_vl = -1; /* -1: not given */
-	gboolean paused = FALSE, version = FALSE;
+	gboolean paused = FALSE, version = FALSE, ap_entry = FALSE, no_console = FALSE;
 	GOptionEntry entries[] = {
 		{ "arch", 'a', 0, G_OPTION_ARG_STRING, &arch,
 		  "x86_64 (a KVM VM, the default) or aarch64 (a simulated machine)", "ARCH" },
 		{ "kernel", 'k', 0, G_OPTION_ARG_FILENAME, &kernel,
-		  "x86_64: multiboot (v1) kernel, ELF32, ELF64 or a.out-kludge; aarch64: ELF64 "
-		  "executable", "FILE" },
+		  "x86_64: a multiboot (v1 or v2) kernel (ELF32, ELF64, a.out kludge) or a Linux "
+		  "bzImage, gzipped or not; aarch64: ELF64 executable", "FILE" },
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
 		  "Unix socket to serve the vmdbg protocol on (created 0600)", "PATH" },
 		{ "vcpus", 'c', 0, G_OPTION_ARG_INT, &vcpus, "Number of vCPUs (default 1)", "N" },
 		{ "mem", 'm', 0, G_OPTION_ARG_INT, &mem, "Guest memory in MiB (default 64)", "MIB" },
 		{ "cmdline", 0, 0, G_OPTION_ARG_STRING, &cmdline,
-		  "Kernel command line passed in the multiboot information", "TEXT" },
+		  "Kernel command line (multiboot information or Linux boot_params)", "TEXT" },
+		{ "initrd", 0, 0, G_OPTION_ARG_FILENAME, &initrd,
+		  "x86_64: Linux initrd, or multiboot module 0 (gzipped files are unpacked)", "FILE" },
+		{ "boot-protocol", 0, 0, G_OPTION_ARG_STRING, &protocol,
+		  "x86_64: auto (default: Linux, then multiboot2, then multiboot), multiboot, "
+		  "multiboot2 or linux", "NAME" },
+		{ "vga", 0, 0, G_OPTION_ARG_FILENAME, &vga,
+		  "x86_64: mirror the VGA text screen (0xb8000) to FILE, 25 lines of text", "FILE" },
+		{ "ap-entry", 0, 0, G_OPTION_ARG_NONE, &ap_entry,
+		  "x86_64: start the other vCPUs at the kernel's entry (EAX=0x44425041, EBX=index) "
+		  "instead of waiting for INIT/SIPI from vCPU 0", NULL },
+		{ "no-console-input", 0, 0, G_OPTION_ARG_NONE, &no_console,
+		  "x86_64: do not feed standard input to COM1's receiver", NULL },
 		{ "hw-bps", 0, 0, G_OPTION_ARG_INT, &hw_bps,
 		  "aarch64: hardware breakpoint pairs, 2..16 (default 6)", "N" },
 		{ "hw-wps", 0, 0, G_OPTION_ARG_INT, &hw_wps,
@@ -47,8 +91,9 @@ int main(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- KVM VMM serving the vmdbg protocol");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(ctx,
-		"x86_64: boots FILE as qemu-system-x86_64 -kernel would and sends the guest's\n"
-		"serial port (COM1) output to stdout.  aarch64: runs FILE on simulated vCPUs\n"
+		"x86_64: boots FILE on a small PC (in-kernel irqchip and PIT, 16550A COM1 on\n"
+		"stdin/stdout, i8042, CMOS/RTC, BIOS data area, MP and ACPI tables) with\n"
+		"the multiboot, multiboot2 or Linux boot protocol.  aarch64: runs FILE on simulated vCPUs\n"
 		"laid out like qemu-system-aarch64 -M virt (RAM at 0x40000000, PL011 data\n"
 		"register at 0x09000000 to stdout).  Either way one debugger (dbgproxyd)\n"
 		"controls it over PATH. See dbgproxy-vm(1) and vmdbg(7).");
@@ -99,8 +144,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxy-vm: --sve-vl must be 128..2048 in steps of 128 (0: no SVE)\n");
 		return 2;
 	}
-	if (vm_arch == VMDBG_ARCH_AARCH64 && cmdline) {
-		fprintf(stderr, "dbgproxy-vm: --cmdline is for --arch x86_64 (multiboot)\n");
+	if (vm_arch == VMDBG_ARCH_AARCH64 &&
+	    (cmdline || initrd || protocol || vga || ap_entry || no_console)) {
+		fprintf(stderr, "dbgproxy-vm: --cmdline, --initrd, --boot-protocol, --vga, --ap-entry "
+			"and --no-console-input are for --arch x86_64\n");
+		return 2;
+	}
+	unsigned boot_protocol = BOOT_AUTO;
+	if (protocol && !parse_protocol(protocol, &boot_protocol)) {
+		fprintf(stderr, "dbgproxy-vm: --boot-protocol must be auto, multiboot, multiboot2 or "
+			"linux, not '%s'\n", protocol);
 		return 2;
 	}
 	if (vcpus < 1 || vcpus > (gint)VMDBG_MAX_VCPUS || mem < 2 || mem > 3072) {
@@ -120,6 +173,9 @@ int main(int argc, char **argv)
 		.arch = vm_arch, .hw_bps = (unsigned)hw_bps, .hw_wps = (unsigned)hw_wps,
 		.sve_vl = (unsigned)sve_vl, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
 		.mem_mib = (uint64_t)mem, .start_paused = paused, .serial_fd = STDOUT_FILENO,
+		.initrd = initrd, .boot_protocol = boot_protocol, .vga_file = vga,
+		.ap_entry = ap_entry,
+		.serial_in_fd = vm_arch == VMDBG_ARCH_X86_64 ? console_input_fd(!no_console) : -1,
 	};
 	struct vm *vm = vm_create(&cfg, &err);
 	if (!vm) {

@@ -20,8 +20,15 @@ GQuark vm_error_quark(void);
 
 struct vm_config {
 	uint32_t arch;         /* enum vmdbg_arch: X86_64 = KVM, AARCH64 = simulated */
-	const char *kernel;    /* x86-64: multiboot ELF/a.out; AArch64: ELF64 */
+	const char *kernel;    /* x86-64: multiboot (v1, v2) or Linux bzImage, maybe gzipped;
+	                          AArch64: ELF64 */
 	const char *cmdline;   /* x86-64 only */
+	const char *initrd;    /* x86-64: Linux initrd / multiboot module 0 (NULL: none) */
+	unsigned boot_protocol; /* x86-64: enum boot_protocol (vm-boot.h); 0 = detect */
+	const char *vga_file;  /* x86-64: mirror the VGA text screen to this file (NULL: no) */
+	bool ap_entry;         /* x86-64: start APs at the entry point (EAX=VMDBG_AP_MAGIC,
+	                          EBX=index) instead of waiting for INIT/SIPI */
+	int serial_in_fd;      /* x86-64: where COM1's receiver reads from (-1: nowhere) */
 	unsigned nr_vcpus;
 	uint64_t mem_mib;
 	bool start_paused;     /* vCPUs wait for the first RESUME */

@@ -36,6 +36,8 @@ if [ "$arch" = aarch64 ]; then
 	guest=$top/build-demo/tests/guest/arm64/guest.elf
 	vm_args=(--arch aarch64)
 	gdb=gdb-multiarch
+else
+	vm_args=(--ap-entry)   # the demo guest starts its APs at its entry point
 fi
 
 build-demo/dbgproxy-vm "${vm_args[@]}" --kernel "$guest" --socket "$vm_sock" --vcpus 2 \

@@ -24,11 +24,11 @@ wait_for() {
 	return 1
 }
 
-# start_vm [VCPUS]
+# start_vm [VCPUS]: the test guest, whose APs start at its entry point
 start_vm() {
 	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-e2e.XXXXXX")
 	VM_SOCK=$TMP/vm.sock
-	"$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$VM_SOCK" --vcpus "${1:-1}" \
+	"$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$VM_SOCK" --vcpus "${1:-1}" --ap-entry \
 		> "$TMP/serial.log" 2> "$TMP/vm.log" &
 	VM_PID=$!
 	wait_for test -S "$VM_SOCK" || { cat "$TMP/vm.log" >&2; return 1; }

@@ -138,6 +138,25 @@ gdt_ptr:
 #define PTE_PS  0x080
 
 /*
+ * io_loop: never returns; a tight loop of port I/O (three of its five
+ * instructions leave KVM_RUN), for the exact-stop tests, which take its
+ * instruction boundaries from the disassembly.  %rcx counts the passes.
+ */
+	.text
+	.globl io_loop, io_loop_top
+	.type io_loop, @function
+io_loop:
+	movw $0x80, %dx
+	xorl %ecx, %ecx
+io_loop_top:
+	inb %dx, %al
+	outb %al, $0x80
+	incq %rcx
+	outb %al, %dx
+	jmp io_loop_top
+	.size io_loop, . - io_loop
+
+/*
  * reg_probe: load known values into every general-purpose and xmm
  * register, store them to reg_probe_saved (GPRs in gdb's order rax rbx rcx
  * rdx rsi rdi rbp rsp r8-r15) and reg_probe_vec (xmm n at 32 * n),

@@ -14,6 +14,7 @@ volatile unsigned long counters[8];
 volatile unsigned long step = 1;
 volatile unsigned long mailbox_in;
 volatile unsigned long mailbox_out;
+volatile unsigned long io_loop_enable; /* set by a debugger: vCPU 1 enters io_loop */
 
 /* Defined and statically initialised in boot.S (byte i = (i * 7 + 3) & 0xff).
  * The reference below makes the compiler describe its type in the DWARF,
@@ -23,6 +24,7 @@ __attribute__((used)) static volatile unsigned char *const pattern_buf_ref = pat
 
 void tick(unsigned cpu);
 void reg_probe(void); /* boot.S: known register values at reg_probe_point */
+void io_loop(void) __attribute__((noreturn)); /* boot.S: port I/O forever */
 void guest_main(unsigned cpu) __attribute__((noreturn));
 
 static int print_lock;
@@ -82,6 +84,8 @@ void guest_main(unsigned cpu)
 		tick(cpu);
 		if (cpu == 0)
 			reg_probe();
+		else if (cpu == 1 && io_loop_enable)
+			io_loop();
 		__builtin_ia32_pause();
 	}
 }

@@ -33,14 +33,39 @@
 struct guest_syms {
 	uint64_t start, tick, guest_main, counters, pattern_buf, mailbox_in, mailbox_out, step;
 	uint64_t tick_insn[4]; /* addresses of the first instructions of tick */
+	uint64_t io_loop_enable, io_loop, io_loop_top;
+	uint64_t io_loop_insn[5]; /* the instructions of the loop from io_loop_top */
 };
 
 static struct guest_syms syms;
 static const char *vm_bin, *guest_elf;
 
-static void load_symbols(void)
+/* The first n instruction addresses from addr on, from the disassembler. */
+static void insn_boundaries(uint64_t addr, uint64_t *out, unsigned n)
 {
 	g_autofree char *dis = NULL;
+	g_autofree char *start = g_strdup_printf("--start-address=0x%" G_GINT64_MODIFIER "x", addr);
+	g_autofree char *stop = g_strdup_printf("--stop-address=0x%" G_GINT64_MODIFIER "x", addr + 64);
+	const char *od_argv[] = { "objdump", "-d", "--no-show-raw-insn", start, stop, guest_elf, NULL };
+	g_assert_true(g_spawn_sync(NULL, (char **)od_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+				   &dis, NULL, NULL, NULL));
+	g_auto(GStrv) lines = g_strsplit(dis, "\n", -1);
+	unsigned k = 0;
+	for (char **l = lines; *l && k < n; l++) {
+		char *colon = strchr(*l, ':');
+		char *end;
+		if (!colon || colon == *l || (*l)[0] != ' ')
+			continue;
+		uint64_t a = g_ascii_strtoull(*l, &end, 16);
+		if (end == colon && a >= addr)
+			out[k++] = a;
+	}
+	g_assert_cmpuint(k, ==, n);
+	g_assert_cmphex(out[0], ==, addr);
+}
+
+static void load_symbols(void)
+{
 	syms.start = tu_symbol(guest_elf, "_start");
 	syms.tick = tu_symbol(guest_elf, "tick");
 	syms.guest_main = tu_symbol(guest_elf, "guest_main");
@@ -49,31 +74,20 @@ static void load_symbols(void)
 	syms.mailbox_in = tu_symbol(guest_elf, "mailbox_in");
 	syms.mailbox_out = tu_symbol(guest_elf, "mailbox_out");
 	syms.step = tu_symbol(guest_elf, "step");
+	syms.io_loop_enable = tu_symbol(guest_elf, "io_loop_enable");
+	syms.io_loop = tu_symbol(guest_elf, "io_loop");
+	syms.io_loop_top = tu_symbol(guest_elf, "io_loop_top");
+	insn_boundaries(syms.io_loop_top, syms.io_loop_insn, G_N_ELEMENTS(syms.io_loop_insn));
 
-	/* instruction boundaries of tick, from the disassembler */
-	g_autofree char *start = g_strdup_printf("--start-address=0x%" G_GINT64_MODIFIER "x", syms.tick);
-	g_autofree char *stop = g_strdup_printf("--stop-address=0x%" G_GINT64_MODIFIER "x", syms.tick + 32);
-	const char *od_argv[] = { "objdump", "-d", "--no-show-raw-insn", start, stop, guest_elf, NULL };
-	g_assert_true(g_spawn_sync(NULL, (char **)od_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-				   &dis, NULL, NULL, NULL));
-	g_auto(GStrv) lines = g_strsplit(dis, "\n", -1);
-	unsigned n = 0;
-	for (char **l = lines; *l && n < G_N_ELEMENTS(syms.tick_insn); l++) {
-		char *colon = strchr(*l, ':');
-		char *end;
-		if (!colon || colon == *l || (*l)[0] != ' ')
-			continue;
-		uint64_t a = g_ascii_strtoull(*l, &end, 16);
-		if (end == colon && a >= syms.tick)
-			syms.tick_insn[n++] = a;
-	}
-	g_assert_cmpuint(n, ==, G_N_ELEMENTS(syms.tick_insn));
-	g_assert_cmphex(syms.tick_insn[0], ==, syms.tick);
+	insn_boundaries(syms.tick, syms.tick_insn, G_N_ELEMENTS(syms.tick_insn));
 }
 
+/* The test guest starts its APs at the entry point (--ap-entry), not by
+ * INIT/SIPI. */
 static void vm_start(struct vmfix *f, unsigned vcpus, const char *extra)
 {
-	vmfix_start(f, vm_bin, guest_elf, vcpus, extra);
+	g_autofree char *args = g_strdup_printf("--ap-entry %s", extra ? extra : "");
+	vmfix_start(f, vm_bin, guest_elf, vcpus, args);
 }
 
 static bool skip_without_kvm(void)
@@ -680,6 +694,46 @@ static void test_guest_shutdown(void)
 	vm_stop(&f);
 }
 
+/* A pause right after a port-I/O exit must first complete the access
+ * (api.rst: the vCPU state is not consistent before re-entering KVM_RUN):
+ * every stop of the vCPU in io_loop is at one of its instruction
+ * boundaries, and the pass counter never goes backwards. */
+static void test_exact_stops_in_io_loop(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 2);
+	pause_vm(&f);
+	uint64_t one = 1;
+	write_mem(&f, syms.io_loop_enable, &one, sizeof(one));
+	uint64_t last_rcx = 0;
+	unsigned in_loop = 0;
+	GRand *rand = g_rand_new_with_seed(42);
+	for (int i = 0; i < 200 && in_loop < 40; i++) {
+		resume_all(&f, VMDBG_ACT_CONTINUE);
+		g_usleep((gulong)g_rand_int_range(rand, 200, 5000));
+		pause_vm(&f);
+		uint64_t rip = get_reg64(&f, 1, VMDBG_X86_RIP);
+		if (rip < syms.io_loop_top || rip > syms.io_loop_insn[4])
+			continue; /* not there yet */
+		bool boundary = false;
+		for (unsigned k = 0; k < G_N_ELEMENTS(syms.io_loop_insn); k++)
+			boundary |= rip == syms.io_loop_insn[k];
+		if (!boundary)
+			g_error("stop %u: rip 0x%" G_GINT64_MODIFIER "x is inside an instruction of "
+				"io_loop", in_loop, rip);
+		uint64_t rcx = get_reg64(&f, 1, VMDBG_X86_GPR(2));
+		g_assert_cmpuint(rcx, >=, last_rcx);
+		last_rcx = rcx;
+		in_loop++;
+	}
+	g_rand_free(rand);
+	g_assert_cmpuint(in_loop, ==, 40);
+	g_assert_cmpuint(last_rcx, >, 0);
+	vm_stop(&f);
+}
+
 static void test_paused_start(void)
 {
 	if (skip_without_kvm())
@@ -730,5 +784,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/vm-kvm/malformed-frames", test_malformed_frames);
 	g_test_add_func("/vm-kvm/guest-shutdown", test_guest_shutdown);
 	g_test_add_func("/vm-kvm/paused-start", test_paused_start);
+	g_test_add_func("/vm-kvm/exact-stops-in-io-loop", test_exact_stops_in_io_loop);
 	return g_test_run();
 }

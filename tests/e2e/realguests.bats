@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# Real third-party kernels under dbgproxy-vm, as a new user would boot them:
+# GNU Mach 1.8 (a multiboot ELF with DWARF, 32-bit code) and memtest86+
+# (a Linux-boot-protocol bzImage), both from Debian's packages, fetched with
+# `apt-get download` at test time into the build tree (tests/fetch-deb.sh),
+# never committed.  A package that cannot be fetched skips its tests with
+# the reason; so does a host without /dev/kvm.
+
+load helpers
+
+setup() {
+	need_kvm
+	GDB_PIDS=
+	: "${DEB_CACHE:?set by make check}"
+	: "${TOP_SRCDIR:?set by make check}"
+}
+
+teardown() {
+	exec 7>&-
+	stop_all
+}
+
+# fetch PACKAGE: DEB_DIR = where its files are, or skip
+fetch() {
+	DEB_DIR=$(bash "$TOP_SRCDIR/tests/fetch-deb.sh" "$1" "$DEB_CACHE") ||
+		skip "cannot fetch Debian package $1 with apt-get download (offline?)"
+}
+
+# mach_image: the GNU Mach kernel (gzipped, as GRUB boots it) and its ELF
+mach_image() {
+	fetch gnumach-image-1.8-486-dbg
+	MACH_GZ=$DEB_DIR/boot/gnumach-1.8-486-dbg.gz
+	MACH_ELF=$DEB_CACHE/gnumach-1.8-486-dbg
+	[ -s "$MACH_ELF" ] || gzip -dc "$MACH_GZ" > "$MACH_ELF"
+}
+
+# start_real_vm KERNEL [dbgproxy-vm options...]: COM1 reads the fifo on fd 7 (bats owns fd 3)
+start_real_vm() {
+	local kernel=$1; shift
+	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-real.XXXXXX")
+	VM_SOCK=$TMP/vm.sock
+	mkfifo "$TMP/console"
+	exec 7<> "$TMP/console"
+	"$DBGPROXY_VM" --kernel "$kernel" --socket "$VM_SOCK" "$@" \
+		< "$TMP/console" > "$TMP/serial.log" 2> "$TMP/vm.log" &
+	VM_PID=$!
+	wait_for test -S "$VM_SOCK" || { cat "$TMP/vm.log" >&2; return 1; }
+}
+
+# wait_long CMD...: up to ~5 min (a nested host runs a few M instructions/s)
+wait_long() {
+	local i
+	for i in $(seq 1 3000); do
+		if "$@"; then return 0; fi
+		kill -0 "$VM_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "GNU Mach boots on COM1: memory map, RTC time, bootstrap panic, and its db> prompt answers" {
+	mach_image
+	start_real_vm "$MACH_GZ" --cmdline "console=com0" --mem 128
+	wait_long grep -q "biosmem: physical memory map" "$TMP/serial.log" || {
+		cat "$TMP/serial.log" "$TMP/vm.log" >&2; false; }
+	# the map is the one dbgproxy-vm handed over: RAM below the EBDA and above 1 MiB
+	grep -E "biosmem: 0+:0+9fc00, available" "$TMP/serial.log"
+	grep -E "biosmem: 0+100000:0+8000000, available" "$TMP/serial.log"
+	# the RTC reads the host's time (this year)
+	wait_long grep -q "RTC time is $(date -u +%Y)-" "$TMP/serial.log"
+	wait_long grep -q "db>" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; false; }
+	grep -qi "panic" "$TMP/serial.log"
+	grep -q "No bootstrap code loaded" "$TMP/serial.log"
+	# typed on stdin, answered on COM1
+	printf 'show registers\n' >&7
+	wait_long grep -qE "^eip|eip +0x" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; false; }
+}
+
+@test "gdb on GNU Mach (32-bit): hbreak c_boot_entry, finish out of i386at_init, bt in setup_main, watch programmed exactly" {
+	mach_image
+	start_real_vm "$MACH_GZ" --cmdline "console=com0" --mem 128 --paused
+	start_daemon
+	GUEST_IMAGE=$MACH_ELF
+	run gdb_batch "hbreak c_boot_entry" "continue" "p \$pc == c_boot_entry" \
+		"hbreak i386at_init" "continue" "finish" \
+		"delete" "hbreak vm_mem_init" "continue" "bt" \
+		"delete" "set breakpoint always-inserted on" "watch hz" "monitor hw" "detach"
+	echo "$output"
+	# the daemon saw vCPU 0 in 32-bit protected mode and served i386
+	grep -q "serving the i386 description" "$TMP/daemon.log"
+	printf '%s\n' "$output" | grep -q "Breakpoint 1, .*c_boot_entry"
+	printf '%s\n' "$output" | grep -q "Run till exit from #0 .*i386at_init"
+	printf '%s\n' "$output" | grep -qE "^#[0-9]+ .* setup_main"
+	hz=$(nm "$MACH_ELF" | awk '$3 == "hz" { print $1 }')
+	# a 4-byte write watch on hz: DR0 = &hz, RW=01 (write) LEN=11 (4 bytes)
+	# -> nibble 0xd (SDM Vol. 3B 18.2.4); DR7 = G0 | GE | bit 10 | 0xd << 16
+	printf '%s\n' "$output" | grep -q "DR0=0x$(printf '%016x' "0x$hz")"
+	printf '%s\n' "$output" | grep -q "RW/LEN=0xd"
+	printf '%s\n' "$output" | grep -q "DR7=0x00000000000d0602"
+	! grep -q "Remote 'g' packet reply is too long" <<< "$output"
+}
+
+@test "memtest86+ (Linux boot protocol, 64-bit entry) prints its banner on the serial console" {
+	fetch memtest86+
+	start_real_vm "$DEB_DIR/boot/memtest86+x64.bin" --cmdline "console=ttyS0,115200" --mem 256
+	grep -q "linux" "$TMP/vm.log"
+	wait_long grep -q "Memtest86+ v6" "$TMP/serial.log" || {
+		cat "$TMP/serial.log" "$TMP/vm.log" >&2; false; }
+}
