@@ -42,11 +42,6 @@ cycles() {
 	done
 }
 
-# every "$N = VALUE" of gdb's output, one per line
-values() {
-	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p'
-}
-
 # the "BPn/WPn ..." lines of the last `monitor hw` table
 hw_lines() {
 	printf '%s\n' "$1" | awk '/^hardware debug slots/ { t = "" } /^(BP|WP)[0-9]/ { t = t $0 "\n" } END { printf "%s", t }'

@@ -91,9 +91,11 @@ stop_all() {
 # gdb_batch CMD...: gdb ($GDB_BIN, default gdb) on the guest ELF
 # ($GUEST_IMAGE, default $GUEST_ELF), connected to the daemon; each
 # argument is one gdb command.  Output in $output (bats run) or stdout.
+# GDB_ARCH, if set, is the architecture gdb is set to before connecting.
 gdb_batch() {
-	local args=(-batch -nx -ex "set pagination off" -ex "set confirm off"
-		-ex "target remote 127.0.0.1:$PORT")
+	local args=(-batch -nx -ex "set pagination off" -ex "set confirm off")
+	if [ -n "${GDB_ARCH:-}" ]; then args+=(-ex "set architecture $GDB_ARCH"); fi
+	args+=(-ex "target remote 127.0.0.1:$PORT")
 	local c
 	for c in "$@"; do
 		args+=(-ex "$c")
@@ -124,4 +126,9 @@ count_in() {
 # the value printed by gdb's last "$N = VALUE" line
 last_value() {
 	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p' | tail -1
+}
+
+# every "$N = VALUE" of gdb's output, one per line
+values() {
+	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p'
 }

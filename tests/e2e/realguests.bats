@@ -80,7 +80,9 @@ wait_long() {
 	mach_image
 	start_real_vm "$MACH_GZ" --cmdline "console=com0" --mem 128 --paused
 	start_daemon
-	GUEST_IMAGE=$MACH_ELF
+	# Debian's GNU Mach is 32-bit code in an ELF64 file: gdb takes the
+	# file's word for the architecture unless told
+	GUEST_IMAGE=$MACH_ELF GDB_ARCH=i386
 	run gdb_batch "hbreak c_boot_entry" "continue" "p \$pc == c_boot_entry" \
 		"hbreak i386at_init" "continue" "finish" \
 		"delete" "hbreak vm_mem_init" "continue" "bt" \
