@@ -69,6 +69,7 @@
 #define APIC_LVT1             0x360
 #define APIC_DM_NMI           0x400u
 #define APIC_DM_EXTINT        0x700u
+#define APIC_LVT_MASKED       0x10000u
 #define VGA_MIRROR_PERIOD_MS  250
 
 enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
@@ -118,6 +119,7 @@ struct vm_kvm {
 	struct x86_xsave_layout xl;
 	bool blockirq;
 	bool ap_entry;
+	bool pvm_host;               /* kvm_pvm: guest int3 ends KVM_RUN as an emulation failure */
 	int serial_fd;
 	struct boot_image img;
 	struct pc_firmware fw;
@@ -125,7 +127,7 @@ struct vm_kvm {
 	/* the userspace devices; vCPU threads and the console thread */
 	pthread_mutex_t pc_lock;
 	struct pc_platform *pc;
-	bool reset_requested;        /* set by the platform, under pc_lock */
+	bool reset_requested;        /* set by the platform, taken by handle_io, under pc_lock */
 	GHashTable *unhandled_mmio;  /* pages already logged, under pc_lock */
 	int serial_in_fd;
 	int quit_fd;                 /* eventfd: the helper threads stop */
@@ -275,8 +277,10 @@ static void pc_serial_tx(void *opaque, uint8_t byte)
 {
 	struct vm_kvm *vm = opaque;
 	pthread_mutex_lock(&vm->serial_lock);
-	ssize_t r = write(vm->serial_fd, &byte, 1);
-	(void)r; /* the guest's console is best effort */
+	ssize_t r;
+	do /* a kick (SIGUSR1, no SA_RESTART) may interrupt a blocked write */
+		r = write(vm->serial_fd, &byte, 1);
+	while (r < 0 && errno == EINTR);
 	pthread_mutex_unlock(&vm->serial_lock);
 }
 
@@ -301,7 +305,8 @@ static int64_t pc_now_ns(void *opaque)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void handle_io(struct vcpu *v)
+/* Serve a port access; true when it asked for a reset. */
+static bool handle_io(struct vcpu *v)
 {
 	struct vm_kvm *vm = v->vm;
 	struct kvm_run *run = v->run;
@@ -309,7 +314,10 @@ static void handle_io(struct vcpu *v)
 	pthread_mutex_lock(&vm->pc_lock);
 	pc_io(vm->pc, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, run->io.size,
 	      run->io.count, data);
+	bool reset = vm->reset_requested;
+	vm->reset_requested = false;
 	pthread_mutex_unlock(&vm->pc_lock);
+	return reset;
 }
 
 /* Nothing is mapped outside RAM but the in-kernel APICs: reads float. */
@@ -343,7 +351,12 @@ static void *console_thread(void *arg)
 			break;
 		if (!p[0].revents)
 			continue;
-		ssize_t n = read(vm->serial_in_fd, buf, sizeof(buf));
+		/* read no more than is there: another reader of the same terminal
+		 * must not leave this thread blocked where destroy cannot end it */
+		int avail = 0;
+		if (ioctl(vm->serial_in_fd, FIONREAD, &avail) < 0)
+			avail = 1;
+		ssize_t n = read(vm->serial_in_fd, buf, avail > 0 ? MIN((size_t)avail, sizeof(buf)) : 1);
 		if (n <= 0) {
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
@@ -461,19 +474,24 @@ static uint64_t current_pc(struct vcpu *v)
 	return linear_rip(&v->sregs, regs.rip);
 }
 
-/* Hosts such as kvm_pvm end KVM_RUN with an emulation failure at a guest
- * int3 instead of delivering #BP.  When the bytes at pc are an int3 we did
- * not patch (0xCC, or CD 03), deliver it as the CPU would: #BP is a trap,
- * so the handler sees the address after the instruction.  rip is moved past
- * it and #BP injected as a pending exception.  The same int3 failing over
- * and over with no other exit between means the host cannot deliver it
- * either: then false, and the vCPU stops with the internal error. */
+/* kvm_pvm ends KVM_RUN with an emulation failure at a guest int3 instead
+ * of delivering #BP.  When the bytes at pc are an int3 we did not patch
+ * (0xCC, or CD 03), deliver it as the CPU would: #BP is a trap, so the
+ * handler sees the address after the instruction.  rip is moved past it
+ * and #BP injected (KVM_SET_VCPU_EVENTS): kvm_pvm delivers an injected
+ * exception with the current rip as the return address.  VMX and SVM
+ * compute a soft exception's return address themselves (from the exit's
+ * instruction length, or by decoding the instruction at rip), so this
+ * would be wrong there — and there a guest int3 never fails this way: on
+ * any other host, false, and the vCPU stops with the internal error.  The
+ * same int3 failing over and over with no other exit between means the
+ * host cannot deliver it either: false too. */
 #define GUEST_INT3_REPEAT_MAX 100000
 static bool deliver_guest_int3(struct vcpu *v, struct kvm_regs *regs, uint64_t pc)
 {
 	struct vm_kvm *vm = v->vm;
 	uint64_t gpa, contig;
-	if (!gva_to_gpa(vm, &v->sregs, pc, &gpa, &contig))
+	if (!vm->pvm_host || !gva_to_gpa(vm, &v->sregs, pc, &gpa, &contig))
 		return false;
 	unsigned len = 0;
 	if (vm->mem[gpa] == 0xcc)
@@ -521,11 +539,9 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		handle_io(v);
 		v->io_pending = true;
-		if (vm->reset_requested) {
+		if (handle_io(v)) {
 			/* the access completes before the stop (exact stops) */
-			vm->reset_requested = false;
 			ev->reason = VMDBG_STOP_SHUTDOWN;
 			ev->info[0] = VMDBG_SHUTDOWN_RESET;
 			ev->pc = current_pc(v);
@@ -590,15 +606,8 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 			  v->index, run->internal.suberror, ev->pc);
 		return true;
 	}
-	case KVM_EXIT_HLT: {
-		/* No interrupt controller is emulated: nothing can wake a halted vCPU. */
-		struct kvm_regs regs;
-		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
-			ev->pc = regs.rip;
-		ev->reason = VMDBG_STOP_HALTED;
-		g_message("vCPU %u halted at 0x%" G_GINT64_MODIFIER "x", v->index, ev->pc);
-		return true;
-	}
+	/* No KVM_EXIT_HLT: with the in-kernel local APIC a halted vCPU waits
+	 * inside KVM_RUN for an interrupt (a pause still stops it). */
 	case KVM_EXIT_SHUTDOWN:
 	case KVM_EXIT_SYSTEM_EVENT: {
 		ev->pc = current_pc(v);
@@ -657,24 +666,26 @@ static void enter_stopped_locked(struct vcpu *v, const struct vmdbg_stopped *ev)
 /* Finish an I/O or MMIO access KVM handed us before the vCPU reports a
  * stop: KVM_RUN with immediate_exit completes it and returns at once with
  * EINTR, running no guest code.  A string access may hand back its next
- * element first; each is served, a bounded number of times. */
-static void complete_io(struct vcpu *v)
+ * element first; each is served, a bounded number of times.  Returns true
+ * with ev filled when completing it stopped the vCPU for a reason of its
+ * own (a reset the access asked for, a shutdown). */
+static bool complete_io(struct vcpu *v, struct vmdbg_stopped *ev)
 {
+	bool stop = false;
+	struct vmdbg_stopped next;
 	for (unsigned i = 0; v->io_pending && i < 4096; i++) {
 		v->io_pending = false;
 		v->run->immediate_exit = 1;
-		if (ioctl(v->fd, KVM_RUN, 0) == 0) {
-			if (v->run->exit_reason == KVM_EXIT_IO) {
-				handle_io(v);
-				v->io_pending = true;
-			} else if (v->run->exit_reason == KVM_EXIT_MMIO) {
-				handle_mmio(v);
-				v->io_pending = true;
-			}
+		if (ioctl(v->fd, KVM_RUN, 0) == 0 && handle_exit(v, false, &next) && !stop) {
+			*ev = next;
+			stop = true;
 		}
 	}
-	if (v->io_pending)
+	if (v->io_pending) {
 		g_warning("vCPU %u: an I/O access did not complete", v->index);
+		v->io_pending = false;
+	}
+	return stop;
 }
 
 static void *vcpu_thread(void *arg)
@@ -712,10 +723,11 @@ static void *vcpu_thread(void *arg)
 				v->fired_pending = true;
 			}
 			pthread_mutex_unlock(&vm->lock);
-			complete_io(v);
+			struct vmdbg_stopped why;
+			bool own = complete_io(v, &why);
 			vcpu_capture_sregs(v);
 			pthread_mutex_lock(&vm->lock);
-			enter_stopped_locked(v, NULL);
+			enter_stopped_locked(v, own ? &why : NULL);
 			continue;
 		}
 		v->run->immediate_exit = 0;
@@ -758,7 +770,8 @@ static void *vcpu_thread(void *arg)
 			stop = handle_exit(v, step, &ev);
 		}
 		if (stop) {
-			complete_io(v);
+			struct vmdbg_stopped later; /* the stop at hand is the one to report */
+			complete_io(v, &later);
 			if (ev.reason == VMDBG_STOP_SHUTDOWN)
 				ev.pc = current_pc(v); /* after the access that asked for it */
 			vcpu_capture_sregs(v);
@@ -1399,9 +1412,11 @@ static bool set_boot_state(struct vcpu *v, const struct boot_image *img, uint32_
 	return true;
 }
 
-/* What a PC BIOS leaves in every local APIC ("virtual wire" mode, MP spec
- * 3.6.2.2): LINT0 takes the PIC's ExtINT, LINT1 the NMI.  Without it the
- * in-kernel PIC could not interrupt a kernel that never programs the APIC. */
+/* What a PC BIOS leaves in the local APICs ("virtual wire" mode, MP spec
+ * 3.6.2.2): the boot processor's LINT0 takes the PIC's ExtINT, every LINT1
+ * the NMI; the APs' LINT0 stays masked (as QEMU and Linux leave it).
+ * Without it the in-kernel PIC could not interrupt a kernel that never
+ * programs the APIC. */
 static bool set_lint(struct vcpu *v, GError **error)
 {
 	struct kvm_lapic_state lapic;
@@ -1409,7 +1424,7 @@ static bool set_lint(struct vcpu *v, GError **error)
 		set_host_error(error, "KVM_GET_LAPIC");
 		return false;
 	}
-	uint32_t lvt0 = APIC_DM_EXTINT, lvt1 = APIC_DM_NMI;
+	uint32_t lvt0 = v->index == 0 ? APIC_DM_EXTINT : APIC_LVT_MASKED, lvt1 = APIC_DM_NMI;
 	memcpy(&lapic.regs[APIC_LVT0], &lvt0, sizeof(lvt0));
 	memcpy(&lapic.regs[APIC_LVT1], &lvt1, sizeof(lvt1));
 	if (ioctl(v->fd, KVM_SET_LAPIC, &lapic) < 0) {
@@ -1529,10 +1544,15 @@ static bool set_gsi_routing(struct vm_kvm *vm, GError **error)
 
 static bool create_platform(struct vm_kvm *vm, GError **error)
 {
-	/* Intel needs a TSS area and an identity-map page for real-mode
-	 * emulation; harmless elsewhere. */
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
-		g_debug("KVM_SET_TSS_ADDR: %s (ignored)", g_strerror(errno));
+	/* Intel without unrestricted guest needs a TSS area and an identity-map
+	 * page to run real mode (an AP's SIPI trampoline); harmless elsewhere. */
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0) {
+			set_host_error(error, "KVM_SET_TSS_ADDR");
+			return false;
+		}
+		g_debug("KVM_SET_TSS_ADDR: %s (not offered)", g_strerror(errno));
+	}
 	uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
 		g_debug("KVM_SET_IDENTITY_MAP_ADDR: %s (ignored)", g_strerror(errno));
@@ -1547,6 +1567,11 @@ static bool create_platform(struct vm_kvm *vm, GError **error)
 		set_host_error(error, "KVM_CREATE_PIT2");
 		return false;
 	}
+	/* Ticks missed while the debugger holds the guest are not replayed
+	 * as a burst when it runs again (nor walked into by single steps). */
+	struct kvm_reinject_control reinject = { .pit_reinject = 0 };
+	if (ioctl(vm->vm_fd, KVM_REINJECT_CONTROL, &reinject) < 0)
+		g_debug("KVM_REINJECT_CONTROL: %s (ignored)", g_strerror(errno));
 	const struct pc_platform_ops ops = {
 		.serial_tx = pc_serial_tx, .set_irq = pc_set_irq, .reset = pc_reset,
 		.now_ns = pc_now_ns, .opaque = vm,
@@ -1623,6 +1648,13 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "/dev/kvm: unexpected KVM API version");
 		goto fail;
 	}
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
+		g_set_error(error, VM_ERROR, VMDBG_E_HOST,
+			    "/dev/kvm lacks KVM_CAP_IMMEDIATE_EXIT (Linux 4.11+): pauses would run "
+			    "guest code");
+		goto fail;
+	}
+	vm->pvm_host = access("/sys/module/kvm_pvm", F_OK) == 0;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
 		set_host_error(error, "KVM_CREATE_VM");
