@@ -88,8 +88,13 @@ teardown() {
 }
 
 @test "p \$zmm31 (AVX-512)" {
-	grep -qw avx512f /proc/cpuinfo || skip "the host CPU has no AVX-512 (no avx512f in /proc/cpuinfo)"
 	start_vm 1 && start_daemon
+	# decided by what the VM serves, not by the host CPU: a host with
+	# avx512f whose KVM gives guests no XSAVE has no zmm registers
+	run gdb_batch "p \$zmm31h" "detach"
+	if [[ "$output" == *"= void"* ]]; then
+		skip "this VM serves no zmm registers (the host CPU or its KVM offers guests no AVX-512)"
+	fi
 	run gdb_batch "p \$zmm31" "detach"
 	echo "$output"
 	[[ "$output" == *"v16_int32"* ]]
