@@ -379,17 +379,71 @@ static void grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* SIGINT/SIGTERM: detach gdb, give the VM a moment to receive the DETACH,
+ * then stop.  A second signal during that moment stops at once. */
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon *d = w->data;
+	if (d->shutting_down) {
+		g_message("signal %d again: stopping now", w->signum);
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	d->shutting_down = true;
 	g_message("signal %d: shutting down", w->signum);
 	ev_io_stop(loop, &d->listen_w);
 	if (d->session)
 		session_close(d->session, "dbgproxyd is shutting down"); /* sends DETACH */
-	/* give the VM a moment to receive the DETACH, then stop */
-	static ev_timer grace;
-	ev_timer_init(&grace, grace_cb, vmlink_is_ready(d->vm) ? 0.2 : 0, 0);
-	ev_timer_start(loop, &grace);
+	ev_timer_init(&d->grace_w, grace_cb, vmlink_is_ready(d->vm) ? 0.2 : 0, 0);
+	ev_timer_start(loop, &d->grace_w);
+}
+
+/* SIGHUP re-reads the log level from the configuration file (when there is
+ * one and --log-level did not set it); it never stops the daemon. */
+static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	if (!d->config_path || d->log_level_fixed) {
+		g_message("SIGHUP: nothing to reload (%s)",
+			  d->config_path ? "--log-level was given" : "no --config file");
+		return;
+	}
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) err = NULL;
+	g_autofree char *level = NULL;
+	GLogLevelFlags parsed = G_LOG_LEVEL_MESSAGE;
+	if (!g_key_file_load_from_file(kf, d->config_path, G_KEY_FILE_NONE, &err)) {
+		g_warning("SIGHUP: %s: %s; log level unchanged", d->config_path, err->message);
+		return;
+	}
+	level = g_key_file_get_string(kf, CONFIG_GROUP, "log-level", NULL);
+	if (level && !parse_log_level(level, &parsed)) {
+		g_warning("SIGHUP: %s: bad log-level '%s'; log level unchanged", d->config_path, level);
+		return;
+	}
+	log_threshold = parsed;
+	if (log_threshold >= G_LOG_LEVEL_INFO)
+		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+	g_message("SIGHUP: log level now %s", level ? level : "message (the default)");
+}
+
+/* ---- closed sessions ------------------------------------------------------------------------ */
+
+/* Sessions are freed here, before the loop waits again: never inside the
+ * callback that closed them (the Redis freeClientAsync pattern). */
+static void reap_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct session *s;
+	while ((s = g_queue_pop_head(&d->closed_sessions)))
+		session_free(s);
+	ev_prepare_stop(loop, w);
+}
+
+void daemon_free_later(struct daemon *d, struct session *s)
+{
+	g_queue_push_tail(&d->closed_sessions, s);
+	ev_prepare_start(d->loop, &d->reap_w);
 }
 
 /* ---- options --------------------------------------------------------------------------------- */
@@ -500,6 +554,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxyd: unexpected argument '%s'\n", argv[1]);
 		return 2;
 	}
+	bool log_level_from_cmdline = o.log_level != NULL;
 	if (!load_config(&o, &err)) {
 		fprintf(stderr, "dbgproxyd: %s\n", err->message);
 		return 2;
@@ -549,12 +604,19 @@ int main(int argc, char **argv)
 	ev_io_init(&d.listen_w, listen_cb, d.listen_fd, EV_READ);
 	d.listen_w.data = &d;
 	ev_io_start(d.loop, &d.listen_w);
-	ev_signal sigint_w, sigterm_w;
+	ev_signal sigint_w, sigterm_w, sighup_w;
 	ev_signal_init(&sigint_w, signal_cb, SIGINT);
 	ev_signal_init(&sigterm_w, signal_cb, SIGTERM);
-	sigint_w.data = sigterm_w.data = &d;
+	ev_signal_init(&sighup_w, sighup_cb, SIGHUP);
+	sigint_w.data = sigterm_w.data = sighup_w.data = &d;
 	ev_signal_start(d.loop, &sigint_w);
 	ev_signal_start(d.loop, &sigterm_w);
+	ev_signal_start(d.loop, &sighup_w);
+	g_queue_init(&d.closed_sessions);
+	ev_prepare_init(&d.reap_w, reap_cb);
+	d.reap_w.data = &d;
+	d.config_path = o.config;
+	d.log_level_fixed = log_level_from_cmdline;
 
 	g_message("dbgproxyd %s: gdb on %s, VM at %s", PACKAGE_VERSION, o.listen, o.vm);
 	d.vm = vmlink_new(d.loop, o.vm, &vm_ops, &d);
@@ -563,6 +625,8 @@ int main(int argc, char **argv)
 
 	if (d.session)
 		session_close(d.session, "dbgproxyd exiting");
+	reap_cb(d.loop, &d.reap_w, 0);
+	ev_timer_stop(d.loop, &d.grace_w);
 	while (d.refusals)
 		refusal_end(d.refusals->data);
 	vmlink_free(d.vm);
@@ -571,6 +635,7 @@ int main(int argc, char **argv)
 	ev_io_stop(d.loop, &d.listen_w);
 	ev_signal_stop(d.loop, &sigint_w);
 	ev_signal_stop(d.loop, &sigterm_w);
+	ev_signal_stop(d.loop, &sighup_w);
 	close(d.listen_fd);
 	if (d.unix_path) {
 		unlink(d.unix_path);

@@ -24,6 +24,12 @@ struct daemon {
 	int listen_fd;
 	ev_io listen_w;
 	struct session *session;   /* the one gdb, or NULL */
+	GQueue closed_sessions;    /* closed, freed from the loop (reap_w) */
+	ev_prepare reap_w;
+	bool shutting_down;        /* SIGINT/SIGTERM seen: grace_w runs */
+	ev_timer grace_w;
+	const char *config_path;   /* --config, for SIGHUP */
+	bool log_level_fixed;      /* --log-level given: SIGHUP leaves it */
 	GList *refusals;           /* connections being told "busy" */
 	uint64_t next_session_id;
 
@@ -44,9 +50,15 @@ struct daemon {
  * on (an x86 VM: i386 or x86-64); false with the reason if it cannot be. */
 bool daemon_use_arch(struct daemon *d, const struct arch_ops *arch, GError **error);
 
+/* daemon-main.c: free a closed session once the current callback is over */
+void daemon_free_later(struct daemon *d, struct session *s);
+
 /* session.c */
 void session_accept(struct daemon *d, int fd, const char *peer);
+/* Ends the session (detaching the VM); it stays valid until the loop
+ * frees it with session_free(). */
 void session_close(struct session *s, const char *why);
+void session_free(struct session *s);
 void session_vm_lost(struct session *s, const char *why);
 /* The VM link is up: a gdb that came first is attached now. */
 void session_vm_ready(struct session *s);

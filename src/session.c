@@ -62,6 +62,7 @@ struct session {
 	GQueue pending_stops;         /* struct vmdbg_stopped *, not yet reported */
 	bool interrupted;             /* Ctrl-C waiting for its stop */
 	bool guest_dead;              /* the guest shut down: inspect only */
+	bool closed;                  /* session_close() ran: freed by the loop later */
 	bool mode_told;               /* gdb was told its description no longer fits */
 	uint32_t resume_default;      /* the last RESUME, to repeat after a stale stop */
 	GArray *resume_entries;       /* struct vmdbg_resume_entry */
@@ -163,6 +164,8 @@ static void reply_errno(struct session *s, unsigned code, const char *fmt, ...)
 
 static void flush(struct session *s)
 {
+	if (s->closed)
+		return;
 	while (s->out->len) {
 		ssize_t n = send(s->fd, s->out->data, s->out->len, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -1800,12 +1803,16 @@ void session_vm_ready(struct session *s)
 		attach(s);
 }
 
+/* Closing only marks the session and stops its watchers: callers up the
+ * stack (a read callback, a VM reply) may still hold it.  The daemon frees
+ * it from the loop (session_free), after the current callback returns. */
 void session_close(struct session *s, const char *why)
 {
 	struct daemon *d = s->d;
-	if (d->session != s)
+	if (s->closed || d->session != s)
 		return;
 	g_message("gdb session from %s ended: %s", s->peer, why);
+	s->closed = true;
 	d->session = NULL;
 	/* leave the guest as if no debugger had been there */
 	if (!s->detached && vmlink_is_ready(d->vm)) {
@@ -1820,6 +1827,11 @@ void session_close(struct session *s, const char *why)
 	}
 	ev_io_stop(d->loop, &s->read_w);
 	ev_io_stop(d->loop, &s->write_w);
+	daemon_free_later(d, s);
+}
+
+void session_free(struct session *s)
+{
 	close(s->fd);
 	rsp_decoder_free(s->dec);
 	g_byte_array_unref(s->out);

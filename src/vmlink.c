@@ -84,7 +84,10 @@ uint32_t vmlink_next_seq(struct vmlink *l)
 
 /* ---- output ---------------------------------------------------------------- */
 
-static void flush(struct vmlink *l)
+/* Send what is queued.  A failure seen from inside a request (in_call)
+ * is not acted on there: the link goes down from the write watcher, so no
+ * callback runs before vmlink_send() has returned (vmlink.h: "later"). */
+static void flush(struct vmlink *l, bool in_call)
 {
 	while (l->out->len) {
 		ssize_t n = send(l->fd, l->out->data, l->out->len, MSG_NOSIGNAL);
@@ -93,6 +96,8 @@ static void flush(struct vmlink *l)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
+			if (in_call)
+				break; /* a broken socket is writable: write_cb sees it again */
 			link_down(l, g_strerror(errno));
 			return;
 		}
@@ -113,7 +118,7 @@ static void enqueue(struct vmlink *l, const GByteArray *frame, uint32_t seq, vml
 	p->ctx = ctx;
 	g_queue_push_tail(&l->pending, p);
 	g_byte_array_append(l->out, frame->data, frame->len);
-	flush(l);
+	flush(l, true);
 }
 
 bool vmlink_send(struct vmlink *l, const GByteArray *frame, uint32_t seq, vmlink_reply_fn fn,
@@ -324,7 +329,7 @@ static void write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		l->state = LINK_HANDSHAKE;
 		ev_io_start(l->loop, &l->read_w);
 	}
-	flush(l);
+	flush(l, false);
 }
 
 /* ---- connection management ---------------------------------------------------- */

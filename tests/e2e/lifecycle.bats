@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# dbgproxyd's lifecycle under hostile timing: signals twice, a client that
+# kills the session from inside a handler, the VM going away with requests
+# in flight, gdb leaving while a PAUSE is on its way.  Each case once
+# crashed or aborted the daemon (use-after-free, a libev abort); run under
+# the ASan build they fail on any memory error.  No KVM needed: the VM is
+# the simulated AArch64 machine, or none at all.
+
+load helpers
+
+setup() {
+	GDB_PIDS=
+	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-life.XXXXXX")
+}
+
+teardown() {
+	stop_all
+}
+
+# start_a64: the simulated AArch64 machine (running) on $VM_SOCK
+start_a64() {
+	VM_SOCK=$TMP/vm.sock
+	"$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ARM64" --socket "$VM_SOCK" \
+		> "$TMP/serial.log" 2> "$TMP/vm.log" &
+	VM_PID=$!
+	wait_for test -S "$VM_SOCK"
+}
+
+# start_unix_daemon [ARGS...]: dbgproxyd listening on $TMP/gdb.sock
+start_unix_daemon() {
+	GDB_SOCK=$TMP/gdb.sock
+	"$DBGPROXYD" --listen "unix:$GDB_SOCK" --vm "${VM_SOCK:-$TMP/no-vm.sock}" "$@" \
+		> "$TMP/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	wait_for test -S "$GDB_SOCK"
+}
+
+# raw PYTHON-STATEMENTS: run them with `s`, a socket connected to the daemon
+raw() {
+	timeout -s KILL 30 python3 -c "
+import socket, time
+s = socket.socket(socket.AF_UNIX)
+s.connect('$GDB_SOCK')
+$1
+"
+}
+
+# the daemon is alive, wrote no sanitizer report, and serves a new client
+healthy() {
+	kill -0 "$DAEMON_PID"
+	! grep -q "Sanitizer\|runtime error\|aborting" "$TMP/daemon.log"
+	raw "
+s.sendall(b'\$qSupported#37'); s.settimeout(10); got = b''
+while b'#' not in got.lstrip(b'+'):
+    got += s.recv(4096)
+print(got)" > "$TMP/probe"
+	grep -q "PacketSize" "$TMP/probe"
+}
+
+# ended_cleanly SIGNAL...: the daemon exits 0 with its socket gone
+signals_end_cleanly() {
+	local sig
+	for sig in "$@"; do
+		kill -"$sig" "$DAEMON_PID"
+		sleep 0.08
+	done
+	local status=0
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	cat "$TMP/daemon.log"
+	[ "$status" -eq 0 ]
+	[ ! -e "$GDB_SOCK" ]
+	! grep -q "Sanitizer\|runtime error\|aborting" "$TMP/daemon.log"
+}
+
+@test "two SIGTERMs 80 ms apart: exit 0, socket removed, no abort" {
+	need_arm64
+	start_a64 && start_unix_daemon
+	wait_for grep -q "ready:" "$TMP/daemon.log"
+	signals_end_cleanly TERM TERM
+}
+
+@test "SIGINT then SIGTERM: exit 0, socket removed, no abort" {
+	need_arm64
+	start_a64 && start_unix_daemon
+	wait_for grep -q "ready:" "$TMP/daemon.log"
+	signals_end_cleanly INT TERM
+}
+
+@test "SIGHUP does not stop the daemon; it re-reads the log level from the config file" {
+	printf '[dbgproxyd]\nlog-level=warning\n' > "$TMP/d.conf"
+	start_unix_daemon --config "$TMP/d.conf"
+	kill -HUP "$DAEMON_PID"
+	sleep 0.3
+	printf '[dbgproxyd]\nlog-level=debug\n' > "$TMP/d.conf"
+	kill -HUP "$DAEMON_PID"
+	wait_for grep -q "SIGHUP: log level now debug" "$TMP/daemon.log"
+	healthy
+}
+
+@test "k and D while the VM link is down: the session ends, the daemon serves the next client" {
+	start_unix_daemon
+	raw "s.sendall(b'\$k#6b'); time.sleep(0.3)"
+	healthy
+	raw "s.sendall(b'\$D#44'); s.settimeout(5); s.recv(100); time.sleep(0.3)"
+	healthy
+	raw "s.sendall(b'\$qSupported#37\$k#6b\$g#67'); time.sleep(0.3)"
+	healthy
+}
+
+@test "a client that floods g and never reads: dropped, not the daemon" {
+	need_arm64
+	start_a64 && start_unix_daemon
+	wait_for grep -q "ready:" "$TMP/daemon.log"
+	raw "
+s.setblocking(False)
+chunk = b'\$g#67' * 20000
+sent = 0
+t = time.time()
+while time.time() - t < 10 and sent < 40 * len(chunk):
+    try:
+        sent += s.send(chunk)
+    except BlockingIOError:
+        time.sleep(0.01)
+    except OSError:
+        break
+"
+	healthy
+}
+
+@test "the VM dies with requests in flight: gdb is told, the daemon reconnects to the next VM" {
+	need_arm64
+	start_a64 && start_unix_daemon
+	wait_for grep -q "ready:" "$TMP/daemon.log"
+	raw "
+s.sendall(b'+\$qSupported#37')
+s.settimeout(5); s.recv(4096)
+s.sendall(b'+' + b''.join(b'\$g#67' for _ in range(200)))
+time.sleep(0.05)
+import os, signal
+os.kill($VM_PID, signal.SIGKILL)
+time.sleep(0.5)
+"
+	wait "$VM_PID" 2>/dev/null || true
+	start_a64
+	wait_for grep -q "ready:.*" "$TMP/daemon.log"
+	healthy
+}
+
+@test "gdb leaves while a PAUSE is pending: the guest runs on, the daemon serves the next gdb" {
+	need_arm64
+	start_a64 && start_unix_daemon
+	wait_for grep -q "ready:" "$TMP/daemon.log"
+	for i in 1 2 3 4 5; do
+		raw "
+s.sendall(b'+\$qSupported#37')
+s.settimeout(5); s.recv(4096)
+s.sendall(b'+\$c#63')
+time.sleep(0.02)
+s.sendall(b'\x03')
+s.close()
+"
+	done
+	healthy
+	# the guest runs on: its counter moves between two attaches
+	PORT=
+	local probe=(timeout -s KILL 60 "$GDB_MULTIARCH" -batch -nx -ex "target remote $GDB_SOCK"
+		-ex "p/x *(long *)&counters" -ex "detach" "$GUEST_ARM64")
+	run "${probe[@]}"
+	echo "$output"
+	before=$(last_value "$output")
+	sleep 0.5
+	run "${probe[@]}"
+	echo "$output"
+	[ $(( $(last_value "$output") )) -gt $((before)) ]
+}
