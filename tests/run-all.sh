@@ -10,6 +10,9 @@ cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 bash tests/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+# Debian packages the tests boot (GNU Mach, memtest86+, Linux) are fetched
+# once for every build here, never committed
+export DBGPROXY_DEB_CACHE="$top/.deb-cache"
 
 steps_failed=0
 step() {

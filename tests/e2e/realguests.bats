@@ -63,8 +63,9 @@ wait_long() {
 	start_real_vm "$MACH_GZ" --cmdline "console=com0" --mem 128
 	wait_long grep -q "biosmem: physical memory map" "$TMP/serial.log" || {
 		cat "$TMP/serial.log" "$TMP/vm.log" >&2; false; }
-	# the map is the one dbgproxy-vm handed over: RAM below the EBDA and above 1 MiB
-	grep -E "biosmem: 0+:0+9fc00, available" "$TMP/serial.log"
+	# the map is the one dbgproxy-vm handed over: RAM below the EBDA (Mach
+	# rounds it to a page) and above 1 MiB
+	grep -E "biosmem: 0+:0+9f000, available" "$TMP/serial.log"
 	grep -E "biosmem: 0+100000:0+8000000, available" "$TMP/serial.log"
 	# the RTC reads the host's time (this year)
 	wait_long grep -q "RTC time is $(date -u +%Y)-" "$TMP/serial.log"
