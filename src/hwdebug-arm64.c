@@ -1,9 +1,13 @@
 /*
- * hwdebug-arm64.c - AArch64 debug-register encoding (Arm ARM D2.9 and
- * D2.10 breakpoint and watchpoint exceptions; D13.3 DBGBCR<n>_EL1,
- * DBGBVR<n>_EL1, DBGWCR<n>_EL1, DBGWVR<n>_EL1).  Pure.
+ * hwdebug-arm64.c - AArch64 debug registers for the slot allocator (Arm
+ * ARM D2.9 and D2.10 breakpoint and watchpoint exceptions; D13.3
+ * DBGBCR<n>_EL1, DBGBVR<n>_EL1, DBGWCR<n>_EL1, DBGWVR<n>_EL1; D17.2.37
+ * ESR_ELx): splitting requests into BAS and MASK pieces, the register
+ * values, decoding ESR and FAR, and the slot table for people.  Pure.
  */
 #include "hwdebug-arch.h"
+
+#include <inttypes.h>
 
 /* DBGBCR<n>_EL1 */
 #define DBGBCR_E          (1ull << 0)
@@ -25,6 +29,19 @@
 #define DBGWCR_MASK_SHIFT 24                  /* 5 bits: watch 2^MASK bytes, 3..31 */
 #define DBGWCR_MASK_MIN   3u
 #define DBGWCR_MASK_MAX   31u
+
+/* ESR_ELx as KVM reports debug exits */
+#define ESR_EC(esr)        (((esr) >> 26) & 0x3f)
+#define ESR_EC_BKPT_LOW    0x30u   /* breakpoint from a lower EL */
+#define ESR_EC_BKPT_CUR    0x31u
+#define ESR_EC_SSTEP_LOW   0x32u   /* software step */
+#define ESR_EC_SSTEP_CUR   0x33u
+#define ESR_EC_WATCH_LOW   0x34u   /* watchpoint */
+#define ESR_EC_WATCH_CUR   0x35u
+#define ESR_ISS_WNR        (1ull << 6)  /* the access was a write */
+/* Widest access an AArch64 instruction makes (LDP/STP of two X
+ * registers, 16 bytes): a watchpoint's FAR can be that far below it. */
+#define ARM64_MAX_ACCESS   16u
 
 /* DBGBVR/DBGWVR: bits above the implemented VA are RESS (a sign
  * extension); bit 52 is the top VA bit with FEAT_LVA, and for every
@@ -57,8 +74,8 @@ static struct hw_piece mask_piece(enum hw_kind kind, uint64_t addr, unsigned mas
 	return (struct hw_piece){ addr, 1ull << mask, hw_arm64_sext(addr), ctrl, bank };
 }
 
-unsigned hw_arm64_split(enum hw_kind kind, uint64_t addr, uint64_t len, bool wp_bank,
-			struct hw_piece *out, unsigned max, GError **error)
+static unsigned arm64_split(enum hw_kind kind, uint64_t addr, uint64_t len, bool wp_bank,
+			    struct hw_piece *out, unsigned max, GError **error)
 {
 	if (kind == HW_EXEC) {
 		/* A64 instructions are 4 bytes, 4-byte aligned; DBGBVR[1:0] are RES0 */
@@ -106,3 +123,118 @@ unsigned hw_arm64_split(enum hw_kind kind, uint64_t addr, uint64_t len, bool wp_
 	}
 	return n;
 }
+
+static void arm64_commit(const struct hw_bank_view *v, struct vmdbg_guest_debug *out)
+{
+	for (unsigned i = 0; i < v->nslots[HW_BANK_BP]; i++) {
+		const struct hw_slot *s = &v->slots[HW_BANK_BP][i];
+		if (s->used) {
+			out->regs.arm64.dbg_bcr[i] = s->piece.ctrl;
+			out->regs.arm64.dbg_bvr[i] = s->piece.value;
+		}
+	}
+	for (unsigned i = 0; i < v->nslots[HW_BANK_WP]; i++) {
+		const struct hw_slot *s = &v->slots[HW_BANK_WP][i];
+		if (s->used) {
+			out->regs.arm64.dbg_wcr[i] = s->piece.ctrl;
+			out->regs.arm64.dbg_wvr[i] = s->piece.value;
+		}
+	}
+}
+
+/* Arm ARM D2.10.5: FAR is an address within the access, which may start
+ * below the watched bytes; pick the slot whose bytes an access at FAR can
+ * overlap, preferring one that contains FAR and then one whose kind fits
+ * the access (WnR). */
+static bool best_watch_slot(const struct hw_bank_view *v, uint64_t far, int write_access,
+			    unsigned *bank, unsigned *slot)
+{
+	unsigned b = v->shared ? HW_BANK_BP : HW_BANK_WP;
+	int best = -1, best_score = -1;
+	for (unsigned i = 0; i < v->nslots[b]; i++) {
+		const struct hw_slot *s = &v->slots[b][i];
+		if (!s->used)
+			continue;
+		uint64_t lo = s->piece.addr, hi = s->piece.addr + s->piece.len;
+		if (!(far < hi && far + ARM64_MAX_ACCESS > lo))
+			continue;
+		int kind = v->owner_kind(v->ctx, b, i, write_access);
+		if (kind < 0 || kind == HW_EXEC)
+			continue;
+		bool fits = kind == HW_ACCESS || (write_access ? kind == HW_WRITE : kind == HW_READ);
+		int score = (far >= lo ? 2 : 0) + (fits ? 1 : 0);
+		if (score > best_score) {
+			best = (int)i;
+			best_score = score;
+		}
+	}
+	if (best < 0)
+		return false;
+	*bank = b;
+	*slot = (unsigned)best;
+	return true;
+}
+
+/* info[0] is ESR, info[1] FAR. */
+static enum hw_decoded arm64_decode(const struct hw_bank_view *v, const struct vmdbg_stopped *ev,
+				    unsigned *bank, unsigned *slot, int *write_access)
+{
+	uint64_t esr = ev->info[0], far = ev->info[1];
+	switch (ESR_EC(esr)) {
+	case ESR_EC_BKPT_LOW:
+	case ESR_EC_BKPT_CUR:
+		for (unsigned i = 0; i < v->nslots[HW_BANK_BP]; i++) {
+			const struct hw_slot *s = &v->slots[HW_BANK_BP][i];
+			if (s->used && s->piece.value == hw_arm64_sext(ev->pc)) {
+				*bank = HW_BANK_BP;
+				*slot = i;
+				*write_access = -1;
+				return HW_DECODED_SLOT;
+			}
+		}
+		return HW_DECODED_NONE;
+	case ESR_EC_SSTEP_LOW:
+	case ESR_EC_SSTEP_CUR:
+		return HW_DECODED_STEP;
+	case ESR_EC_WATCH_LOW:
+	case ESR_EC_WATCH_CUR:
+		*write_access = (esr & ESR_ISS_WNR) ? 1 : 0;
+		return best_watch_slot(v, far, *write_access, bank, slot) ? HW_DECODED_SLOT
+									  : HW_DECODED_NONE;
+	default:
+		return HW_DECODED_NONE;
+	}
+}
+
+static void arm64_describe_title(const struct hw_bank_view *v, unsigned used, GString *out)
+{
+	g_string_append_printf(out,
+			       "hardware debug slots: aarch64, %u breakpoint + %u watchpoint, %u in use\n",
+			       v->nslots[HW_BANK_BP], v->nslots[HW_BANK_WP], used);
+}
+
+static void arm64_describe_slot(unsigned bank, unsigned slot, const struct hw_piece *p,
+				GString *name, GString *regs)
+{
+	bool bp = bank == HW_BANK_BP;
+	g_string_printf(name, "%s%u", bp ? "BP" : "WP", slot);
+	g_string_printf(regs, "%s=0x%016" PRIx64 " %s=0x%08" PRIx64 " ", bp ? "BVR" : "WVR", p->value,
+			bp ? "BCR" : "WCR", p->ctrl);
+}
+
+static void arm64_describe_end(const struct vmdbg_guest_debug *committed, GString *out)
+{
+	(void)committed; /* the registers are on the slot lines */
+	(void)out;
+}
+
+const struct hw_arch hw_arch_arm64 = {
+	.name = "aarch64",
+	.max_bps = HW_MAX_SLOTS,
+	.split = arm64_split,
+	.commit = arm64_commit,
+	.decode = arm64_decode,
+	.describe_title = arm64_describe_title,
+	.describe_slot = arm64_describe_slot,
+	.describe_end = arm64_describe_end,
+};

@@ -2,7 +2,9 @@
  * hwslots.c - the hardware slot allocator of one VM (see hwdebug.h): gdb's
  * requests, the pieces they were split into, the slots those pieces hold
  * (shared by reference count), atomic insertion, exact removal, the
- * register set to commit, stop decoding, and the table for people.
+ * register set to commit, stop decoding, and the table for people.  What
+ * differs per architecture (splitting, registers, DR6 or ESR/FAR) is the
+ * struct hw_arch of hwdebug-x86.c and hwdebug-arm64.c: no branches here.
  */
 #include "hwdebug.h"
 
@@ -12,25 +14,6 @@
 #include "hwdebug-arch.h"
 
 G_DEFINE_QUARK(dbgproxyd-hwdebug-error-quark, hwdebug_error)
-
-/* Widest access an AArch64 instruction makes (LDP/STP of two X
- * registers, 16 bytes): a watchpoint's FAR can be that far below it. */
-#define ARM64_MAX_ACCESS 16u
-#define ESR_EC(esr)        (((esr) >> 26) & 0x3f)
-#define ESR_EC_BKPT_LOW    0x30u   /* breakpoint from a lower EL */
-#define ESR_EC_BKPT_CUR    0x31u
-#define ESR_EC_SSTEP_LOW   0x32u   /* software step */
-#define ESR_EC_SSTEP_CUR   0x33u
-#define ESR_EC_WATCH_LOW   0x34u   /* watchpoint */
-#define ESR_EC_WATCH_CUR   0x35u
-#define ESR_ISS_WNR        (1ull << 6)  /* the access was a write */
-#define DR6_BS             (1ull << 14) /* SDM 18.2.3: single step */
-
-struct hw_slot {
-	bool used;
-	unsigned refs;
-	struct hw_piece piece;
-};
 
 struct hw_point {
 	enum hw_kind kind;
@@ -43,6 +26,7 @@ struct hw_point {
 
 struct hwslots {
 	uint32_t arch;
+	const struct hw_arch *ops;
 	bool shared;
 	unsigned nslots[2];        /* per bank */
 	struct hw_slot slots[2][HW_MAX_SLOTS];
@@ -53,11 +37,10 @@ struct hwslots *hwslots_new(uint32_t vmdbg_arch, unsigned hw_bps, unsigned hw_wp
 {
 	struct hwslots *hs = g_new0(struct hwslots, 1);
 	hs->arch = vmdbg_arch;
+	hs->ops = vmdbg_arch == VMDBG_ARCH_X86_64 ? &hw_arch_x86 : &hw_arch_arm64;
 	hs->shared = shared;
-	hs->nslots[HW_BANK_BP] = MIN(hw_bps, HW_MAX_SLOTS);
+	hs->nslots[HW_BANK_BP] = MIN(MIN(hw_bps, HW_MAX_SLOTS), hs->ops->max_bps);
 	hs->nslots[HW_BANK_WP] = shared ? 0 : MIN(hw_wps, HW_MAX_SLOTS);
-	if (vmdbg_arch == VMDBG_ARCH_X86_64)
-		hs->nslots[HW_BANK_BP] = MIN(hs->nslots[HW_BANK_BP], 4u);
 	hs->points = g_array_new(FALSE, TRUE, sizeof(struct hw_point));
 	return hs;
 }
@@ -105,13 +88,6 @@ static const char *kind_name(enum hw_kind kind)
 	}
 }
 
-static unsigned split(const struct hwslots *hs, enum hw_kind kind, uint64_t addr, uint64_t len,
-		      struct hw_piece *out, unsigned max, GError **error)
-{
-	if (hs->arch == VMDBG_ARCH_X86_64)
-		return hw_x86_split(kind, addr, len, out, max, error);
-	return hw_arm64_split(kind, addr, len, !hs->shared, out, max, error);
-}
 
 bool hwslots_insert(struct hwslots *hs, enum hw_kind kind, uint64_t addr, uint64_t len,
 		    GError **error)
@@ -133,7 +109,7 @@ bool hwslots_insert(struct hwslots *hs, enum hw_kind kind, uint64_t addr, uint64
 	}
 	struct hw_piece pieces[HW_MAX_SLOTS];
 	unsigned max = HW_MAX_SLOTS;
-	unsigned n = split(hs, kind, addr, len, pieces, max, error);
+	unsigned n = hs->ops->split(kind, addr, len, !hs->shared, pieces, max, error);
 	if (n == 0)
 		return false;
 	if (n > max) {
@@ -202,6 +178,25 @@ bool hwslots_remove(struct hwslots *hs, enum hw_kind kind, uint64_t addr, uint64
 	return true;
 }
 
+/* ---- the architecture's view ------------------------------------------------------ */
+
+static const struct hw_point *owner_of(const struct hwslots *hs, unsigned bank, unsigned i,
+				       int write_access);
+
+static int owner_kind(const void *ctx, unsigned bank, unsigned slot, int write_access)
+{
+	const struct hw_point *p = owner_of(ctx, bank, slot, write_access);
+	return p ? (int)p->kind : -1;
+}
+
+static struct hw_bank_view view_of(const struct hwslots *hs)
+{
+	return (struct hw_bank_view){
+		.slots = hs->slots, .nslots = hs->nslots, .shared = hs->shared,
+		.owner_kind = owner_kind, .ctx = hs,
+	};
+}
+
 void hwslots_guest_debug(const struct hwslots *hs, struct vmdbg_guest_debug *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -209,32 +204,8 @@ void hwslots_guest_debug(const struct hwslots *hs, struct vmdbg_guest_debug *out
 	if (hwslots_used(hs) == 0)
 		return;
 	out->control = VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW;
-	if (hs->arch == VMDBG_ARCH_X86_64) {
-		bool used[4] = { false };
-		uint64_t ctrl[4] = { 0 };
-		for (unsigned i = 0; i < hs->nslots[HW_BANK_BP]; i++) {
-			const struct hw_slot *s = &hs->slots[HW_BANK_BP][i];
-			used[i] = s->used;
-			ctrl[i] = s->piece.ctrl;
-			out->regs.x86.debugreg[i] = s->used ? s->piece.value : 0;
-		}
-		out->regs.x86.debugreg[7] = hw_x86_dr7(used, ctrl);
-		return;
-	}
-	for (unsigned i = 0; i < hs->nslots[HW_BANK_BP]; i++) {
-		const struct hw_slot *s = &hs->slots[HW_BANK_BP][i];
-		if (s->used) {
-			out->regs.arm64.dbg_bcr[i] = s->piece.ctrl;
-			out->regs.arm64.dbg_bvr[i] = s->piece.value;
-		}
-	}
-	for (unsigned i = 0; i < hs->nslots[HW_BANK_WP]; i++) {
-		const struct hw_slot *s = &hs->slots[HW_BANK_WP][i];
-		if (s->used) {
-			out->regs.arm64.dbg_wcr[i] = s->piece.ctrl;
-			out->regs.arm64.dbg_wvr[i] = s->piece.value;
-		}
-	}
+	struct hw_bank_view v = view_of(hs);
+	hs->ops->commit(&v, out);
 }
 
 /* ---- stops ---------------------------------------------------------------------- */
@@ -271,90 +242,28 @@ static void hit_from_owner(const struct hw_point *p, struct hw_hit *out)
 	out->addr = p->addr;
 }
 
-static void decode_x86(const struct hwslots *hs, const struct vmdbg_stopped *ev, struct hw_hit *out)
-{
-	uint64_t dr6 = ev->info[1];
-	/* SDM 18.2.3: B0-B3 say which DRn matched */
-	for (unsigned n = 0; n < hs->nslots[HW_BANK_BP]; n++) {
-		if (!(dr6 & (1ull << n)) || !hs->slots[HW_BANK_BP][n].used)
-			continue;
-		const struct hw_point *p = owner_of(hs, HW_BANK_BP, n, -1);
-		if (p) {
-			hit_from_owner(p, out);
-			return;
-		}
-	}
-	if (dr6 & DR6_BS)
-		out->type = HW_HIT_STEP;
-}
-
-static void decode_arm64(const struct hwslots *hs, const struct vmdbg_stopped *ev,
-			 struct hw_hit *out)
-{
-	uint64_t esr = ev->info[0], far = ev->info[1];
-	switch (ESR_EC(esr)) {
-	case ESR_EC_BKPT_LOW:
-	case ESR_EC_BKPT_CUR:
-		for (unsigned i = 0; i < hs->nslots[HW_BANK_BP]; i++) {
-			const struct hw_slot *s = &hs->slots[HW_BANK_BP][i];
-			if (s->used && s->piece.value == hw_arm64_sext(ev->pc)) {
-				const struct hw_point *p = owner_of(hs, HW_BANK_BP, i, -1);
-				if (p)
-					hit_from_owner(p, out);
-				return;
-			}
-		}
-		return;
-	case ESR_EC_SSTEP_LOW:
-	case ESR_EC_SSTEP_CUR:
-		out->type = HW_HIT_STEP;
-		return;
-	case ESR_EC_WATCH_LOW:
-	case ESR_EC_WATCH_CUR: {
-		/* Arm ARM D2.10.5: FAR is an address within the access, which may
-		 * start below the watched bytes; pick the slot whose bytes an
-		 * access at FAR can overlap, preferring one that contains FAR and
-		 * then one whose kind fits the access (WnR). */
-		int write_access = (esr & ESR_ISS_WNR) ? 1 : 0;
-		unsigned bank = hs->shared ? HW_BANK_BP : HW_BANK_WP;
-		int best = -1, best_score = -1;
-		for (unsigned i = 0; i < hs->nslots[bank]; i++) {
-			const struct hw_slot *s = &hs->slots[bank][i];
-			if (!s->used)
-				continue;
-			uint64_t lo = s->piece.addr, hi = s->piece.addr + s->piece.len;
-			if (!(far < hi && far + ARM64_MAX_ACCESS > lo))
-				continue;
-			const struct hw_point *p = owner_of(hs, bank, i, write_access);
-			if (!p || p->kind == HW_EXEC)
-				continue;
-			bool fits = p->kind == HW_ACCESS || (write_access ? p->kind == HW_WRITE
-									  : p->kind == HW_READ);
-			int score = (far >= lo ? 2 : 0) + (fits ? 1 : 0);
-			if (score > best_score) {
-				best = (int)i;
-				best_score = score;
-			}
-		}
-		if (best >= 0)
-			hit_from_owner(owner_of(hs, bank, (unsigned)best, write_access), out);
-		return;
-	}
-	default:
-		return;
-	}
-}
-
 void hwslots_decode(const struct hwslots *hs, const struct vmdbg_stopped *ev, struct hw_hit *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->type = HW_HIT_NONE;
 	if (ev->reason != VMDBG_STOP_DEBUG)
 		return;
-	if (hs->arch == VMDBG_ARCH_X86_64)
-		decode_x86(hs, ev, out);
-	else
-		decode_arm64(hs, ev, out);
+	struct hw_bank_view v = view_of(hs);
+	unsigned bank = 0, slot = 0;
+	int write_access = -1;
+	switch (hs->ops->decode(&v, ev, &bank, &slot, &write_access)) {
+	case HW_DECODED_SLOT: {
+		const struct hw_point *p = owner_of(hs, bank, slot, write_access);
+		if (p)
+			hit_from_owner(p, out);
+		return;
+	}
+	case HW_DECODED_STEP:
+		out->type = HW_HIT_STEP;
+		return;
+	case HW_DECODED_NONE:
+		return;
+	}
 }
 
 /* ---- for people ------------------------------------------------------------------- */
@@ -379,40 +288,24 @@ static void describe_owners(const struct hwslots *hs, unsigned bank, unsigned i,
 char *hwslots_describe(const struct hwslots *hs)
 {
 	GString *out = g_string_new(NULL);
-	bool x86 = hs->arch == VMDBG_ARCH_X86_64;
-	if (x86)
-		g_string_append_printf(out, "hardware debug slots: x86-64, %u shared (DR0-DR%u), %u in use\n",
-				       hs->nslots[0], hs->nslots[0] ? hs->nslots[0] - 1 : 0,
-				       hwslots_used(hs));
-	else
-		g_string_append_printf(out,
-				       "hardware debug slots: aarch64, %u breakpoint + %u watchpoint, %u in use\n",
-				       hs->nslots[HW_BANK_BP], hs->nslots[HW_BANK_WP], hwslots_used(hs));
+	g_autoptr(GString) name = g_string_new(NULL), regs = g_string_new(NULL);
+	struct hw_bank_view v = view_of(hs);
+	hs->ops->describe_title(&v, hwslots_used(hs), out);
 	g_string_append(out, "slot  piece                          refs  registers                                   gdb request(s)\n");
 	for (unsigned b = 0; b < 2; b++) {
 		for (unsigned i = 0; i < hs->nslots[b]; i++) {
 			const struct hw_slot *s = &hs->slots[b][i];
 			if (!s->used)
 				continue;
-			char name[8];
-			g_snprintf(name, sizeof(name), "%s%u", x86 ? "DR" : b == HW_BANK_BP ? "BP" : "WP", i);
-			g_string_append_printf(out, "%-5s 0x%016" PRIx64 "+%-4" PRIu64 "  %4u  ", name,
-					       s->piece.addr, s->piece.len, s->refs);
-			if (x86)
-				g_string_append_printf(out, "DR%u=0x%016" PRIx64 " RW/LEN=0x%" PRIx64 "       ",
-						       i, s->piece.value, s->piece.ctrl);
-			else
-				g_string_append_printf(out, "%s=0x%016" PRIx64 " %s=0x%08" PRIx64 " ",
-						       b == HW_BANK_BP ? "BVR" : "WVR", s->piece.value,
-						       b == HW_BANK_BP ? "BCR" : "WCR", s->piece.ctrl);
+			hs->ops->describe_slot(b, i, &s->piece, name, regs);
+			g_string_append_printf(out, "%-5s 0x%016" PRIx64 "+%-4" PRIu64 "  %4u  %s",
+					       name->str, s->piece.addr, s->piece.len, s->refs, regs->str);
 			describe_owners(hs, b, i, out);
 			g_string_append_c(out, '\n');
 		}
 	}
-	if (x86) {
-		struct vmdbg_guest_debug g;
-		hwslots_guest_debug(hs, &g);
-		g_string_append_printf(out, "DR7=0x%016" PRIx64 "\n", g.regs.x86.debugreg[7]);
-	}
+	struct vmdbg_guest_debug g;
+	hwslots_guest_debug(hs, &g);
+	hs->ops->describe_end(&g, out);
 	return g_string_free(out, FALSE);
 }

@@ -108,3 +108,16 @@ start_script() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--x86-arch must be auto, i386 or x86-64"* ]]
 }
+
+@test "x86 debug registers from hbreak and watch (DR0-DR3, DR7) as monitor hw shows them" {
+	start_script prot32 && start_daemon
+	GUEST_IMAGE=$GUEST_MB
+	run gdb_batch "set breakpoint always-inserted on" "hbreak *0x10000c" \
+		"watch *(int *)0x200000" "monitor hw" "detach"
+	echo "$output"
+	# DR0 exec (RW/LEN 0), DR1 a 4-byte write (RW=01 LEN=11: 0xd);
+	# DR7 = G0 | G1 | GE | bit 10 | 0xd << 20 (SDM Vol. 3B 18.2.4)
+	printf '%s\n' "$output" | grep -q "DR0=0x000000000010000c RW/LEN=0x0"
+	printf '%s\n' "$output" | grep -q "DR1=0x0000000000200000 RW/LEN=0xd"
+	printf '%s\n' "$output" | grep -q "DR7=0x0000000000d0060a"
+}
