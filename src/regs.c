@@ -334,3 +334,45 @@ void regcache_write(struct regcache *rc, const struct reg_handle *h, const uint8
 	*vm_value = base;
 	*vm_bytes = s->bytes;
 }
+
+bool regcache_write_through(struct regcache *rc, const struct reg_handle *const *hs, unsigned n,
+			    const uint8_t *data, GArray *ids, GByteArray *vals,
+			    const struct reg_handle **read_only)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < n; off += hs[i]->bytes, i++) {
+		uint8_t cur[256];
+		if (reg_handle_writable(hs[i]))
+			continue;
+		regcache_read(rc, hs[i], cur);
+		if (memcmp(cur, data + off, hs[i]->bytes) != 0) {
+			*read_only = hs[i];
+			return false;
+		}
+	}
+	/* where each touched VM register's value lives in the cache */
+	g_autoptr(GPtrArray) values = g_ptr_array_new();
+	g_autoptr(GArray) sizes = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_array_set_size(ids, 0);
+	off = 0;
+	for (unsigned i = 0; i < n; off += hs[i]->bytes, i++) {
+		if (!reg_handle_writable(hs[i]))
+			continue;
+		uint64_t id;
+		const uint8_t *value;
+		uint32_t bytes;
+		regcache_write(rc, hs[i], data + off, &id, &value, &bytes);
+		guint k = 0;
+		while (k < ids->len && g_array_index(ids, uint64_t, k) != id)
+			k++;
+		if (k == ids->len) {
+			g_array_append_val(ids, id);
+			g_ptr_array_add(values, (gpointer)value);
+			g_array_append_val(sizes, bytes);
+		}
+	}
+	g_byte_array_set_size(vals, 0);
+	for (guint k = 0; k < ids->len; k++)
+		g_byte_array_append(vals, g_ptr_array_index(values, k), g_array_index(sizes, uint32_t, k));
+	return true;
+}

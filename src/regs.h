@@ -69,4 +69,17 @@ void regcache_read(const struct regcache *rc, const struct reg_handle *h, uint8_
 void regcache_write(struct regcache *rc, const struct reg_handle *h, const uint8_t *in,
 		    uint64_t *vm_id, const uint8_t **vm_value, uint32_t *vm_bytes);
 
+/* Write-through of a 'P' or 'G': put the new values of hs[0..n)
+ * (concatenated in data, reg_handle_bytes() each) into the cache and
+ * return in ids and vals what SET_REGS must carry: each VM register
+ * touched, once, in first-touched order, with its whole value after all
+ * the writes (slices of one VM register combine).  Read-only handles (a
+ * derived register such as AArch64 vg) may only carry their current value,
+ * as a G packet does for every register; any other value is refused: false,
+ * *read_only = that handle, and nothing is changed.  The VM registers behind
+ * hs must be cached. */
+bool regcache_write_through(struct regcache *rc, const struct reg_handle *const *hs, unsigned n,
+			    const uint8_t *data, GArray *ids, GByteArray *vals,
+			    const struct reg_handle **read_only);
+
 #endif

@@ -884,55 +884,11 @@ static void write_through(struct session *s, struct op *op, const struct reg_han
 {
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	g_autoptr(GByteArray) vals = g_byte_array_new();
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
-	size_t off = 0;
-	/* read-only registers (AArch64 vg) may only be "written" unchanged, as
-	 * a G packet does with every register */
-	for (unsigned i = 0; i < n; off += reg_handle_bytes(hs[i]), i++) {
-		uint8_t cur[256];
-		if (reg_handle_writable(hs[i]))
-			continue;
-		regcache_read(s->caches[op->vcpu], hs[i], cur);
-		if (memcmp(cur, data + off, reg_handle_bytes(hs[i])) != 0) {
-			reply_error(s, "register %s is read-only (the VM fixes it)", reg_handle_name(hs[i]));
-			s->busy = false;
-			return;
-		}
-	}
-	off = 0;
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t id;
-		const uint8_t *v;
-		uint32_t bytes;
-		if (!reg_handle_writable(hs[i])) {
-			off += reg_handle_bytes(hs[i]);
-			continue;
-		}
-		regcache_write(s->caches[op->vcpu], hs[i], data + off, &id, &v, &bytes);
-		off += reg_handle_bytes(hs[i]);
-		(void)v;
-		if (g_hash_table_contains(seen, &id))
-			continue;
-		g_array_append_val(ids, id);
-		g_hash_table_add(seen, &g_array_index(ids, uint64_t, ids->len - 1));
-	}
-	g_hash_table_remove_all(seen); /* keys point into ids */
-	/* values after all writes (slices of one VM register combine) */
-	for (guint i = 0; i < ids->len; i++) {
-		for (unsigned k = 0; k < n; k++) {
-			uint64_t id;
-			const uint8_t *v;
-			uint32_t bytes;
-			uint8_t cur[256];
-			if (!reg_handle_writable(hs[k]))
-				continue;
-			regcache_read(s->caches[op->vcpu], hs[k], cur);
-			regcache_write(s->caches[op->vcpu], hs[k], cur, &id, &v, &bytes);
-			if (id == g_array_index(ids, uint64_t, i)) {
-				g_byte_array_append(vals, v, bytes);
-				break;
-			}
-		}
+	const struct reg_handle *read_only = NULL;
+	if (!regcache_write_through(s->caches[op->vcpu], hs, n, data, ids, vals, &read_only)) {
+		reply_error(s, "register %s is read-only (the VM fixes it)", reg_handle_name(read_only));
+		s->busy = false;
+		return;
 	}
 	if (ids->len == 0) {  /* only read-only registers, unchanged */
 		reply(s, "OK");

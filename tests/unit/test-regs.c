@@ -1730,6 +1730,50 @@ out:
 	fixture_clear(&f);
 }
 
+/* A P or G write-through: slices of one VM register written together
+ * become one SET_REGS value holding all of them; every VM register is sent
+ * once, in the order first touched. */
+static void test_regcache_write_through(void)
+{
+	struct fixture f;
+	struct regcache *rc = NULL;
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	g_autoptr(GByteArray) vals = g_byte_array_new();
+
+	if (!fixture_init(&f))
+		goto out;
+	rc = regcache_new(f.rs);
+	for (unsigned i = 0; i < f.ids->len; i++)
+		CHECK(fill(rc, g_array_index(f.ids, uint64_t, i), 0), "fill #%u", i);
+	const struct reg_handle *y = H(f.rs, "ymm16h"), *z = H(f.rs, "zmm16h"),
+				*x = H(f.rs, "xmm16"), *rax = H(f.rs, "rax");
+	if (!x || !y || !z || !rax)
+		goto out;
+	const struct reg_handle *hs[] = { y, rax, z, x };
+	uint8_t data[16 + 8 + 32 + 16];
+	for (unsigned j = 0; j < sizeof(data); j++)
+		data[j] = (uint8_t)(0x10 + j);
+	const struct reg_handle *ro = NULL;
+	CHECK(regcache_write_through(rc, hs, G_N_ELEMENTS(hs), data, ids, vals, &ro),
+	      "write-through refused");
+	CHECK(ids->len == 2, "%u VM registers, want 2", ids->len);
+	CHECK(g_array_index(ids, uint64_t, 0) == VMDBG_X86_ZMM(16), "first id");
+	CHECK(g_array_index(ids, uint64_t, 1) == VMDBG_X86_RAX, "second id");
+	CHECK(vals->len == 64 + 8, "%u value bytes, want 72", vals->len);
+	/* ZMM16 = xmm16 | ymm16h | zmm16h as written; then rax */
+	CHECK(memcmp(vals->data, data + 56, 16) == 0, "zmm16 bytes 0..15 (xmm16)");
+	CHECK(memcmp(vals->data + 16, data, 16) == 0, "zmm16 bytes 16..31 (ymm16h)");
+	CHECK(memcmp(vals->data + 32, data + 24, 32) == 0, "zmm16 bytes 32..63 (zmm16h)");
+	CHECK(memcmp(vals->data + 64, data + 16, 8) == 0, "rax");
+	/* a second, empty write-through clears the outputs */
+	CHECK(regcache_write_through(rc, hs, 0, data, ids, vals, &ro), "empty write-through");
+	CHECK(ids->len == 0 && vals->len == 0, "empty write-through left %u ids", ids->len);
+out:
+	if (rc)
+		regcache_free(rc);
+	fixture_clear(&f);
+}
+
 /* A 16-bit selector is 32 bits for gdb: zero-extended on read whatever the
  * cache slot held before, truncated to the VM's 2 bytes on write. */
 static void test_regcache_selector(void)
@@ -1850,6 +1894,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/regcache/fill-errors", test_regcache_fill_errors);
 	g_test_add_func("/regcache/read", test_regcache_read);
 	g_test_add_func("/regcache/write", test_regcache_write);
+	g_test_add_func("/regcache/write-through", test_regcache_write_through);
 	g_test_add_func("/regcache/selector", test_regcache_selector);
 	g_test_add_func("/regcache/independent", test_regcache_independent);
 	return g_test_run();
