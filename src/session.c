@@ -1379,13 +1379,30 @@ static void h_kill(void *ctx, const struct pkt_param *p)
 
 /* ---- monitor ------------------------------------------------------------------------------------- */
 
+/* ---- monitor commands (qRcmd): a table, `monitor help` is made from it ---- */
+
+struct monitor_cmd {
+	const char *name;
+	const char *help;
+	bool needs_vm;           /* refused (with the reason) while the VM is not there */
+	void (*run)(struct session *s, GString *out);
+};
+
+static const struct monitor_cmd monitor_cmds[];
+static const size_t n_monitor_cmds;
+
 static void monitor_help(struct session *s, GString *out)
 {
-	g_string_append(out,
-		"dbgproxyd monitor commands:\n"
-		"  monitor help      this text\n"
-		"  monitor info vm   the VM behind this session: arch, vCPUs, slots, state\n"
-		"  monitor hw        the hardware breakpoint/watchpoint slot table\n");
+	g_string_append(out, "dbgproxyd monitor commands:\n");
+	for (size_t i = 0; i < n_monitor_cmds; i++)
+		g_string_append_printf(out, "  monitor %-10s %s\n", monitor_cmds[i].name,
+				       monitor_cmds[i].help);
+}
+
+static void monitor_hw(struct session *s, GString *out)
+{
+	g_autofree char *t = hwslots_describe(s->hw);
+	g_string_append(out, t);
 }
 
 static void monitor_info_vm(struct session *s, GString *out)
@@ -1413,31 +1430,34 @@ static void monitor_info_vm(struct session *s, GString *out)
 			       regset_count(regset_of(s, 0)));
 }
 
+static const struct monitor_cmd monitor_cmds[] = {
+	{ "help", "this text", false, monitor_help },
+	{ "info vm", "the VM behind this session: arch, vCPUs, slots, state", true, monitor_info_vm },
+	{ "hw", "the hardware breakpoint/watchpoint slot table", true, monitor_hw },
+};
+static const size_t n_monitor_cmds = G_N_ELEMENTS(monitor_cmds);
+
 static void h_rcmd(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
 	g_autofree char *cmd = g_strstrip(g_strndup(p[0].s, p[0].len));
-	GString *out = g_string_new(NULL);
-	if (strcmp(cmd, "help") == 0 || cmd[0] == 0) {
-		monitor_help(s, out);
-	} else if (strcmp(cmd, "hw") == 0) {
-		if (!vm_ready(s) || !s->hw) {
-			g_string_free(out, TRUE);
-			if (!s->hw)
-				reply_error(s, "not attached to the VM");
+	const struct monitor_cmd *c = NULL;
+	for (size_t i = 0; i < n_monitor_cmds && !c; i++)
+		if (strcmp(cmd, monitor_cmds[i].name) == 0 || (!cmd[0] && i == 0))
+			c = &monitor_cmds[i];
+	if (c && c->needs_vm) {
+		if (!vm_ready(s))
+			return; /* it answered why */
+		if (!s->hw) {
+			reply_error(s, "not attached to the VM");
 			return;
 		}
-		g_autofree char *t = hwslots_describe(s->hw);
-		g_string_append(out, t);
-	} else if (strcmp(cmd, "info vm") == 0) {
-		if (!vm_ready(s)) {
-			g_string_free(out, TRUE);
-			return;
-		}
-		monitor_info_vm(s, out);
-	} else {
-		g_string_append_printf(out, "unknown monitor command '%s'; try 'monitor help'\n", cmd);
 	}
+	GString *out = g_string_new(NULL);
+	if (c)
+		c->run(s, out);
+	else
+		g_string_append_printf(out, "unknown monitor command '%s'; try 'monitor help'\n", cmd);
 	GString *r = g_string_new(NULL);
 	rsp_put_hex(r, out->str, out->len);
 	reply(s, r->str);

@@ -121,3 +121,14 @@ start_script() {
 	printf '%s\n' "$output" | grep -q "DR1=0x0000000000200000 RW/LEN=0xd"
 	printf '%s\n' "$output" | grep -q "DR7=0x0000000000d0060a"
 }
+
+@test "monitor help lists every monitor command; an unknown one is named" {
+	start_script long64 && start_daemon
+	run gdb_batch "monitor help" "monitor info vm" "monitor frobnicate" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -qE "^  monitor help +this text"
+	printf '%s\n' "$output" | grep -qE "^  monitor info vm +the VM behind this session"
+	printf '%s\n' "$output" | grep -qE "^  monitor hw +the hardware breakpoint"
+	printf '%s\n' "$output" | grep -q "architecture:     x86-64"
+	printf '%s\n' "$output" | grep -q "unknown monitor command 'frobnicate'"
+}
