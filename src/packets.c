@@ -193,7 +193,7 @@ fail:
 }
 
 enum pkt_result pkt_dispatch(const struct pkt_row *rows, size_t nrows, const char *packet,
-			     size_t len, void *ctx)
+			     size_t len, pkt_admit admit, void *ctx)
 {
 	bool named = false;
 	for (size_t i = 0; i < nrows; i++) {
@@ -213,7 +213,8 @@ enum pkt_result pkt_dispatch(const struct pkt_row *rows, size_t nrows, const cha
 		if (!pkt_parse(r->match == PKT_EXACT ? NULL : r->schema, packet + nl, len - nl, params,
 			       scratch))
 			continue;
-		r->handler(ctx, params);
+		if (!admit || admit(ctx, r->flags))
+			r->handler(ctx, params);
 		pkt_params_clear(params);
 		return PKT_HANDLED;
 	}

@@ -42,12 +42,20 @@ enum pkt_match { PKT_EXACT, PKT_PREFIX };
 
 typedef void (*pkt_handler)(void *ctx, const struct pkt_param *p);
 
+/* Row flags, for the caller's admit callback (pkt_dispatch). */
+#define PKT_F_NEEDS_TARGET (1u << 0)   /* needs the target (the VM) to be there */
+
 struct pkt_row {
 	const char *name;
 	enum pkt_match match;
 	const char *schema;   /* NULL for none */
 	pkt_handler handler;
+	unsigned flags;       /* PKT_F_* */
 };
+
+/* Called with a matched row's flags before its handler; false means the
+ * packet was answered already (e.g. "no VM") and the handler is skipped. */
+typedef bool (*pkt_admit)(void *ctx, unsigned flags);
 
 enum pkt_result {
 	PKT_HANDLED,          /* a handler was called */
@@ -55,9 +63,10 @@ enum pkt_result {
 	PKT_BAD_PARAMS,       /* a name matched but no schema parsed */
 };
 
-/* Dispatch one packet (payload, NUL-terminated, may contain NULs for 'b'). */
+/* Dispatch one packet (payload, NUL-terminated, may contain NULs for 'b').
+ * admit (may be NULL) sees the flags of the row that parsed. */
 enum pkt_result pkt_dispatch(const struct pkt_row *rows, size_t nrows, const char *packet,
-			     size_t len, void *ctx);
+			     size_t len, pkt_admit admit, void *ctx);
 
 /* Parse `text` against a schema (exposed for tests).  Parameters that own
  * memory are released with pkt_params_clear(). */

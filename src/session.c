@@ -645,8 +645,6 @@ static void h_no_ack(void *ctx, const struct pkt_param *p)
 static void h_stop_reason(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	reply(s, s->stop_reply->str);
 }
 
@@ -668,8 +666,6 @@ static void h_attached(void *ctx, const struct pkt_param *p)
 static void h_thread_info_first(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	GString *r = g_string_new("m");
 	for (uint32_t v = 0; v < s->nr_vcpus; v++)
 		g_string_append_printf(r, "%s%" PRIx64, v ? "," : "", tid_of(v));
@@ -764,8 +760,6 @@ static void xfer_reply(struct session *s, const char *data, size_t total, uint64
 static void h_xfer_features(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	g_autofree char *annex = g_strndup(p[0].s, p[0].len);
 	GBytes *b = g_hash_table_lookup(s->d->tdesc->annexes, annex);
 	if (!b) {
@@ -780,8 +774,6 @@ static void h_xfer_features(void *ctx, const struct pkt_param *p)
 static void h_xfer_threads(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	GString *x = g_string_new("<?xml version=\"1.0\"?>\n<threads>\n");
 	for (uint32_t v = 0; v < s->nr_vcpus; v++)
 		g_string_append_printf(x, "  <thread id=\"%" PRIx64 "\" core=\"%u\" name=\"vCPU %u%s\"/>\n",
@@ -815,8 +807,6 @@ static void read_all_done(struct session *s, struct op *op)
 static void h_read_regs(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	s->busy = true;
 	with_regs(s, s->g_vcpu, NULL, 0, op_new(s), read_all_done);
 }
@@ -851,8 +841,6 @@ static const struct reg_handle *lookup_regnum(struct session *s, uint64_t regnum
 static void h_read_reg(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	const struct reg_handle *h = lookup_regnum(s, p[0].u);
 	if (!h)
 		return;
@@ -920,8 +908,6 @@ static void write_one_ready(struct session *s, struct op *op)
 static void h_write_reg(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	const struct reg_handle *h = lookup_regnum(s, p[0].u);
 	if (!h)
 		return;
@@ -966,8 +952,6 @@ static void write_all_ready(struct session *s, struct op *op)
 static void h_write_regs(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	if (p[0].len == 0 || p[0].len > regset_g_bytes(regset_of(s, s->g_vcpu))) {
 		reply_error(s, "G packet of %zu bytes; the register set has %zu", p[0].len,
 			    regset_g_bytes(regset_of(s, s->g_vcpu)));
@@ -1032,8 +1016,6 @@ static void mem_read_piece(void *ctx, const struct vmdbg_msg *m, const GError *e
 static void h_read_mem(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	if (!vm_ready(s))
-		return;
 	uint64_t len = p[1].u;
 	if (len == 0) {
 		reply(s, "");
@@ -1092,8 +1074,6 @@ static void mem_write_piece(void *ctx, const struct vmdbg_msg *m, const GError *
 
 static void write_mem(struct session *s, uint64_t addr, const char *data, size_t len)
 {
-	if (!vm_ready(s))
-		return;
 	if (len == 0) {
 		reply(s, "OK"); /* gdb probes X support with an empty write */
 		return;
@@ -1166,8 +1146,6 @@ static void sw_bp_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 
 static void sw_bp(struct session *s, bool insert, const struct pkt_param *p)
 {
-	if (!vm_ready(s))
-		return;
 	struct op *op = op_new(s);
 	op->addr = p[1].u;
 	op->signal = insert;
@@ -1212,8 +1190,6 @@ static void hw_commit_done(void *ctx, const struct vmdbg_msg *m, const GError *e
  * to the VM in one SET_GUEST_DEBUG (none when nothing changed). */
 static void hw_point(struct session *s, bool insert, const struct pkt_param *p)
 {
-	if (!vm_ready(s))
-		return;
 	enum hw_kind kind = (enum hw_kind)p[0].u;
 	g_autoptr(GError) err = NULL;
 	bool done = insert ? hwslots_insert(s->hw, kind, p[1].u, p[2].u, &err)
@@ -1467,54 +1443,61 @@ static void h_rcmd(void *ctx, const struct pkt_param *p)
 
 /* ---- the table ------------------------------------------------------------------------------------ */
 
+/* Rows flagged PKT_F_NEEDS_TARGET get "not connected to the VM" (or why
+ * its registers cannot be served) instead of their handler. */
+static bool admit(void *ctx, unsigned flags)
+{
+	return !(flags & PKT_F_NEEDS_TARGET) || vm_ready(ctx);
+}
+
 static const struct pkt_row packet_table[] = {
-	{ "qSupported", PKT_EXACT, NULL, h_qsupported },
-	{ "qSupported:", PKT_PREFIX, "s", h_qsupported },
-	{ "QStartNoAckMode", PKT_EXACT, NULL, h_no_ack },
-	{ "?", PKT_EXACT, NULL, h_stop_reason },
-	{ "g", PKT_EXACT, NULL, h_read_regs },
-	{ "G", PKT_PREFIX, "H", h_write_regs },
-	{ "p", PKT_PREFIX, "x", h_read_reg },
-	{ "P", PKT_PREFIX, "x=H", h_write_reg },
-	{ "m", PKT_PREFIX, "x,x", h_read_mem },
-	{ "M", PKT_PREFIX, "x,x:H", h_write_mem_hex },
-	{ "X", PKT_PREFIX, "x,x:b", h_write_mem_bin },
-	{ "c", PKT_EXACT, NULL, h_continue },
-	{ "c", PKT_PREFIX, "x", h_continue },      /* resuming elsewhere: not for VMs */
-	{ "C", PKT_PREFIX, "x", h_continue },      /* signals cannot be delivered to a VM */
-	{ "C", PKT_PREFIX, "x;x", h_continue },
-	{ "s", PKT_EXACT, NULL, h_step },
-	{ "s", PKT_PREFIX, "x", h_step },
-	{ "S", PKT_PREFIX, "x", h_step },
-	{ "S", PKT_PREFIX, "x;x", h_step },
-	{ "vCont?", PKT_EXACT, NULL, h_vcont_query },
-	{ "vCont", PKT_PREFIX, "A", h_vcont },
-	{ "Z", PKT_PREFIX, "x,x,x", h_insert_point },
-	{ "z", PKT_PREFIX, "x,x,x", h_remove_point },
-	{ "Hg", PKT_PREFIX, "t", h_set_thread_g },
-	{ "Hc", PKT_PREFIX, "t", h_set_thread_c },
-	{ "T", PKT_PREFIX, "t", h_thread_alive },
-	{ "qfThreadInfo", PKT_EXACT, NULL, h_thread_info_first },
-	{ "qsThreadInfo", PKT_EXACT, NULL, h_thread_info_next },
-	{ "qC", PKT_EXACT, NULL, h_current_thread },
-	{ "qAttached", PKT_EXACT, NULL, h_attached },
-	{ "qAttached:", PKT_PREFIX, "x", h_attached },
-	{ "qThreadExtraInfo,", PKT_PREFIX, "t", h_thread_extra },
-	{ "qXfer:features:read:", PKT_PREFIX, "s:x,x", h_xfer_features },
-	{ "qXfer:threads:read::", PKT_PREFIX, "x,x", h_xfer_threads },
-	{ "qRcmd,", PKT_PREFIX, "H", h_rcmd },
-	{ "qSymbol::", PKT_EXACT, NULL, h_ok },
-	{ "D", PKT_EXACT, NULL, h_detach },
-	{ "D;", PKT_PREFIX, "x", h_detach },
-	{ "k", PKT_EXACT, NULL, h_kill },
-	{ "vKill;", PKT_PREFIX, "x", h_kill },
-	{ "vMustReplyEmpty", PKT_EXACT, NULL, h_empty },
+	{ "qSupported", PKT_EXACT, NULL, h_qsupported, 0 },
+	{ "qSupported:", PKT_PREFIX, "s", h_qsupported, 0 },
+	{ "QStartNoAckMode", PKT_EXACT, NULL, h_no_ack, 0 },
+	{ "?", PKT_EXACT, NULL, h_stop_reason, PKT_F_NEEDS_TARGET },
+	{ "g", PKT_EXACT, NULL, h_read_regs, PKT_F_NEEDS_TARGET },
+	{ "G", PKT_PREFIX, "H", h_write_regs, PKT_F_NEEDS_TARGET },
+	{ "p", PKT_PREFIX, "x", h_read_reg, PKT_F_NEEDS_TARGET },
+	{ "P", PKT_PREFIX, "x=H", h_write_reg, PKT_F_NEEDS_TARGET },
+	{ "m", PKT_PREFIX, "x,x", h_read_mem, PKT_F_NEEDS_TARGET },
+	{ "M", PKT_PREFIX, "x,x:H", h_write_mem_hex, PKT_F_NEEDS_TARGET },
+	{ "X", PKT_PREFIX, "x,x:b", h_write_mem_bin, PKT_F_NEEDS_TARGET },
+	{ "c", PKT_EXACT, NULL, h_continue, 0 },
+	{ "c", PKT_PREFIX, "x", h_continue, 0 },      /* resuming elsewhere: not for VMs */
+	{ "C", PKT_PREFIX, "x", h_continue, 0 },      /* signals cannot be delivered to a VM */
+	{ "C", PKT_PREFIX, "x;x", h_continue, 0 },
+	{ "s", PKT_EXACT, NULL, h_step, 0 },
+	{ "s", PKT_PREFIX, "x", h_step, 0 },
+	{ "S", PKT_PREFIX, "x", h_step, 0 },
+	{ "S", PKT_PREFIX, "x;x", h_step, 0 },
+	{ "vCont?", PKT_EXACT, NULL, h_vcont_query, 0 },
+	{ "vCont", PKT_PREFIX, "A", h_vcont, 0 },
+	{ "Z", PKT_PREFIX, "x,x,x", h_insert_point, PKT_F_NEEDS_TARGET },
+	{ "z", PKT_PREFIX, "x,x,x", h_remove_point, PKT_F_NEEDS_TARGET },
+	{ "Hg", PKT_PREFIX, "t", h_set_thread_g, 0 },
+	{ "Hc", PKT_PREFIX, "t", h_set_thread_c, 0 },
+	{ "T", PKT_PREFIX, "t", h_thread_alive, 0 },
+	{ "qfThreadInfo", PKT_EXACT, NULL, h_thread_info_first, PKT_F_NEEDS_TARGET },
+	{ "qsThreadInfo", PKT_EXACT, NULL, h_thread_info_next, 0 },
+	{ "qC", PKT_EXACT, NULL, h_current_thread, 0 },
+	{ "qAttached", PKT_EXACT, NULL, h_attached, 0 },
+	{ "qAttached:", PKT_PREFIX, "x", h_attached, 0 },
+	{ "qThreadExtraInfo,", PKT_PREFIX, "t", h_thread_extra, 0 },
+	{ "qXfer:features:read:", PKT_PREFIX, "s:x,x", h_xfer_features, PKT_F_NEEDS_TARGET },
+	{ "qXfer:threads:read::", PKT_PREFIX, "x,x", h_xfer_threads, PKT_F_NEEDS_TARGET },
+	{ "qRcmd,", PKT_PREFIX, "H", h_rcmd, 0 },
+	{ "qSymbol::", PKT_EXACT, NULL, h_ok, 0 },
+	{ "D", PKT_EXACT, NULL, h_detach, 0 },
+	{ "D;", PKT_PREFIX, "x", h_detach, 0 },
+	{ "k", PKT_EXACT, NULL, h_kill, 0 },
+	{ "vKill;", PKT_PREFIX, "x", h_kill, 0 },
+	{ "vMustReplyEmpty", PKT_EXACT, NULL, h_empty, 0 },
 };
 
 static void handle_packet(struct session *s, const char *pkt, size_t len)
 {
 	g_debug("gdb -> %.*s", (int)MIN(len, (size_t)200), pkt);
-	switch (pkt_dispatch(packet_table, G_N_ELEMENTS(packet_table), pkt, len, s)) {
+	switch (pkt_dispatch(packet_table, G_N_ELEMENTS(packet_table), pkt, len, admit, s)) {
 	case PKT_HANDLED:
 		break;
 	case PKT_UNKNOWN:

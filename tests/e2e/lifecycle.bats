@@ -106,6 +106,14 @@ signals_end_cleanly() {
 	healthy
 	raw "s.sendall(b'\$qSupported#37\$k#6b\$g#67'); time.sleep(0.3)"
 	healthy
+	# a packet that needs the VM is told why it cannot be served
+	raw "
+s.sendall(b'\$m0,4#fd'); s.settimeout(10); got = b''
+while b'#' not in got.lstrip(b'+'):
+    got += s.recv(4096)
+print(got)" > "$TMP/reply"
+	cat "$TMP/reply"
+	grep -q "E.dbgproxyd is not connected to the VM" "$TMP/reply"
 }
 
 @test "a client that floods g and never reads: dropped, not the daemon" {

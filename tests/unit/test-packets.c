@@ -683,20 +683,20 @@ HANDLER(h_C_addr, "x;x")
 HANDLER(h_C, "x")
 
 static const struct pkt_row rows[] = {
-	{ "?", PKT_EXACT, NULL, h_stop },
-	{ "g", PKT_EXACT, NULL, h_g },
-	{ "m", PKT_PREFIX, "x,x", h_m },
-	{ "M", PKT_PREFIX, "x,x:H", h_M },
-	{ "X", PKT_PREFIX, "x,x:b", h_X },
-	{ "Z", PKT_PREFIX, "x,x,x", h_Z },
-	{ "qXfer:features:read:", PKT_PREFIX, "s:x,x", h_xfer },
-	{ "vCont?", PKT_EXACT, NULL, h_vcont_q },
-	{ "vCont", PKT_PREFIX, "A", h_vcont },
-	{ "Hg", PKT_PREFIX, "t", h_Hg },
-	{ "Hc", PKT_PREFIX, "t", h_Hc },
-	{ "qRcmd,", PKT_PREFIX, "H", h_rcmd },
-	{ "C", PKT_PREFIX, "x;x", h_C_addr },
-	{ "C", PKT_PREFIX, "x", h_C },
+	{ "?", PKT_EXACT, NULL, h_stop, 0 },
+	{ "g", PKT_EXACT, NULL, h_g, 0 },
+	{ "m", PKT_PREFIX, "x,x", h_m, 0 },
+	{ "M", PKT_PREFIX, "x,x:H", h_M, 0 },
+	{ "X", PKT_PREFIX, "x,x:b", h_X, 0 },
+	{ "Z", PKT_PREFIX, "x,x,x", h_Z, 0 },
+	{ "qXfer:features:read:", PKT_PREFIX, "s:x,x", h_xfer, 0 },
+	{ "vCont?", PKT_EXACT, NULL, h_vcont_q, 0 },
+	{ "vCont", PKT_PREFIX, "A", h_vcont, 0 },
+	{ "Hg", PKT_PREFIX, "t", h_Hg, 0 },
+	{ "Hc", PKT_PREFIX, "t", h_Hc, 0 },
+	{ "qRcmd,", PKT_PREFIX, "H", h_rcmd, 0 },
+	{ "C", PKT_PREFIX, "x;x", h_C_addr, 0 },
+	{ "C", PKT_PREFIX, "x", h_C, 0 },
 };
 
 static const char *result_name(enum pkt_result r)
@@ -724,7 +724,7 @@ static struct call *dispatch_n(const struct pkt_row *tbl, size_t n, const void *
 	buf[len] = '\0';
 	d.pkt = buf;
 	d.len = len;
-	res = pkt_dispatch(tbl, n, buf, len, &d);
+	res = pkt_dispatch(tbl, n, buf, len, NULL, &d);
 	CHECK(res == want, "dispatch \"%s\": %s, expected %s", shown, result_name(res),
 	      result_name(want));
 	if (want == PKT_HANDLED) {
@@ -905,8 +905,8 @@ static void test_dispatch_same_name(void)
 	 * bytes) and "x;x" still gets it, while "C05" goes to the "x" row. */
 	{
 		static const struct pkt_row swapped[] = {
-			{ "C", PKT_PREFIX, "x", h_C },
-			{ "C", PKT_PREFIX, "x;x", h_C_addr },
+			{ "C", PKT_PREFIX, "x", h_C, 0 },
+			{ "C", PKT_PREFIX, "x;x", h_C_addr, 0 },
 		};
 		call_free(dispatch_n(swapped, 2, "C05;1000", 8, PKT_HANDLED, "h_C_addr"));
 		call_free(dispatch_n(swapped, 2, "C05", 3, PKT_HANDLED, "h_C"));
@@ -915,8 +915,8 @@ static void test_dispatch_same_name(void)
 	/* Two rows that both parse: only the first is called. */
 	{
 		static const struct pkt_row both[] = {
-			{ "m", PKT_PREFIX, "x,x", h_m },
-			{ "m", PKT_PREFIX, "s", h_xfer },
+			{ "m", PKT_PREFIX, "x,x", h_m, 0 },
+			{ "m", PKT_PREFIX, "s", h_xfer, 0 },
 		};
 		call_free(dispatch_n(both, 2, "m10,4", 5, PKT_HANDLED, "h_m"));
 		/* the first schema fails, the second parses anything */
@@ -960,8 +960,8 @@ static void test_dispatch_exact(void)
 
 	{
 		static const struct pkt_row only_exact[] = {
-			{ "qC", PKT_EXACT, NULL, h_stop },
-			{ "qAttached", PKT_EXACT, NULL, h_g },
+			{ "qC", PKT_EXACT, NULL, h_stop, 0 },
+			{ "qAttached", PKT_EXACT, NULL, h_g, 0 },
 		};
 		call_free(dispatch_n(only_exact, 2, "qC", 2, PKT_HANDLED, "h_stop"));
 		call_free(dispatch_n(only_exact, 2, "qAttached", 9, PKT_HANDLED, "h_g"));
@@ -969,6 +969,54 @@ static void test_dispatch_exact(void)
 		dispatch_n(only_exact, 2, "qAttached:1", 11, PKT_UNKNOWN, NULL);
 		dispatch_n(only_exact, 2, "q", 1, PKT_UNKNOWN, NULL);
 	}
+}
+
+/* The admit callback sees the flags of the row that parsed, before its
+ * handler; refusing means handled without the handler. */
+static unsigned admit_seen;
+static bool admit_answer;
+
+static bool admit_cb(void *ctx, unsigned flags)
+{
+	admit_seen = flags;
+	return admit_answer;
+}
+
+static void test_dispatch_admit(void)
+{
+	static const struct pkt_row flagged[] = {
+		{ "m", PKT_PREFIX, "x,x", h_m, PKT_F_NEEDS_TARGET },
+		{ "qC", PKT_EXACT, NULL, h_stop, 0 },
+	};
+	struct disp d = { 0 };
+	char m[] = "m10,4", qc[] = "qC", bad[] = "mzz";
+
+	d.pkt = m;
+	d.len = 5;
+	admit_answer = false;
+	admit_seen = 99;
+	CHECK(pkt_dispatch(flagged, 2, m, 5, admit_cb, &d) == PKT_HANDLED, "refused m handled");
+	CHECK(admit_seen == PKT_F_NEEDS_TARGET, "admit saw flags %u", admit_seen);
+	CHECK(d.ncalls == 0, "refused row's handler called %u times", d.ncalls);
+
+	admit_answer = true;
+	CHECK(pkt_dispatch(flagged, 2, m, 5, admit_cb, &d) == PKT_HANDLED, "admitted m");
+	CHECK(d.ncalls == 1, "admitted row's handler called %u times", d.ncalls);
+	call_free(d.call);
+	d.call = NULL;
+
+	d.pkt = qc;
+	d.len = 2;
+	admit_seen = 99;
+	CHECK(pkt_dispatch(flagged, 2, qc, 2, admit_cb, &d) == PKT_HANDLED, "qC");
+	CHECK(admit_seen == 0, "admit saw flags %u for an unflagged row", admit_seen);
+	call_free(d.call);
+	d.call = NULL;
+
+	/* a row whose parameters do not parse is not admitted: bad params */
+	admit_seen = 99;
+	CHECK(pkt_dispatch(flagged, 2, bad, 3, admit_cb, &d) == PKT_BAD_PARAMS, "mzz");
+	CHECK(admit_seen == 99, "admit called for a packet that did not parse");
 }
 
 static void test_dispatch_bad_params(void)
@@ -1028,6 +1076,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/packets/dispatch/same-name", test_dispatch_same_name);
 	g_test_add_func("/packets/dispatch/unknown", test_dispatch_unknown);
 	g_test_add_func("/packets/dispatch/exact", test_dispatch_exact);
+	g_test_add_func("/packets/dispatch/admit", test_dispatch_admit);
 	g_test_add_func("/packets/dispatch/bad-params", test_dispatch_bad_params);
 	g_test_add_func("/packets/dispatch/release", test_dispatch_release);
 	return g_test_run();
