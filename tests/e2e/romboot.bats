@@ -2,7 +2,7 @@
 # Real kernels on the memory dbgproxy-vm builds, where there is no KVM:
 # tests/romboot/bootimg-dump runs the same firmware and loader calls as
 # vm-kvm.c (BIOS data area, MP and ACPI tables, then the kernel and its
-# boot information) and QEMU's TCG starts it through romstub, a 32 KiB ROM
+# boot information) and QEMU's TCG starts it through bootrom, a 32 KiB ROM
 # that sets the CPU state vm-boot.h documents.  The devices are QEMU's, not
 # dbgproxy-vm's: this proves the boot protocols and tables with the real
 # kernels' own parsers; realguests.bats runs the whole VMM on KVM.
@@ -16,7 +16,7 @@ setup() {
 	fi
 	: "${DEB_CACHE:?set by make check}"
 	: "${TOP_SRCDIR:?set by make check}"
-	: "${ROMSTUB:?set by make check}"
+	: "${BOOTROM:?set by make check}"
 	: "${BOOTIMG_DUMP:?set by make check}"
 	GDB_PIDS=
 	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-rom.XXXXXX")
@@ -34,7 +34,7 @@ fetch() {
 # rom_boot KERNEL MIB VCPUS CMDLINE: QEMU on the image; its COM1 in $TMP/serial.log
 rom_boot() {
 	mkdir -p "$TMP/img"
-	"$BOOTIMG_DUMP" --kernel "$1" --stub "$ROMSTUB" --out "$TMP/img" --mem "$2" --vcpus "$3" \
+	"$BOOTIMG_DUMP" --kernel "$1" --rom "$BOOTROM" --out "$TMP/img" --mem "$2" --vcpus "$3" \
 		--cmdline "$4" > "$TMP/dump.log" 2>&1 || { cat "$TMP/dump.log" >&2; return 1; }
 	cat "$TMP/dump.log"
 	"$QEMU_X86" -nodefaults -display none -no-reboot -vga std -m "$2" -smp "$3" \

@@ -1,5 +1,5 @@
 /*
- * romstub.S - a 32 KiB "BIOS" for QEMU that starts a kernel dbgproxy-vm's
+ * bootrom.S - a 32 KiB "BIOS" for QEMU that starts a kernel dbgproxy-vm's
  * loader has already put in memory, in the CPU state vm-boot.h documents
  * for the KVM machine.  With it, QEMU's TCG runs the very memory image
  * (kernel, boot information, BIOS data area, MP and ACPI tables) that
@@ -8,15 +8,15 @@
  *
  * It occupies 0xf8000-0xfffff (vm-firmware.h leaves that free) and takes
  * its parameters from `params` (filled by bootimg-dump): the CPU starts at
- * the reset vector in real mode, enters protected mode on the stub's own
+ * the reset vector in real mode, enters protected mode on its own
  * GDT, enables long mode for a 64-bit entry, then loads the loader's GDT at
  * 0x500, sets the segments, EAX/EBX/ESI and jumps to the entry.
  */
-	.set	STUB_BASE, 0xf8000
+	.set	ROM_CODE_BASE, 0xf8000    /* see bootrom.ld */
 	.set	LOADER_CODE, 0x10
 	.set	LOADER_DATA, 0x18
-	.set	STUB_CODE32, 0x08
-	.set	STUB_DATA, 0x10
+	.set	ROM_CODE32, 0x08
+	.set	ROM_DATA, 0x10
 
 	.section .text
 	.code16
@@ -26,18 +26,18 @@ start16:
 	cld
 	xorw	%ax, %ax
 	movw	%ax, %ds
-	/* the stub's GDT; ds = 0, addresses below 1 MiB need the 0xf000 segment */
+	/* the rom's GDT; ds = 0, addresses below 1 MiB need the 0xf000 segment */
 	movw	$0xf000, %ax
 	movw	%ax, %ds
-	lgdtl	%ds:(stub_gdt_desc - 0xf0000)
+	lgdtl	%ds:(rom_gdt_desc - 0xf0000)
 	movl	%cr0, %eax
 	orl	$1, %eax
 	movl	%eax, %cr0
-	ljmpl	$STUB_CODE32, $start32
+	ljmpl	$ROM_CODE32, $start32
 
 	.code32
 start32:
-	movw	$STUB_DATA, %ax
+	movw	$ROM_DATA, %ax
 	movw	%ax, %ds
 	movw	%ax, %es
 	movw	%ax, %ss
@@ -98,13 +98,13 @@ final64:
 	jmp	*%rax
 
 	.balign	8
-stub_gdt:
+rom_gdt:
 	.quad	0
 	.quad	0x00cf9b000000ffff       /* 0x08: 32-bit code, flat */
 	.quad	0x00cf93000000ffff       /* 0x10: data, flat */
-stub_gdt_desc:
-	.word	stub_gdt_desc - stub_gdt - 1
-	.long	stub_gdt
+rom_gdt_desc:
+	.word	rom_gdt_desc - rom_gdt - 1
+	.long	rom_gdt
 loader_gdt_desc:
 	.word	0x1f                     /* PC_GDT_END - PC_GDT_ADDR - 1 */
 	.long	0x500                    /* PC_GDT_ADDR */
