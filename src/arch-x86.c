@@ -277,6 +277,30 @@ static void sse_types(GString *s)
 	flags(s, "i386_mxcsr", mx, mxb, G_N_ELEMENTS(mx));
 }
 
+/* The core feature after the GPRs and the pc: eflags, selectors, x87. */
+static void core_rest(struct xml *x)
+{
+	reg(x, "eflags", 32, "i386_eflags", NULL);
+	for (unsigned i = 0; i < 6; i++)
+		reg(x, seg_names[i], 32, "int32", NULL);
+	x87_regs(x);
+	g_string_append(x->s, "  </feature>\n");
+}
+
+/* org.gnu.gdb.i386.sse with xmm0..xmm(nxmm-1) and mxcsr. */
+static void sse_feature(struct xml *x, unsigned nxmm)
+{
+	char name[16];
+	g_string_append(x->s, "  <feature name=\"org.gnu.gdb.i386.sse\">\n");
+	sse_types(x->s);
+	for (unsigned i = 0; i < nxmm; i++) {
+		g_snprintf(name, sizeof(name), "xmm%u", i);
+		reg(x, name, 128, "vec128", NULL);
+	}
+	reg(x, "mxcsr", 32, "i386_mxcsr", "vector");
+	g_string_append(x->s, "  </feature>\n");
+}
+
 static void system_feature(struct xml *x, const GArray *vm_ids, bool long_mode)
 {
 	g_string_append_printf(x->s, "  <feature name=\"%s\">\n",
@@ -308,20 +332,8 @@ static char *default_tdesc(const GArray *vm_ids, arch_config_fn config, const vo
 	for (unsigned i = 0; i < 16; i++)
 		reg(&x, gpr_names[i], 64, i == 6 || i == 7 ? "data_ptr" : "int64", NULL);
 	reg(&x, "rip", 64, "code_ptr", NULL);
-	reg(&x, "eflags", 32, "i386_eflags", NULL);
-	for (unsigned i = 0; i < 6; i++)
-		reg(&x, seg_names[i], 32, "int32", NULL);
-	x87_regs(&x);
-	g_string_append(s, "  </feature>\n");
-
-	g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.sse\">\n");
-	sse_types(s);
-	for (unsigned i = 0; i < 16; i++) {
-		g_snprintf(name, sizeof(name), "xmm%u", i);
-		reg(&x, name, 128, "vec128", NULL);
-	}
-	reg(&x, "mxcsr", 32, "i386_mxcsr", "vector");
-	g_string_append(s, "  </feature>\n");
+	core_rest(&x);
+	sse_feature(&x, 16);
 
 	if (served(vm_ids, VMDBG_X86_FS_BASE) && served(vm_ids, VMDBG_X86_GS_BASE)) {
 		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.segments\">\n");
@@ -386,20 +398,8 @@ static char *default_tdesc_i386(const GArray *vm_ids, arch_config_fn config, con
 	for (unsigned i = 0; i < G_N_ELEMENTS(gpr32); i++)
 		reg(&x, gpr32[i].name, 32, i == 4 || i == 5 ? "data_ptr" : "int32", NULL);
 	reg(&x, "eip", 32, "code_ptr", NULL);
-	reg(&x, "eflags", 32, "i386_eflags", NULL);
-	for (unsigned i = 0; i < 6; i++)
-		reg(&x, seg_names[i], 32, "int32", NULL);
-	x87_regs(&x);
-	g_string_append(s, "  </feature>\n");
-
-	g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.sse\">\n");
-	sse_types(s);
-	for (unsigned i = 0; i < 8; i++) {
-		g_snprintf(name, sizeof(name), "xmm%u", i);
-		reg(&x, name, 128, "vec128", NULL);
-	}
-	reg(&x, "mxcsr", 32, "i386_mxcsr", "vector");
-	g_string_append(s, "  </feature>\n");
+	core_rest(&x);
+	sse_feature(&x, 8);
 
 	/* no org.gnu.gdb.i386.segments (32bit-segments.xml): gdb 13.1's i386
 	 * under the GNU/Linux OS ABI, its default for a bare ELF, numbers
