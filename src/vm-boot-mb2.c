@@ -482,24 +482,6 @@ bool multiboot2_load(const uint8_t *file, size_t size, const struct boot_request
 		return false;
 	g_autoptr(GByteArray) mbi = mb2_build_info(&a);
 
-	boot_plan_write_kernel(&p);
-	boot_write_gdt(req->mem, BOOT_MODE_PROT32);
-	memcpy(req->mem + info, mbi->data, mbi->len);
-	if (req->initrd)
-		memcpy(req->mem + a.mod_addr, req->initrd, req->initrd_size);
-
-	out->mode = BOOT_MODE_PROT32;
-	out->entry = p.entry;
-	out->eax = MB2_BOOTLOADER_MAGIC;
-	out->ebx = (uint32_t)info;
-	out->load_start = p.load_start;
-	out->load_end = p.load_end;
-	out->info_start = info;
-	out->info_end = info + mbi->len;
-	if (req->initrd) {
-		out->initrd_start = a.mod_addr;
-		out->initrd_end = a.mod_addr + req->initrd_size;
-	}
-	out->elf64 = p.elf64;
+	boot_write_multiboot(req, &p, info, mbi, a.mod_addr, MB2_BOOTLOADER_MAGIC, out);
 	return true;
 }

@@ -79,6 +79,13 @@ void boot_plan_write_kernel(const struct boot_plan *p);
 /* Write the boot GDT (null, null, code, data) at PC_GDT_ADDR. */
 void boot_write_gdt(uint8_t *mem, enum boot_cpu_mode mode);
 
+/* Both multiboot protocols, once the plan is complete: write the kernel,
+ * the GDT, the information (mbi at info) and module 0 (the initrd, at
+ * mod), and describe the 32-bit entry with EAX = magic, EBX = info. */
+void boot_write_multiboot(const struct boot_request *req, const struct boot_plan *p,
+			  uint64_t info, const GByteArray *mbi, uint64_t mod, uint32_t magic,
+			  struct boot_image *out);
+
 /* The Multiboot2 and Linux loaders (boot_load() picks one). */
 bool multiboot2_find_header(const uint8_t *file, size_t size, size_t *off);
 bool multiboot2_load(const uint8_t *file, size_t size, const struct boot_request *req,

@@ -497,26 +497,33 @@ static bool multiboot1_load(const uint8_t *file, size_t size, const struct boot_
 		return false;
 	g_autoptr(GByteArray) mbi = mb1_build_info(req, info, mod);
 
-	boot_plan_write_kernel(&p);
+	boot_write_multiboot(req, &p, info, mbi, mod, MB_BOOTLOADER_MAGIC, out);
+	return true;
+}
+
+void boot_write_multiboot(const struct boot_request *req, const struct boot_plan *p,
+			  uint64_t info, const GByteArray *mbi, uint64_t mod, uint32_t magic,
+			  struct boot_image *out)
+{
+	boot_plan_write_kernel(p);
 	boot_write_gdt(req->mem, BOOT_MODE_PROT32);
 	memcpy(req->mem + info, mbi->data, mbi->len);
 	if (req->initrd)
 		memcpy(req->mem + mod, req->initrd, req->initrd_size);
 
 	out->mode = BOOT_MODE_PROT32;
-	out->entry = p.entry;
-	out->eax = MB_BOOTLOADER_MAGIC;
+	out->entry = p->entry;
+	out->eax = magic;
 	out->ebx = (uint32_t)info;
-	out->load_start = p.load_start;
-	out->load_end = p.load_end;
+	out->load_start = p->load_start;
+	out->load_end = p->load_end;
 	out->info_start = info;
 	out->info_end = info + mbi->len;
 	if (req->initrd) {
 		out->initrd_start = mod;
 		out->initrd_end = mod + req->initrd_size;
 	}
-	out->elf64 = p.elf64;
-	return true;
+	out->elf64 = p->elf64;
 }
 
 /* ---- picking the protocol ---------------------------------------------------------- */
