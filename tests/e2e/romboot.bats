@@ -111,3 +111,18 @@ wait_serial() {
 	grep -q "INT_SRC_OVR (bus 0 bus_irq 0 global_irq 2" "$TMP/serial.log"
 	! grep -qiE "ACPI.*(incorrect|invalid|error)" "$TMP/serial.log"
 }
+
+@test "Debian's Linux starts its second CPU from the MP table (INIT/SIPI, acpi=off)" {
+	local pkg
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	[ -n "$pkg" ] || skip "no linux-image-amd64 in the apt lists (run apt-get update)"
+	fetch "$pkg"
+	rom_boot "$(ls "$DEB_DIR"/boot/vmlinuz-* | head -1)" 512 2 "console=ttyS0 panic=-1 acpi=off"
+	wait_serial "smpboot: Total of 2 processors activated"
+	cat "$TMP/serial.log"
+	grep -q "found SMP MP-table at \[mem 0x000f0000-0x000f000f\]" "$TMP/serial.log"
+	grep -q "Processor #0 (Bootup-CPU)" "$TMP/serial.log"
+	grep -q "Processor #1" "$TMP/serial.log"
+	grep -q "IOAPIC\[0\]: apic_id 2, version .*, address 0xfec00000, GSI 0-23" "$TMP/serial.log"
+}
