@@ -27,6 +27,7 @@ struct client {
 	GByteArray *in;
 	GByteArray *out;
 	bool hello_done;
+	bool closed;                 /* client_close() ran: freed by reap_w later */
 };
 
 struct server {
@@ -38,6 +39,8 @@ struct server {
 	ev_io notify_w;
 	ev_signal sigint_w, sigterm_w;
 	struct client *client;
+	GQueue closed_clients;       /* freed from the loop, never in the callback that closed them */
+	ev_prepare reap_w;
 };
 
 /* ---- output -------------------------------------------------------------- */
@@ -46,6 +49,8 @@ static void client_close(struct client *c, const char *why);
 
 static void client_flush(struct client *c)
 {
+	if (c->closed)
+		return;
 	while (c->out->len > 0) {
 		ssize_t n = send(c->fd, c->out->data, c->out->len, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -303,7 +308,7 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	bool keep = client_process(c);
 	client_flush(c);
-	if (!keep && c->srv->client == c) {
+	if (!keep && !c->closed) {
 		/* the ERROR for the unframeable input is out (best effort); now go */
 		client_close(c, "malformed frame length");
 	}
@@ -314,17 +319,37 @@ static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	client_flush(w->data);
 }
 
-static void client_close(struct client *c, const char *why)
+static void client_free(struct client *c)
 {
-	struct server *s = c->srv;
-	g_message("debugger disconnected (%s): restoring breakpoints and resuming the guest", why);
-	ev_io_stop(s->loop, &c->read_w);
-	ev_io_stop(s->loop, &c->write_w);
 	close(c->fd);
 	g_byte_array_unref(c->in);
 	g_byte_array_unref(c->out);
-	s->client = NULL;
 	g_free(c);
+}
+
+static void reap_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct server *s = w->data;
+	struct client *c;
+	while ((c = g_queue_pop_head(&s->closed_clients)))
+		client_free(c);
+	ev_prepare_stop(loop, w);
+}
+
+/* The guest is let go at once; the client itself is freed from the loop
+ * (its callers up the stack may still hold it). */
+static void client_close(struct client *c, const char *why)
+{
+	struct server *s = c->srv;
+	if (c->closed)
+		return;
+	g_message("debugger disconnected (%s): restoring breakpoints and resuming the guest", why);
+	c->closed = true;
+	ev_io_stop(s->loop, &c->read_w);
+	ev_io_stop(s->loop, &c->write_w);
+	s->client = NULL;
+	g_queue_push_tail(&s->closed_clients, c);
+	ev_prepare_start(s->loop, &s->reap_w);
 	vm_detach(s->vm);
 }
 
@@ -422,7 +447,9 @@ int server_run(struct vm *vm, const char *path, GError **error)
 	ev_io_init(&s.notify_w, notify_cb, vm_notify_fd(vm), EV_READ);
 	ev_signal_init(&s.sigint_w, signal_cb, SIGINT);
 	ev_signal_init(&s.sigterm_w, signal_cb, SIGTERM);
-	s.listen_w.data = s.notify_w.data = &s;
+	g_queue_init(&s.closed_clients);
+	ev_prepare_init(&s.reap_w, reap_cb);
+	s.listen_w.data = s.notify_w.data = s.reap_w.data = &s;
 	ev_io_start(s.loop, &s.listen_w);
 	ev_io_start(s.loop, &s.notify_w);
 	ev_signal_start(s.loop, &s.sigint_w);
@@ -433,6 +460,7 @@ int server_run(struct vm *vm, const char *path, GError **error)
 
 	if (s.client)
 		client_close(s.client, "VM shutting down");
+	reap_cb(s.loop, &s.reap_w, 0);
 	ev_io_stop(s.loop, &s.listen_w);
 	ev_io_stop(s.loop, &s.notify_w);
 	ev_signal_stop(s.loop, &s.sigint_w);

@@ -182,3 +182,24 @@ s.close()
 	echo "$output"
 	[ $(( $(last_value "$output") )) -gt $((before)) ]
 }
+
+@test "dbgproxy-vm survives clients that send a malformed frame and close at once; the guest keeps running" {
+	need_arm64
+	start_a64
+	for i in $(seq 1 10); do
+		timeout -s KILL 10 python3 -c "
+import socket, struct
+s = socket.socket(socket.AF_UNIX)
+s.connect('$VM_SOCK')
+s.sendall(struct.pack('<IHHII', 0xffffffff, 1, 5, 1, 0))
+s.close()
+"
+	done
+	sleep 0.3
+	kill -0 "$VM_PID"
+	! grep -q "Sanitizer\|runtime error" "$TMP/vm.log"
+	# a debugger still gets the guest, which has kept running
+	start_unix_daemon
+	wait_for grep -q "ready:" "$TMP/daemon.log"
+	healthy
+}
