@@ -1,5 +1,5 @@
 /*
- * fuzz-boot.c - libFuzzer target for the boot loaders (src/vm-boot.h).
+ * fuzz-boot.c - libFuzzer target for the boot loaders (src/dbgproxy-vm/core/vm-boot.h).
  *
  * Input: byte 0 picks the options, the rest is the kernel image:
  *   bit 0  an initrd (the image's last bytes, bits 4-7 pick how many)
@@ -21,7 +21,7 @@
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Iproto \
  *          $(pkg-config --cflags glib-2.0) tests/fuzz/fuzz-boot.c \
- *          src/vm-boot.c src/vm-boot-mb2.c src/vm-boot-linux.c $(pkg-config --libs glib-2.0)
+ *          src/dbgproxy-vm/core/vm-boot.c src/dbgproxy-vm/core/vm-boot-mb2.c src/dbgproxy-vm/core/vm-boot-linux.c $(pkg-config --libs glib-2.0)
  * Seeds: tests/fuzz/corpus-boot/ (byte 0, then a small synthetic image of
  * each kind: multiboot ELF32/ELF64/a.out, multiboot2 ELF/address tag/
  * relocatable, Linux 32-bit and 64-bit).

@@ -1,6 +1,6 @@
 /*
  * fuzz-pc-ports.c - libFuzzer target for the legacy PC port bus
- * (src/vm-pc.h) and the devices behind it: one platform per input, driven
+ * (src/dbgproxy-vm/core/vm-pc.h) and the devices behind it: one platform per input, driven
  * by a sequence of operations decoded from the input bytes.
  *
  * Each operation starts with a byte `op`:
@@ -39,7 +39,7 @@
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iproto -Isrc \
  *          $(pkg-config --cflags glib-2.0) tests/fuzz/fuzz-pc-ports.c \
- *          src/vm-uart.c src/vm-i8042.c src/vm-rtc.c src/vm-pc.c \
+ *          src/dbgproxy-vm/core/vm-uart.c src/dbgproxy-vm/core/vm-i8042.c src/dbgproxy-vm/core/vm-rtc.c src/dbgproxy-vm/core/vm-pc.c \
  *          $(pkg-config --libs glib-2.0)
  * Seeds: tests/fuzz/corpus-pc-ports/ (guest probe sequences).
  */

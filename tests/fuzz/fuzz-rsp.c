@@ -1,6 +1,6 @@
 /*
  * fuzz-rsp.c - libFuzzer target for the gdb RSP framing codec
- * (src/rsp-codec.h).
+ * (src/dbgproxyd/core/rsp-codec.h).
  *
  * The whole input is a byte stream from gdb.  It is fed to a decoder
  * (max payload 4096) in chunks whose sizes come from the first bytes of
@@ -29,7 +29,7 @@
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
  *          $(pkg-config --cflags glib-2.0) tests/fuzz/fuzz-rsp.c \
- *          src/rsp-codec.c $(pkg-config --libs glib-2.0)
+ *          src/dbgproxyd/core/rsp-codec.c $(pkg-config --libs glib-2.0)
  * Seeds: tests/fuzz/corpus-rsp/ (streams as gdb sends them).
  */
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * test-a64-sim.c - unit tests of the A64 interpreter (src/a64-sim.h):
+ * test-a64-sim.c - unit tests of the A64 interpreter (src/dbgproxy-vm/core/a64-sim.h):
  * the instruction subset, exits (BRK HLT WFI UNDEFINED MEM_FAULT) and the
  * debug architecture (hardware breakpoints and watchpoints, software step).
  *

@@ -2,7 +2,7 @@
  * test-arch-x86.c - the i386 view of an x86-64 VM (arch_i386) and the
  * choice between it and x86-64 (arch_x86_for_mode).
  *
- * The expectations come from gdb, not from src/arch-x86.c:
+ * The expectations come from gdb, not from src/dbgproxyd/core/arch-x86.c:
  *   - gdb/features/i386/32bit-core.xml: eax ecx edx ebx esp ebp esi edi eip
  *     eflags cs ss ds es fs gs (32 bits each), st0-st7 (80), fctrl fstat ftag
  *     fiseg fioff foseg fooff fop (32), in that order from regnum 0;
@@ -17,7 +17,7 @@
  *   - long mode is active iff EFER.LMA (bit 10), set by the processor when
  *     CR0.PG (bit 31) is set with EFER.LME (bit 8) (Intel SDM Vol. 3A 2.2.1,
  *     "Initializing IA-32e Mode").
- * The VM register lists are what src/vm-x86regs.c serves (x86_reg_list).
+ * The VM register lists are what src/dbgproxy-vm/core/vm-x86regs.c serves (x86_reg_list).
  */
 #include <string.h>
 #include <glib.h>

@@ -1,6 +1,6 @@
 /*
  * test-hwdebug.c - unit tests of hardware breakpoint/watchpoint slots
- * (src/hwdebug.h): gdb's Z1-Z4 requests -> raw debug registers, slot
+ * (src/dbgproxyd/core/hwdebug.h): gdb's Z1-Z4 requests -> raw debug registers, slot
  * allocation and sharing, atomic insertion, and decoding of debug stops.
  *
  * An independent check: only the public API is used (hwslots_new, insert,

@@ -1,9 +1,9 @@
 /*
  * test-packets.c - unit tests of the schema-driven RSP packet dispatcher
- * (src/packets.h).
+ * (src/dbgproxyd/core/packets.h).
  *
- * An independent check of src/packets.c: every expectation below comes from
- * the contract in src/packets.h and from the gdb manual, appendix "Remote
+ * An independent check of src/dbgproxyd/core/packets.c: every expectation below comes from
+ * the contract in src/dbgproxyd/core/packets.h and from the gdb manual, appendix "Remote
  * Protocol" ("Packets", "vCont", "thread-id syntax"), never from the code:
  *
  *   x  1 to 16 hex digits, either case                        -> param.u

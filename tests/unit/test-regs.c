@@ -1,9 +1,9 @@
 /*
- * test-regs.c - unit tests of target-description parsing (src/tdesc.h), the
- * x86-64 architecture binding (src/arch.h) and register handles and caches
- * (src/regs.h).
+ * test-regs.c - unit tests of target-description parsing (src/dbgproxyd/core/tdesc.h), the
+ * x86-64 architecture binding (src/dbgproxyd/core/arch.h) and register handles and caches
+ * (src/dbgproxyd/core/regs.h).
  *
- * An independent check of src/tdesc.c, src/regs.c and src/arch-x86.c: the
+ * An independent check of src/dbgproxyd/core/tdesc.c, src/dbgproxyd/core/regs.c and src/dbgproxyd/core/arch-x86.c: the
  * expectations come from those headers, proto/vmdbg.h and the gdb manual,
  * appendix "Target Descriptions" ("Target Description Format": <target>,
  * <architecture>, <feature name>, <reg name bitsize type regnum group>; a

@@ -1,9 +1,9 @@
 /*
  * test-rsp-codec.c - unit tests of the gdb Remote Serial Protocol framing
- * codec (src/rsp-codec.h).
+ * codec (src/dbgproxyd/core/rsp-codec.h).
  *
- * These tests are an independent check of src/rsp-codec.c: every expected
- * byte and event below was derived from the contract in src/rsp-codec.h and
+ * These tests are an independent check of src/dbgproxyd/core/rsp-codec.c: every expected
+ * byte and event below was derived from the contract in src/dbgproxyd/core/rsp-codec.h and
  * from the gdb manual, appendix "Remote Protocol", node "Overview":
  *
  *   - a packet is '$' packet-data '#' checksum; the checksum is two hex

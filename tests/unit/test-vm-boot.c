@@ -1,5 +1,5 @@
 /*
- * test-vm-boot.c - the boot loaders (src/vm-boot.h) against the specs:
+ * test-vm-boot.c - the boot loaders (src/dbgproxy-vm/core/vm-boot.h) against the specs:
  * synthetic Multiboot, Multiboot2 and Linux images built here, the boot
  * information read back with parsers of the test's own (written from
  * Multiboot 0.6.96 3.3, Multiboot2 2.0 3.6 and boot.rst/zero-page.rst, not

@@ -5,7 +5,7 @@
  * Bare metal, EL1, MMU off.  Every vCPU enters _start with x0 = its index
  * (dbgproxy-vm; QEMU starts only CPU 0, with x0 = 0 or a page-aligned
  * device-tree address, which the "and" below turns into 0).  Only
- * instructions of dbgproxy-vm's documented A64 subset (src/a64-sim.h) are
+ * instructions of dbgproxy-vm's documented A64 subset (src/dbgproxy-vm/core/a64-sim.h) are
  * used.
  *
  * vCPU 0 prints a banner on the PL011 UART, then loops: tick, then the
