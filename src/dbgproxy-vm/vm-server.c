@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sockio.h"
+
 #define READ_CHUNK     (64 * 1024)
 #define MAX_BACKLOG    (16u << 20)  /* unread output before a client is dropped */
 
@@ -51,17 +53,9 @@ static void client_flush(struct client *c)
 {
 	if (c->closed)
 		return;
-	while (c->out->len > 0) {
-		ssize_t n = send(c->fd, c->out->data, c->out->len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			client_close(c, g_strerror(errno));
-			return;
-		}
-		g_byte_array_remove_range(c->out, 0, (guint)n);
+	if (sock_flush(c->fd, c->out) == SOCK_FLUSH_ERROR) {
+		client_close(c, g_strerror(errno));
+		return;
 	}
 	if (c->out->len > MAX_BACKLOG) {
 		client_close(c, "client does not read its replies");
@@ -293,10 +287,7 @@ static bool client_process(struct client *c)
 static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client *c = w->data;
-	guint old = c->in->len;
-	g_byte_array_set_size(c->in, old + READ_CHUNK);
-	ssize_t n = recv(c->fd, c->in->data + old, READ_CHUNK, 0);
-	g_byte_array_set_size(c->in, old + (n > 0 ? (guint)n : 0));
+	ssize_t n = sock_recv_append(c->fd, c->in, READ_CHUNK);
 	if (n == 0) {
 		client_close(c, "connection closed");
 		return;
@@ -409,36 +400,10 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static int listen_unix(const char *path, GError **error)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		g_set_error(error, VM_ERROR, VMDBG_E_INVAL, "socket path too long: %s", path);
-		return -1;
-	}
-	strcpy(addr.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "socket: %s", g_strerror(errno));
-		return -1;
-	}
-	unlink(path); /* a stale socket from an earlier run */
-	mode_t old = umask(0177);       /* the socket controls the guest: owner only */
-	int r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
-	umask(old);
-	if (r < 0 || listen(fd, 4) < 0) {
-		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "listen on %s: %s", path,
-			    g_strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 int server_run(struct vm *vm, const char *path, GError **error)
 {
 	struct server s = { .vm = vm, .listen_fd = -1 };
-	s.listen_fd = listen_unix(path, error);
+	s.listen_fd = sock_listen_unix(path, error);
 	if (s.listen_fd < 0)
 		return 1;
 	s.path = g_strdup(path);

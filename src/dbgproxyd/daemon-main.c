@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "sockio.h"
 #include "rsp-codec.h"
 
 #define CONFIG_GROUP "dbgproxyd"
@@ -289,30 +290,10 @@ static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static int listen_unix(struct daemon *d, const char *path, GError **error)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "unix socket path too long: %s",
-			    path);
-		return -1;
-	}
-	strcpy(a.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto fail;
-	unlink(path);
-	mode_t old = umask(0177); /* 0600: the socket controls a VM */
-	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
-	umask(old);
-	if (r < 0 || listen(fd, 4) < 0)
-		goto fail;
-	d->unix_path = g_strdup(path);
-	return fd;
-fail:
-	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "listen on unix:%s: %s", path,
-		    g_strerror(errno));
+	int fd = sock_listen_unix(path, error);
 	if (fd >= 0)
-		close(fd);
-	return -1;
+		d->unix_path = g_strdup(path);
+	return fd;
 }
 
 /* [HOST:]PORT, host defaulting to 127.0.0.1; [v6]:PORT for IPv6. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "sockio.h"
 #include "hwdebug.h"
 #include "packets.h"
 #include "rsp-codec.h"
@@ -166,17 +167,9 @@ static void flush(struct session *s)
 {
 	if (s->closed)
 		return;
-	while (s->out->len) {
-		ssize_t n = send(s->fd, s->out->data, s->out->len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			session_close(s, g_strerror(errno));
-			return;
-		}
-		g_byte_array_remove_range(s->out, 0, (guint)n);
+	if (sock_flush(s->fd, s->out) == SOCK_FLUSH_ERROR) {
+		session_close(s, g_strerror(errno));
+		return;
 	}
 	if (s->out->len > MAX_BACKLOG) {
 		session_close(s, "gdb does not read its replies");

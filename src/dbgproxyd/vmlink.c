@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "sockio.h"
 
 G_DEFINE_QUARK(dbgproxyd-vmlink-error-quark, vmlink_error)
 
@@ -89,19 +90,10 @@ uint32_t vmlink_next_seq(struct vmlink *l)
  * callback runs before vmlink_send() has returned (vmlink.h: "later"). */
 static void flush(struct vmlink *l, bool in_call)
 {
-	while (l->out->len) {
-		ssize_t n = send(l->fd, l->out->data, l->out->len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (in_call)
-				break; /* a broken socket is writable: write_cb sees it again */
-			link_down(l, g_strerror(errno));
-			return;
-		}
-		g_byte_array_remove_range(l->out, 0, (guint)n);
+	/* on a failure inside a call, a broken socket is writable: write_cb sees it again */
+	if (sock_flush(l->fd, l->out) == SOCK_FLUSH_ERROR && !in_call) {
+		link_down(l, g_strerror(errno));
+		return;
 	}
 	if (l->out->len)
 		ev_io_start(l->loop, &l->write_w);
@@ -277,10 +269,7 @@ static void handle_frame(struct vmlink *l, const struct vmdbg_msg *m)
 static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vmlink *l = w->data;
-	guint old = l->in->len;
-	g_byte_array_set_size(l->in, old + READ_CHUNK);
-	ssize_t n = recv(l->fd, l->in->data + old, READ_CHUNK, 0);
-	g_byte_array_set_size(l->in, old + (n > 0 ? (guint)n : 0));
+	ssize_t n = sock_recv_append(l->fd, l->in, READ_CHUNK);
 	if (n == 0) {
 		link_down(l, "the VM closed the connection");
 		return;

@@ -127,3 +127,16 @@ teardown() {
 		[[ "$output" == *"no multiboot header"* ]]
 	fi
 }
+
+@test "neither program replaces a file that is not a stale socket at its socket path" {
+	printf 'keep me\n' > "$TMP/precious"
+	run "$DBGPROXY_VM" --arch aarch64 --kernel "${GUEST_ARM64:-$GUEST_ELF}" --socket "$TMP/precious"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"exists and is not a socket"* ]]
+	run "$DBGPROXYD" --listen "unix:$TMP/precious" --vm "$TMP/no-vm.sock"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"exists and is not a socket"* ]]
+	[ "$(cat "$TMP/precious")" = "keep me" ]
+}

@@ -1,0 +1,89 @@
+/*
+ * sockio.c - socket plumbing shared by dbgproxyd and dbgproxy-vm (see
+ * sockio.h).
+ */
+#include "sockio.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* Is something serving the socket at path?  (A stale one refuses.) */
+static bool socket_in_use(const struct sockaddr_un *a)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool used = connect(fd, (const struct sockaddr *)a, sizeof(*a)) == 0;
+	close(fd);
+	return used;
+}
+
+int sock_listen_unix(const char *path, GError **error)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG,
+			    "unix socket path too long (%zu bytes at most): %s",
+			    sizeof(a.sun_path) - 1, path);
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+				    "%s exists and is not a socket: not replacing it", path);
+			return -1;
+		}
+		if (socket_in_use(&a)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+				    "%s is in use by another process", path);
+			return -1;
+		}
+		unlink(path); /* stale: its server is gone */
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	mode_t old = umask(0177);
+	int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	umask(old);
+	if (r < 0 || listen(fd, SOMAXCONN) < 0)
+		goto fail;
+	return fd;
+fail:
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "listen on %s: %s", path,
+		    g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+enum sock_flush sock_flush(int fd, GByteArray *out)
+{
+	while (out->len) {
+		ssize_t n = send(fd, out->data, out->len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return SOCK_FLUSH_PENDING;
+			return SOCK_FLUSH_ERROR;
+		}
+		g_byte_array_remove_range(out, 0, (guint)n);
+	}
+	return SOCK_FLUSH_DONE;
+}
+
+ssize_t sock_recv_append(int fd, GByteArray *in, size_t chunk)
+{
+	guint old = in->len;
+	g_byte_array_set_size(in, old + (guint)chunk);
+	ssize_t n = recv(fd, in->data + old, chunk, 0);
+	g_byte_array_set_size(in, old + (n > 0 ? (guint)n : 0));
+	return n;
+}

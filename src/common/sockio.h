@@ -1,0 +1,35 @@
+/*
+ * sockio.h - the socket plumbing both programs share: a Unix listening
+ * socket that never replaces anything but a stale socket, the
+ * non-blocking send loop of an output buffer, and reading into an input
+ * buffer.  Plain functions over file descriptors and GByteArrays; the
+ * callers own the watchers.
+ */
+#ifndef SOCKIO_H
+#define SOCKIO_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <glib.h>
+
+/* Listen on a Unix stream socket at path: non-blocking, close-on-exec,
+ * mode 0600 (whoever reaches it controls a guest), backlog SOMAXCONN.  A
+ * stale socket left at path by a dead process is replaced; anything else
+ * there — a regular file, a directory, a socket another process serves —
+ * is an error that says so, and nothing is removed. */
+int sock_listen_unix(const char *path, GError **error);
+
+enum sock_flush {
+	SOCK_FLUSH_DONE,      /* everything was sent */
+	SOCK_FLUSH_PENDING,   /* the socket is full: wait for it to be writable */
+	SOCK_FLUSH_ERROR,     /* the connection failed: errno says why */
+};
+
+/* Send as much of out as the socket takes now (removing it from out). */
+enum sock_flush sock_flush(int fd, GByteArray *out);
+
+/* Receive up to chunk more bytes at the end of in.  Returns what recv()
+ * returned (0 at end of stream, -1 with errno, EAGAIN/EINTR included). */
+ssize_t sock_recv_append(int fd, GByteArray *in, size_t chunk);
+
+#endif
