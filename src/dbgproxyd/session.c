@@ -62,6 +62,7 @@ struct session {
 	GString *stop_reply;          /* the last stop reply, for '?' */
 	GQueue pending_stops;         /* struct vmdbg_stopped *, not yet reported */
 	bool interrupted;             /* Ctrl-C waiting for its stop */
+	bool interrupt_queued;        /* Ctrl-C came behind a resume not yet handled */
 	bool guest_dead;              /* the guest shut down: inspect only */
 	bool closed;                  /* session_close() ran: freed by the loop later */
 	bool mode_told;               /* gdb was told its description no longer fits */
@@ -538,6 +539,20 @@ void session_vm_stopped(struct session *s, const struct vmdbg_stopped *ev)
 		request_pause(s); /* all-stop: everyone stops before gdb is told */
 }
 
+/* Is a packet that resumes the guest waiting in the input queue? */
+static bool resume_queued(const struct session *s)
+{
+	for (const GList *l = s->incoming.head; l; l = l->next) {
+		const struct incoming *in = l->data;
+		if (in->oversize)
+			continue;
+		const char *p = g_bytes_get_data(in->packet, NULL);
+		if ((p[0] && strchr("cCsS", p[0])) || g_str_has_prefix(p, "vCont;"))
+			return true;
+	}
+	return false;
+}
+
 static void handle_interrupt(struct session *s)
 {
 	if (s->target == TGT_RUNNING) {
@@ -546,6 +561,10 @@ static void handle_interrupt(struct session *s)
 		request_pause(s);
 	} else if (s->target == TGT_STOPPING) {
 		s->interrupted = true;
+	} else if (s->target == TGT_STOPPED && resume_queued(s)) {
+		/* the 0x03 came in the same read as the continue it interrupts:
+		 * it applies once that continue has resumed the guest */
+		s->interrupt_queued = true;
 	}
 }
 
@@ -588,6 +607,8 @@ static void do_resume(struct session *s)
 /* Resume as gdb asked, unless a queued stop is due first. */
 static void resume(struct session *s)
 {
+	bool interrupt = s->interrupt_queued; /* a stop answers it either way */
+	s->interrupt_queued = false;
 	if (s->target == TGT_EXITED) {
 		reply(s, s->stop_reply->str);
 		return;
@@ -604,6 +625,8 @@ static void resume(struct session *s)
 		return;
 	}
 	do_resume(s);
+	if (interrupt && s->target == TGT_RUNNING)
+		handle_interrupt(s);
 }
 
 static void set_resume_all(struct session *s, uint32_t action)

@@ -203,3 +203,24 @@ s.close()
 	wait_for grep -q "ready:" "$TMP/daemon.log"
 	healthy
 }
+
+@test "Ctrl-C in the same read as the continue it interrupts still stops the guest (SIGINT)" {
+	need_arm64
+	start_a64 && start_unix_daemon
+	wait_for grep -q "ready:" "$TMP/daemon.log"
+	raw "
+s.settimeout(10)
+s.sendall(b'+\$qSupported#37')
+got = b''
+while b'#' not in got.lstrip(b'+'):
+    got += s.recv(4096)
+s.sendall(b'+\$c#63\x03')
+got = b''
+while b'\$T' not in got:
+    got += s.recv(4096)
+print(got)
+" > "$TMP/stop"
+	cat "$TMP/stop"
+	grep -q '\$T02' "$TMP/stop"
+	healthy
+}
