@@ -1,0 +1,93 @@
+/*
+ * monitor.c - the monitor commands (qRcmd): a table; monitor help is made
+ * from it.
+ */
+#include "session.h"
+
+/* ---- monitor ------------------------------------------------------------------------------------- */
+
+/* ---- monitor commands (qRcmd): a table, `monitor help` is made from it ---- */
+
+struct monitor_cmd {
+	const char *name;
+	const char *help;
+	bool needs_vm;           /* refused (with the reason) while the VM is not there */
+	void (*run)(struct session *s, GString *out);
+};
+
+static const struct monitor_cmd monitor_cmds[];
+static const size_t n_monitor_cmds;
+
+static void monitor_help(struct session *s, GString *out)
+{
+	g_string_append(out, "dbgproxyd monitor commands:\n");
+	for (size_t i = 0; i < n_monitor_cmds; i++)
+		g_string_append_printf(out, "  monitor %-10s %s\n", monitor_cmds[i].name,
+				       monitor_cmds[i].help);
+}
+
+static void monitor_hw(struct session *s, GString *out)
+{
+	g_autofree char *t = hwslots_describe(s->hw);
+	g_string_append(out, t);
+}
+
+static void monitor_info_vm(struct session *s, GString *out)
+{
+	const struct vmdbg_hello *h = vmlink_hello(s->d->vm);
+	static const char *const states[] = { "stopped", "running", "stopping", "shut down" };
+	g_string_append_printf(out, "VM socket:        %s\n", vmlink_path(s->d->vm));
+	g_string_append_printf(out, "architecture:     %s\n", s->d->arch->name);
+	g_string_append_printf(out, "vCPUs:            %u (gdb threads 1-%u)\n", h->nr_vcpus,
+			       h->nr_vcpus);
+	g_string_append_printf(out, "hw breakpoints:   %u slots\n", h->hw_bps);
+	g_string_append_printf(out, "hw watchpoints:   %u slots%s\n", h->hw_wps,
+			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED)
+				       ? " (shared with breakpoints)" : "");
+	g_string_append_printf(out, "features:        %s%s%s%s%s\n",
+			       (h->features & VMDBG_FEAT_SW_BP) ? " sw-breakpoints" : "",
+			       (h->features & VMDBG_FEAT_SINGLESTEP) ? " single-step" : "",
+			       (h->features & VMDBG_FEAT_BLOCKIRQ) ? " step-blocks-irqs" : "",
+			       (h->features & VMDBG_FEAT_SIMULATED) ? " simulated" : "",
+			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED) ? " shared-hw-slots" : "");
+	g_string_append_printf(out, "state:            %s\n", states[s->target]);
+	g_string_append_printf(out, "sw breakpoints:   %u inserted\n",
+			       g_hash_table_size(s->sw_bps));
+	g_string_append_printf(out, "registers:        %u in the target description\n",
+			       regset_count(regset_of(s, 0)));
+}
+
+static const struct monitor_cmd monitor_cmds[] = {
+	{ "help", "this text", false, monitor_help },
+	{ "info vm", "the VM behind this session: arch, vCPUs, slots, state", true, monitor_info_vm },
+	{ "hw", "the hardware breakpoint/watchpoint slot table", true, monitor_hw },
+};
+static const size_t n_monitor_cmds = G_N_ELEMENTS(monitor_cmds);
+
+void h_rcmd(void *ctx, const struct pkt_param *p)
+{
+	struct session *s = ctx;
+	g_autofree char *cmd = g_strstrip(g_strndup(p[0].s, p[0].len));
+	const struct monitor_cmd *c = NULL;
+	for (size_t i = 0; i < n_monitor_cmds && !c; i++)
+		if (strcmp(cmd, monitor_cmds[i].name) == 0 || (!cmd[0] && i == 0))
+			c = &monitor_cmds[i];
+	if (c && c->needs_vm) {
+		if (!vm_ready(s))
+			return; /* it answered why */
+		if (!s->hw) {
+			reply_error(s, "not attached to the VM");
+			return;
+		}
+	}
+	GString *out = g_string_new(NULL);
+	if (c)
+		c->run(s, out);
+	else
+		g_string_append_printf(out, "unknown monitor command '%s'; try 'monitor help'\n", cmd);
+	GString *r = g_string_new(NULL);
+	rsp_put_hex(r, out->str, out->len);
+	reply(s, r->str);
+	g_string_free(r, TRUE);
+	g_string_free(out, TRUE);
+}
