@@ -376,6 +376,7 @@ void h_vcont(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
 	GArray *acts = p[0].actions;
+	bool any = false;
 	set_resume_all(s, VMDBG_ACT_STAY);
 	for (uint32_t v = 0; v < s->nr_vcpus; v++) {
 		uint32_t action = VMDBG_ACT_STAY;
@@ -395,6 +396,14 @@ void h_vcont(void *ctx, const struct pkt_param *p)
 		}
 		struct vmdbg_resume_entry e = { v, action };
 		g_array_append_val(s->resume_entries, e);
+		any |= action != VMDBG_ACT_STAY;
+	}
+	if (!any) {
+		/* only 't' (or threads that do not exist): in all-stop nothing would
+		 * run and no stop would ever answer */
+		reply_error(s, "vCont resumes no vCPU ('t' is for non-stop mode, which dbgproxyd "
+			    "does not offer)");
+		return;
 	}
 	resume(s);
 }

@@ -224,3 +224,26 @@ print(got)
 	grep -q '\$T02' "$TMP/stop"
 	healthy
 }
+
+@test "vCont;t alone gets an answer instead of a silence (all-stop: nothing would run)" {
+	need_arm64
+	start_a64 && start_unix_daemon
+	wait_for grep -q "ready:" "$TMP/daemon.log"
+	raw "
+s.settimeout(10)
+def pkt(p):
+    return b'\$' + p + b'#' + b'%02x' % (sum(p) & 0xff)
+s.sendall(b'+' + pkt(b'qSupported'))
+got = b''
+while b'#' not in got.lstrip(b'+'):
+    got += s.recv(4096)
+s.sendall(b'+' + pkt(b'vCont;t'))
+got = b''
+while b'#' not in got.lstrip(b'+'):
+    got += s.recv(4096)
+print(got)
+" > "$TMP/reply"
+	cat "$TMP/reply"
+	grep -q "E.vCont resumes no vCPU" "$TMP/reply"
+	healthy
+}
