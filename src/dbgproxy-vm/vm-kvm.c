@@ -1114,6 +1114,11 @@ static bool kvm_set_guest_debug(struct vm *base, const struct vmdbg_guest_debug 
 static bool kvm_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GError **error)
 {
 	struct vm_kvm *vm = (struct vm_kvm *)base;
+	if (bp->kind != 1) { /* int3 is one byte: gdb's x86 breakpoint kind */
+		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+			    "an x86 software breakpoint is kind 1 (int3), not %u", bp->kind);
+		return false;
+	}
 	struct vcpu *v = stopped_vcpu(vm, bp->vcpu, error);
 	if (!v)
 		return false;

@@ -361,6 +361,14 @@ static void test_sw_breakpoint(void)
 	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
 	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, VMDBG_E_EXIST);
 	sw_bp(&f, VMDBG_SW_BP_REMOVE, syms.tick + 1, VMDBG_E_NOENT);
+	{
+		/* int3 is one byte: any other kind is refused, nothing patched */
+		g_autoptr(GByteArray) req = g_byte_array_new();
+		uint32_t seq = next_seq(&f);
+		struct vmdbg_sw_bp bad = { .vcpu = 0, .kind = 1000000, .addr = syms.tick + 2 };
+		vmdbg_enc_sw_bp(req, VMDBG_SW_BP_INSERT, seq, &bad);
+		g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
+	}
 	/* the original bytes stay visible */
 	read_mem(&f, 0, syms.tick, 16, after);
 	g_assert_cmpmem(before, 16, after, 16);
