@@ -296,8 +296,23 @@ static int listen_unix(struct daemon *d, const char *path, GError **error)
 	return fd;
 }
 
-/* [HOST:]PORT, host defaulting to 127.0.0.1; [v6]:PORT for IPv6. */
-static int listen_tcp(const char *spec, GError **error)
+/* 127.0.0.0/8 or ::1 (or ::ffff:127.x): only this machine can connect. */
+static bool is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+/* [HOST:]PORT, host defaulting to 127.0.0.1 (also for ":PORT"); [v6]:PORT
+ * for IPv6.  Whoever reaches the port reads and writes guest memory: an
+ * address other machines can reach is refused unless any_host. */
+static int listen_tcp(const char *spec, bool any_host, GError **error)
 {
 	g_autofree char *host = NULL;
 	const char *port;
@@ -312,7 +327,7 @@ static int listen_tcp(const char *spec, GError **error)
 		host = g_strndup(spec + 1, (gsize)(close_b - spec - 1));
 		port = close_b + 2;
 	} else if (colon) {
-		host = g_strndup(spec, (gsize)(colon - spec));
+		host = colon > spec ? g_strndup(spec, (gsize)(colon - spec)) : g_strdup("127.0.0.1");
 		port = colon + 1;
 	} else {
 		host = g_strdup("127.0.0.1");
@@ -327,12 +342,24 @@ static int listen_tcp(const char *spec, GError **error)
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
-	int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	int gai = getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, &res);
 	if (gai) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "bad --listen host '%s': %s",
 			    host, gai_strerror(gai));
 		return -1;
 	}
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+		if (!is_loopback(ai->ai_addr) && !any_host) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    "--listen %s is reachable from other machines, and whoever connects "
+				    "controls the guest: add --listen-any (listen-any=true) if you mean it",
+				    spec);
+			freeaddrinfo(res);
+			return -1;
+		}
+	if (!is_loopback(res->ai_addr))
+		g_warning("listening on %s: anyone who reaches it can read and write guest memory",
+			  spec);
 	int fd = -1, err = 0;
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -436,6 +463,7 @@ typedef struct options {
 	char *log_level;
 	char *tdesc;
 	char *x86_arch;
+	gboolean listen_any;
 	gboolean version;
 } Options;
 
@@ -477,10 +505,18 @@ static bool load_config(struct options *o, GError **error)
 			slot = &o->tdesc;
 		else if (strcmp(*k, "x86-arch") == 0)
 			slot = &o->x86_arch;
-		else {
+		else if (strcmp(*k, "listen-any") == 0) {
+			gboolean any = g_key_file_get_boolean(kf, CONFIG_GROUP, *k, error);
+			if (error && *error) {
+				g_prefix_error(error, "config %s: ", o->config);
+				return false;
+			}
+			o->listen_any = o->listen_any || any;
+			continue;
+		} else {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-				    "config %s: unknown key '%s' (known: listen, vm, log-level, tdesc, "
-				    "x86-arch)",
+				    "config %s: unknown key '%s' (known: listen, listen-any, vm, log-level, "
+				    "tdesc, x86-arch)",
 				    o->config, *k);
 			return false;
 		}
@@ -501,9 +537,13 @@ int main(int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
 		  "Where gdb connects: [HOST:]PORT (host 127.0.0.1 by default) or unix:PATH", "ADDR" },
+		{ "listen-any", 0, 0, G_OPTION_ARG_NONE, &o.listen_any,
+		  "Allow --listen on an address other machines can reach (whoever connects controls "
+		  "the guest)", NULL },
 		{ "vm", 'v', 0, G_OPTION_ARG_FILENAME, &o.vm, "The VM's vmdbg socket", "PATH" },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
-		  "Key file with a [dbgproxyd] group: listen=, vm=, log-level=, tdesc=, x86-arch=",
+		  "Key file with a [dbgproxyd] group: listen=, listen-any=, vm=, log-level=, tdesc=, "
+		  "x86-arch=",
 		  "FILE" },
 		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &o.log_level,
 		  "error, warning, message (default), info or debug", "LEVEL" },
@@ -577,7 +617,7 @@ int main(int argc, char **argv)
 	if (g_str_has_prefix(o.listen, "unix:"))
 		d.listen_fd = listen_unix(&d, o.listen + 5, &err);
 	else
-		d.listen_fd = listen_tcp(o.listen, &err);
+		d.listen_fd = listen_tcp(o.listen, o.listen_any, &err);
 	if (d.listen_fd < 0) {
 		fprintf(stderr, "dbgproxyd: %s\n", err->message);
 		return 1;

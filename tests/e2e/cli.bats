@@ -140,3 +140,25 @@ teardown() {
 	[[ "$output" == *"exists and is not a socket"* ]]
 	[ "$(cat "$TMP/precious")" = "keep me" ]
 }
+
+@test "--listen :PORT is loopback; an address other machines reach needs --listen-any" {
+	local port=$((20000 + RANDOM % 30000))
+	run "$DBGPROXYD" --listen "0.0.0.0:$port" --vm "$TMP/no-vm.sock"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"reachable from other machines"*"--listen-any"* ]]
+	run "$DBGPROXYD" --listen "[::]:$port" --vm "$TMP/no-vm.sock"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--listen-any"* ]]
+	# ":PORT" binds 127.0.0.1 (local address 0100007F in /proc/net/tcp, LISTEN = 0A)
+	"$DBGPROXYD" --listen ":$port" --vm "$TMP/no-vm.sock" > "$TMP/d.log" 2>&1 &
+	PIDS=$!
+	local hexport i
+	hexport=$(printf '%04X' "$port")
+	for i in $(seq 1 100); do
+		grep -q "0100007F:$hexport 00000000:0000 0A" /proc/net/tcp && break
+		sleep 0.1
+	done
+	grep -q "0100007F:$hexport 00000000:0000 0A" /proc/net/tcp
+	! grep -q "00000000:$hexport 00000000:0000 0A" /proc/net/tcp
+}
