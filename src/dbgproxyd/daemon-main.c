@@ -143,8 +143,13 @@ bool daemon_use_arch(struct daemon *d, const struct arch_ops *arch, GError **err
 	forget_vm(d);
 	if (learn_vm(d, arch, error))
 		return true;
+	/* the VM's default description stays for the next gdb */
 	forget_vm(d);
-	d->tdesc_error = g_strdup_printf("target description: %s", (*error)->message);
+	g_autoptr(GError) again = NULL;
+	if (!learn_vm(d, NULL, &again)) {
+		forget_vm(d);
+		d->tdesc_error = g_strdup_printf("target description: %s", again->message);
+	}
 	return false;
 }
 

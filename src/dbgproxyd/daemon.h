@@ -47,7 +47,8 @@ struct daemon {
 };
 
 /* daemon-main.c: serve `arch`'s built-in description for the VM from now
- * on (an x86 VM: i386 or x86-64); false with the reason if it cannot be. */
+ * on (an x86 VM: i386 or x86-64); false with the reason if it cannot be,
+ * and then the VM's default description is back for the next gdb. */
 bool daemon_use_arch(struct daemon *d, const struct arch_ops *arch, GError **error);
 
 /* daemon-main.c: free a closed session once the current callback is over */
