@@ -258,6 +258,28 @@ static void refuse(struct daemon *d, int fd, const char *why)
 	d->refusals = g_list_prepend(d->refusals, r);
 }
 
+/* accept() failed for want of resources (file descriptors, memory): stop
+ * listening for a moment instead of spinning on a listener that stays
+ * readable, and say so once per episode. */
+#define ACCEPT_BACKOFF_S 0.5
+
+static void accept_resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	ev_io_start(loop, &d->listen_w);
+}
+
+static void accept_back_off(struct daemon *d, int err)
+{
+	if (!d->accept_backing_off)
+		g_warning("accept: %s; not accepting for %.1f s at a time until it passes",
+			  g_strerror(err), ACCEPT_BACKOFF_S);
+	d->accept_backing_off = true;
+	ev_io_stop(d->loop, &d->listen_w);
+	ev_timer_set(&d->accept_w, ACCEPT_BACKOFF_S, 0);
+	ev_timer_start(d->loop, &d->accept_w);
+}
+
 static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -265,9 +287,15 @@ static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 	socklen_t sl = sizeof(ss);
 	int fd = accept4(d->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			accept_back_off(d, errno);
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			g_warning("accept: %s", g_strerror(errno));
 		return;
+	}
+	if (d->accept_backing_off) {
+		g_message("accepting connections again");
+		d->accept_backing_off = false;
 	}
 	char peer[NI_MAXHOST + NI_MAXSERV + 2] = "unix socket";
 	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
@@ -405,6 +433,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	d->shutting_down = true;
 	g_message("signal %d: shutting down", w->signum);
 	ev_io_stop(loop, &d->listen_w);
+	ev_timer_stop(loop, &d->accept_w);
 	if (d->session)
 		session_close(d->session, "dbgproxyd is shutting down"); /* sends DETACH */
 	ev_timer_init(&d->grace_w, grace_cb, vmlink_is_ready(d->vm) ? 0.2 : 0, 0);
@@ -629,6 +658,8 @@ int main(int argc, char **argv)
 	}
 	ev_io_init(&d.listen_w, listen_cb, d.listen_fd, EV_READ);
 	d.listen_w.data = &d;
+	ev_timer_init(&d.accept_w, accept_resume_cb, ACCEPT_BACKOFF_S, 0);
+	d.accept_w.data = &d;
 	ev_io_start(d.loop, &d.listen_w);
 	ev_signal sigint_w, sigterm_w, sighup_w;
 	ev_signal_init(&sigint_w, signal_cb, SIGINT);
@@ -653,6 +684,7 @@ int main(int argc, char **argv)
 		session_close(d.session, "dbgproxyd exiting");
 	reap_cb(d.loop, &d.reap_w, 0);
 	ev_timer_stop(d.loop, &d.grace_w);
+	ev_timer_stop(d.loop, &d.accept_w);
 	while (d.refusals)
 		refusal_end(d.refusals->data);
 	vmlink_free(d.vm);

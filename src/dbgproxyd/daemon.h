@@ -23,6 +23,8 @@ struct daemon {
 	char *unix_path;           /* to unlink at exit */
 	int listen_fd;
 	ev_io listen_w;
+	ev_timer accept_w;         /* accept() back-off (out of descriptors) */
+	bool accept_backing_off;
 	struct session *session;   /* the one gdb, or NULL */
 	GQueue closed_sessions;    /* closed, freed from the loop (reap_w) */
 	ev_prepare reap_w;

@@ -346,6 +346,8 @@ static void process_incoming(struct session *s)
 		struct incoming *in = g_queue_pop_head(&s->incoming);
 		if (!in)
 			break;
+		if (in->packet)
+			s->incoming_bytes -= g_bytes_get_size(in->packet) + INCOMING_OVERHEAD;
 		if (in->oversize) {
 			reply_error(s, "packet longer than the PacketSize of %u bytes", PACKET_SIZE);
 		} else {
@@ -366,12 +368,23 @@ static void on_rsp_event(void *ctx, const struct rsp_event *ev)
 {
 	struct session *s = ctx;
 	struct incoming *in;
+	if (s->closed)
+		return; /* the rest of a read that ended the session */
 	switch (ev->type) {
 	case RSP_EV_PACKET:
+		if (s->incoming_bytes + ev->len + 1 + INCOMING_OVERHEAD > MAX_INCOMING) {
+			/* bounded input: a client that floods is told and dropped */
+			reply_error(s, "more than %u MiB of packets sent without waiting for the replies",
+				    MAX_INCOMING >> 20);
+			flush(s);
+			session_close(s, "gdb floods the daemon with packets");
+			break;
+		}
 		if (!s->no_ack)
 			g_byte_array_append(s->out, (const guint8 *)"+", 1);
 		in = g_new0(struct incoming, 1);
 		in->packet = g_bytes_new(ev->data, ev->len + 1);
+		s->incoming_bytes += ev->len + 1 + INCOMING_OVERHEAD;
 		g_queue_push_tail(&s->incoming, in);
 		break;
 	case RSP_EV_OVERSIZE:

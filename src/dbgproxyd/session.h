@@ -36,7 +36,9 @@
 
 #define PACKET_SIZE    0x20000          /* advertised PacketSize (payload bytes) */
 #define MEM_CHUNK      VMDBG_MAX_MEM_XFER
-#define MAX_BACKLOG    (8u << 20)
+#define MAX_BACKLOG    (8u << 20)          /* replies gdb has not read */
+#define MAX_INCOMING   (8u << 20)          /* packets waiting for their turn, */
+#define INCOMING_OVERHEAD 128u             /* counting each one's bookkeeping */
 #define READ_CHUNK     65536
 
 enum target_state { TGT_STOPPED, TGT_RUNNING, TGT_STOPPING, TGT_EXITED };
@@ -58,6 +60,7 @@ struct session {
 	bool no_ack;
 	bool gdb_swbreak, gdb_hwbreak;
 	GQueue incoming;              /* struct incoming * */
+	size_t incoming_bytes;        /* their payloads, bounded by MAX_INCOMING */
 	bool busy;
 	bool processing;              /* process_incoming() is on the stack */
 	bool attached;                /* the initial PAUSE is done */
