@@ -257,13 +257,20 @@ static void eflags_type(GString *s)
 	flags(s, "i386_eflags", ef, efb, G_N_ELEMENTS(ef));
 }
 
+/* <reg>s PREFIX<i>SUFFIX for i in [from, to), all bits wide of one type. */
+static void numbered_regs(struct xml *x, const char *prefix, const char *suffix, unsigned from,
+			  unsigned to, unsigned bits, const char *type)
+{
+	char name[32];
+	for (unsigned i = from; i < to; i++) {
+		g_snprintf(name, sizeof(name), "%s%u%s", prefix, i, suffix);
+		reg(x, name, bits, type, NULL);
+	}
+}
+
 static void x87_regs(struct xml *x)
 {
-	char name[16];
-	for (unsigned i = 0; i < 8; i++) {
-		g_snprintf(name, sizeof(name), "st%u", i);
-		reg(x, name, 80, "i387_ext", NULL);
-	}
+	numbered_regs(x, "st", "", 0, 8, 80, "i387_ext");
 	for (unsigned i = 0; i < 8; i++)
 		reg(x, x87_ctl_names[i], 32, "int", "float");
 }
@@ -290,13 +297,9 @@ static void core_rest(struct xml *x)
 /* org.gnu.gdb.i386.sse with xmm0..xmm(nxmm-1) and mxcsr. */
 static void sse_feature(struct xml *x, unsigned nxmm)
 {
-	char name[16];
 	g_string_append(x->s, "  <feature name=\"org.gnu.gdb.i386.sse\">\n");
 	sse_types(x->s);
-	for (unsigned i = 0; i < nxmm; i++) {
-		g_snprintf(name, sizeof(name), "xmm%u", i);
-		reg(x, name, 128, "vec128", NULL);
-	}
+	numbered_regs(x, "xmm", "", 0, nxmm, 128, "vec128");
 	reg(x, "mxcsr", 32, "i386_mxcsr", "vector");
 	g_string_append(x->s, "  </feature>\n");
 }
@@ -319,7 +322,6 @@ static char *default_tdesc(const GArray *vm_ids, arch_config_fn config, const vo
 {
 	struct xml x = { g_string_new(NULL), 0 };
 	GString *s = x.s;
-	char name[16];
 	g_string_append(s, "<?xml version=\"1.0\"?>\n"
 			   "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
 			   "<!-- dbgproxyd built-in x86-64 description -->\n"
@@ -344,32 +346,17 @@ static char *default_tdesc(const GArray *vm_ids, arch_config_fn config, const vo
 
 	if (served(vm_ids, VMDBG_X86_YMMH(0))) {
 		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.avx\">\n");
-		for (unsigned i = 0; i < 16; i++) {
-			g_snprintf(name, sizeof(name), "ymm%uh", i);
-			reg(&x, name, 128, "uint128", NULL);
-		}
+		numbered_regs(&x, "ymm", "h", 0, 16, 128, "uint128");
 		g_string_append(s, "  </feature>\n");
 	}
 	if (served(vm_ids, VMDBG_X86_ZMMH(0))) {
 		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.avx512\">\n");
 		g_string_append(s, vec128_types);
 		g_string_append(s, "    <vector id=\"v2ui128\" type=\"uint128\" count=\"2\"/>\n");
-		for (unsigned i = 16; i < 32; i++) {
-			g_snprintf(name, sizeof(name), "xmm%u", i);
-			reg(&x, name, 128, "vec128", NULL);
-		}
-		for (unsigned i = 16; i < 32; i++) {
-			g_snprintf(name, sizeof(name), "ymm%uh", i);
-			reg(&x, name, 128, "uint128", NULL);
-		}
-		for (unsigned i = 0; i < 8; i++) {
-			g_snprintf(name, sizeof(name), "k%u", i);
-			reg(&x, name, 64, "uint64", NULL);
-		}
-		for (unsigned i = 0; i < 32; i++) {
-			g_snprintf(name, sizeof(name), "zmm%uh", i);
-			reg(&x, name, 256, "v2ui128", NULL);
-		}
+		numbered_regs(&x, "xmm", "", 16, 32, 128, "vec128");
+		numbered_regs(&x, "ymm", "h", 16, 32, 128, "uint128");
+		numbered_regs(&x, "k", "", 0, 8, 64, "uint64");
+		numbered_regs(&x, "zmm", "h", 0, 32, 256, "v2ui128");
 		g_string_append(s, "  </feature>\n");
 	}
 
@@ -386,7 +373,6 @@ static char *default_tdesc_i386(const GArray *vm_ids, arch_config_fn config, con
 {
 	struct xml x = { g_string_new(NULL), 0 };
 	GString *s = x.s;
-	char name[16];
 	g_string_append(s, "<?xml version=\"1.0\"?>\n"
 			   "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
 			   "<!-- dbgproxyd built-in i386 description -->\n"
@@ -410,23 +396,14 @@ static char *default_tdesc_i386(const GArray *vm_ids, arch_config_fn config, con
 	bool avx = served(vm_ids, VMDBG_X86_YMMH(0));
 	if (avx) {
 		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.avx\">\n");
-		for (unsigned i = 0; i < 8; i++) {
-			g_snprintf(name, sizeof(name), "ymm%uh", i);
-			reg(&x, name, 128, "uint128", NULL);
-		}
+		numbered_regs(&x, "ymm", "h", 0, 8, 128, "uint128");
 		g_string_append(s, "  </feature>\n");
 	}
 	if (avx && served(vm_ids, VMDBG_X86_ZMMH(0))) {
 		g_string_append(s, "  <feature name=\"org.gnu.gdb.i386.avx512\">\n");
 		g_string_append(s, "    <vector id=\"v2ui128\" type=\"uint128\" count=\"2\"/>\n");
-		for (unsigned i = 0; i < 8; i++) {
-			g_snprintf(name, sizeof(name), "k%u", i);
-			reg(&x, name, 64, "uint64", NULL);
-		}
-		for (unsigned i = 0; i < 8; i++) {
-			g_snprintf(name, sizeof(name), "zmm%uh", i);
-			reg(&x, name, 256, "v2ui128", NULL);
-		}
+		numbered_regs(&x, "k", "", 0, 8, 64, "uint64");
+		numbered_regs(&x, "zmm", "h", 0, 8, 256, "v2ui128");
 		g_string_append(s, "  </feature>\n");
 	}
 
