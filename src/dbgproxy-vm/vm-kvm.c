@@ -30,6 +30,7 @@
  * unless --ap-entry starts them at the kernel's entry point.
  */
 #include "vm.h"
+#include "kvm-probe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -119,7 +120,7 @@ struct vm_kvm {
 	struct x86_xsave_layout xl;
 	bool blockirq;
 	bool ap_entry;
-	bool pvm_host;               /* kvm_pvm: guest int3 ends KVM_RUN as an emulation failure */
+	enum kvm_int3_mode int3;     /* what this host does with int3 (kvm-probe.c) */
 	int serial_fd;
 	struct boot_image img;
 	struct pc_firmware fw;
@@ -491,7 +492,7 @@ static bool deliver_guest_int3(struct vcpu *v, struct kvm_regs *regs, uint64_t p
 {
 	struct vm_kvm *vm = v->vm;
 	uint64_t gpa, contig;
-	if (!vm->pvm_host || !gva_to_gpa(vm, &v->sregs, pc, &gpa, &contig))
+	if (vm->int3 != KVM_INT3_INTERNAL_ERROR || !gva_to_gpa(vm, &v->sregs, pc, &gpa, &contig))
 		return false;
 	unsigned len = 0;
 	if (vm->mem[gpa] == 0xcc)
@@ -1119,6 +1120,12 @@ static bool kvm_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 			    "an x86 software breakpoint is kind 1 (int3), not %u", bp->kind);
 		return false;
 	}
+	if (vm->int3 == KVM_INT3_TO_GUEST) {
+		g_set_error(error, VM_ERROR, VMDBG_E_HOST,
+			    "this KVM host delivers int3 to the guest instead of exiting: "
+			    "software breakpoints cannot be trapped here (use a hardware one)");
+		return false;
+	}
 	struct vcpu *v = stopped_vcpu(vm, bp->vcpu, error);
 	if (!v)
 		return false;
@@ -1300,7 +1307,8 @@ static void kvm_hello(struct vm *base, struct vmdbg_hello *out)
 	out->nr_vcpus = vm->nr_vcpus;
 	out->hw_bps = 4; /* DR0-DR3, shared with watchpoints */
 	out->hw_wps = 4;
-	out->features = VMDBG_FEAT_HW_SLOTS_SHARED | VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP |
+	out->features = VMDBG_FEAT_HW_SLOTS_SHARED | VMDBG_FEAT_SINGLESTEP |
+			(vm->int3 != KVM_INT3_TO_GUEST ? VMDBG_FEAT_SW_BP : 0) |
 			(vm->blockirq ? VMDBG_FEAT_BLOCKIRQ : 0);
 	out->max_frame = VMDBG_MAX_FRAME;
 }
@@ -1659,7 +1667,19 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 			    "guest code");
 		goto fail;
 	}
-	vm->pvm_host = access("/sys/module/kvm_pvm", F_OK) == 0;
+	char probe_detail[160];
+	vm->int3 = kvm_probe_int3(vm->kvm_fd, probe_detail, sizeof(probe_detail));
+	if (vm->int3 == KVM_INT3_UNKNOWN) { /* the probe VM could not run: go by the module */
+		g_debug("int3 probe: %s", probe_detail);
+		vm->int3 = access("/sys/module/kvm_pvm", F_OK) == 0 ? KVM_INT3_INTERNAL_ERROR
+								     : KVM_INT3_DEBUG_EXIT;
+	}
+	if (vm->int3 == KVM_INT3_TO_GUEST)
+		g_warning("this KVM host delivers int3 to the guest instead of exiting (%s): "
+			  "software breakpoints are refused, use hardware ones where the host fires them",
+			  probe_detail);
+	else
+		g_debug("int3 under KVM_GUESTDBG_USE_SW_BP: %s", kvm_int3_mode_name(vm->int3));
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
 		set_host_error(error, "KVM_CREATE_VM");

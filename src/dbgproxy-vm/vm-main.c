@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "kvm-probe.h"
 #include "vm-boot.h"
 #include "vm-server.h"
 #include "vm.h"
@@ -46,12 +47,34 @@ static int console_input_fd(bool wanted)
 	return STDIN_FILENO;
 }
 
+/* dbgproxy-vm --probe: one "key=value" line a probe (tests decide skips
+ * from it), exit 1 when /dev/kvm cannot be used at all. */
+static int print_probe(void)
+{
+	static const char *const res[] = { "unknown", "yes", "no" };
+	struct kvm_probe p;
+	g_autoptr(GError) err = NULL;
+	if (!kvm_probe_all("/dev/kvm", &p, &err)) {
+		fprintf(stderr, "dbgproxy-vm: %s\n", err->message);
+		return 1;
+	}
+	printf("int3=%s\n", kvm_int3_mode_name(p.int3));
+	printf("sw-breakpoints=%s\n",
+	       p.int3 == KVM_INT3_TO_GUEST ? "no" : p.int3 == KVM_INT3_UNKNOWN ? "unknown" : "yes");
+	printf("hw-breakpoints=%s\n", res[p.hw_exec]);
+	printf("hw-watchpoints=%s\n", res[p.hw_write]);
+	printf("single-step=%s\n", res[p.single_step]);
+	if (p.detail[0])
+		printf("int3-detail=%s\n", p.detail);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	g_autofree gchar *kernel = NULL, *socket_path = NULL, *cmdline = NULL, *arch = NULL;
 	g_autofree gchar *initrd = NULL, *protocol = NULL, *vga = NULL;
 	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1, sve_vl = -1; /* -1: not given */
-	gboolean paused = FALSE, version = FALSE, ap_entry = FALSE, no_console = FALSE;
+	gboolean paused = FALSE, version = FALSE, ap_entry = FALSE, no_console = FALSE, probe = FALSE;
 	GOptionEntry entries[] = {
 		{ "arch", 'a', 0, G_OPTION_ARG_STRING, &arch,
 		  "x86_64 (a KVM VM, the default) or aarch64 (a simulated machine)", "ARCH" },
@@ -86,6 +109,9 @@ int main(int argc, char **argv)
 		{ "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
 		  "Start with every vCPU stopped at the entry point until a debugger resumes it", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+		{ "probe", 0, 0, G_OPTION_ARG_NONE, &probe,
+		  "x86_64: report what this host's KVM does with int3, hardware breakpoints, data "
+		  "watchpoints and single steps (tried in a throw-away VM), then exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- KVM VMM serving the vmdbg protocol");
@@ -110,6 +136,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxy-vm: unexpected argument '%s'\n", argv[1]);
 		return 2;
 	}
+	if (probe)
+		return print_probe();
 	if (!kernel || !socket_path) {
 		fprintf(stderr, "dbgproxy-vm: --kernel FILE and --socket PATH are required\n");
 		return 2;

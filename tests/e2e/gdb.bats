@@ -31,6 +31,7 @@ teardown() {
 }
 
 @test "break tick + continue three times: three hits, the counter grows" {
+	need_kvm_offers sw-breakpoints
 	start_vm 1 && start_daemon
 	run gdb_batch "break tick" \
 		"continue" "p counters[0]" \
@@ -48,7 +49,8 @@ teardown() {
 
 @test "stepi changes \$pc by one instruction" {
 	start_vm 1 && start_daemon
-	run gdb_batch "break tick" "continue" "delete" "p/x \$pc" "stepi" "p/x \$pc" \
+	stop_at tick
+	run gdb_batch "${STOP_AT[@]}" "delete" "p/x \$pc" "stepi" "p/x \$pc" \
 		"x/2i tick" "detach"
 	echo "$output"
 	pcs=($(printf '%s\n' "$output" | sed -n 's/^\$[0-9]* = //p'))
@@ -62,8 +64,9 @@ teardown() {
 
 @test "set var writes memory the guest then uses" {
 	start_vm 1 && start_daemon
+	stop_at tick
 	run gdb_batch "p counters[0]" "set var mailbox_in = 0x5a5a1234" "set var step = 1000" \
-		"break tick" "continue" "continue" "p/x mailbox_out" "p counters[0]" \
+		"${STOP_AT[@]}" "stepi" "${STOP_AT[@]}" "p/x mailbox_out" "p counters[0]" \
 		"delete" "detach"
 	echo "$output"
 	vals=($(printf '%s\n' "$output" | sed -n 's/^\$[0-9]* = //p'))
@@ -101,7 +104,8 @@ teardown() {
 
 @test "detach leaves the guest running with its memory intact" {
 	start_vm 1 && start_daemon
-	run gdb_batch "x/32xb tick" "p counters[0]" "break tick" "continue" "detach"
+	stop_at tick
+	run gdb_batch "x/32xb tick" "p counters[0]" "${STOP_AT[@]}" "detach"
 	echo "$output"
 	before=$(printf '%s\n' "$output" | grep -A3 '<tick>:' | head -4)
 	c1=$(printf '%s\n' "$output" | sed -n 's/^\$1 = //p')
@@ -118,8 +122,9 @@ teardown() {
 	start_vm 1 && start_daemon
 	run gdb_batch "x/32xb tick" "detach"
 	before=$(printf '%s\n' "$output" | grep -A3 '<tick>:' | head -4)
-	gdb_bg "$TMP/gdb.out" "break tick" "continue" "shell sleep 30"
-	wait_for grep -q "Breakpoint 1, tick" "$TMP/gdb.out"
+	stop_at tick
+	gdb_bg "$TMP/gdb.out" "${STOP_AT[@]}" "shell sleep 30"
+	wait_for grep -q "stopped at tick" "$TMP/gdb.out"
 	kill -9 "$GDB_PIDS"
 	# the first gdb (detach) ended one session, the killed one the second
 	wait_for count_in "$TMP/daemon.log" "session from .* ended" 2
@@ -135,8 +140,9 @@ teardown() {
 
 @test "a second gdb is refused while the first keeps working" {
 	start_vm 1 && start_daemon
-	gdb_bg "$TMP/gdb.out" "break tick" "continue" "shell sleep 3" "p counters[0]" "detach"
-	wait_for grep -q "Breakpoint 1, tick" "$TMP/gdb.out"
+	stop_at tick
+	gdb_bg "$TMP/gdb.out" "${STOP_AT[@]}" "shell sleep 3" "p counters[0]" "detach"
+	wait_for grep -q "stopped at tick" "$TMP/gdb.out"
 	run gdb_batch "p 1"
 	echo "$output"
 	[[ "$output" == *"another gdb is already attached"* ]]

@@ -13,6 +13,47 @@ need_kvm() {
 	fi
 }
 
+# kvm_probe: what `dbgproxy-vm --probe` says of this host's KVM, asked once
+kvm_probe() {
+	local cache=${BATS_FILE_TMPDIR:-${BATS_TMPDIR:-/tmp}}/kvm-probe
+	[ -s "$cache" ] || "$DBGPROXY_VM" --probe > "$cache" 2>/dev/null
+	cat "$cache"
+}
+
+# kvm_offers WHAT: does the probe say WHAT=yes (sw-breakpoints,
+# hw-breakpoints, hw-watchpoints, single-step)?
+kvm_offers() {
+	kvm_probe | grep -qx "$1=yes"
+}
+
+# need_kvm_offers WHAT: skip, with what the probe saw, unless it does
+need_kvm_offers() {
+	need_kvm
+	kvm_offers "$1" ||
+		skip "this KVM host does not offer $1 (dbgproxy-vm --probe: $(kvm_probe | tr '\n' ' '))"
+}
+
+# stop_at SYMBOL: sets STOP_AT to gdb commands that stop vCPU 0 on SYMBOL's
+# first instruction however this host allows: a temporary software
+# breakpoint, else a hardware one, else single steps (nested KVM under
+# QEMU's TCG traps neither), then print "stopped at SYMBOL".  Needs TMP.
+stop_at() {
+	local sym=$1
+	if kvm_offers sw-breakpoints; then
+		STOP_AT=("tbreak $sym" "continue")
+	elif kvm_offers hw-breakpoints; then
+		STOP_AT=("thbreak $sym" "continue")
+	else
+		printf '%s\n' "target = int(gdb.parse_and_eval('(long)&$sym'))" \
+			"for _ in range(20000):" \
+			"    if int(gdb.parse_and_eval('\$pc')) == target:" \
+			"        break" \
+			"    gdb.execute('stepi', to_string=True)" > "$TMP/stop-at-$sym.py"
+		STOP_AT=("source $TMP/stop-at-$sym.py")
+	fi
+	STOP_AT+=("echo stopped at $sym\\n")
+}
+
 # wait_for CMD...: retry a condition up to ~30 s (generous: CI runs the
 # KVM suites in parallel on two cores)
 wait_for() {

@@ -19,6 +19,7 @@ hw_table() {
 }
 
 @test "hbreak on tick hits repeatedly; the guest advances one tick per hit" {
+	need_kvm_offers hw-breakpoints
 	start_vm 1 && start_daemon
 	run gdb_batch "hbreak tick" "continue" "p counters[0]" "continue" "p counters[0]" \
 		"continue" "p counters[0]" "delete" "detach"
@@ -31,6 +32,7 @@ hw_table() {
 }
 
 @test "with 4 slots a 5th hbreak fails cleanly and the first four still hit" {
+	need_kvm_offers hw-breakpoints
 	start_vm 1 && start_daemon
 	tick=$(nm "$GUEST_ELF" | awk '$3 == "tick" { print $1 }')
 	main=$(nm "$GUEST_ELF" | awk '$3 == "guest_main" { print $1 }')

@@ -78,6 +78,8 @@ wait_long() {
 }
 
 @test "gdb on GNU Mach (32-bit): hbreak c_boot_entry, finish out of i386at_init, bt in setup_main, watch programmed exactly" {
+	need_kvm_offers hw-breakpoints
+	need_kvm_offers sw-breakpoints # finish's breakpoint at the return address
 	mach_image
 	start_real_vm "$MACH_GZ" --cmdline "console=com0" --mem 128 --paused
 	start_daemon
@@ -106,7 +108,20 @@ wait_long() {
 @test "memtest86+ (Linux boot protocol, 64-bit entry) prints its banner on the serial console" {
 	fetch memtest86+
 	start_real_vm "$DEB_DIR/boot/memtest86+x64.bin" --cmdline "console=ttyS0,115200" --mem 256
-	grep -q "linux" "$TMP/vm.log"
+	grep -q "(Linux, 64-bit entry)" "$TMP/vm.log"
 	wait_long grep -q "Memtest86+ v6" "$TMP/serial.log" || {
 		cat "$TMP/serial.log" "$TMP/vm.log" >&2; false; }
+}
+
+@test "memtest86+ with smp on 2 vCPUs starts the second by INIT/SIPI (from our MP/ACPI tables) and tests on all cores" {
+	fetch memtest86+
+	start_real_vm "$DEB_DIR/boot/memtest86+x64.bin" --cmdline "console=ttyS0,115200 smp" \
+		--mem 64 --vcpus 2
+	grep -q "APs wait for INIT/SIPI" "$TMP/vm.log"
+	# its status line: two threads in parallel mode, then every core busy
+	wait_long grep -aq "SMP: 2T (PAR)" "$TMP/serial.log" || {
+		tail -c 2000 "$TMP/serial.log" >&2; cat "$TMP/vm.log" >&2; false; }
+	wait_long grep -aq "Using: All Cores" "$TMP/serial.log" || {
+		tail -c 2000 "$TMP/serial.log" >&2; false; }
+	! grep -aq "Errors: [1-9]" "$TMP/serial.log"
 }

@@ -17,7 +17,8 @@ teardown() {
 
 @test "info registers equals what the guest stored at reg_probe_point" {
 	start_vm 1 && start_daemon
-	run gdb_batch "break reg_probe_point" "continue" \
+	stop_at reg_probe_point
+	run gdb_batch "${STOP_AT[@]}" \
 		"info registers rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15" \
 		"x/16gx &reg_probe_saved" "delete" "detach"
 	echo "$output"
@@ -35,7 +36,8 @@ teardown() {
 
 @test "xmm registers equal the guest's stores; p \$xmm5.v4_int32 shows its lanes" {
 	start_vm 1 && start_daemon
-	run gdb_batch "break reg_probe_point" "continue" "p/x \$xmm5.v4_int32" \
+	stop_at reg_probe_point
+	run gdb_batch "${STOP_AT[@]}" "p/x \$xmm5.v4_int32" \
 		"p/x \$xmm15.uint128" "x/4wx (char *)&reg_probe_vec + 32 * 15" "delete" "detach"
 	echo "$output"
 	[[ "$output" == *"= {0x500, 0x501, 0x502, 0x503}"* ]]
@@ -47,7 +49,8 @@ teardown() {
 	start_vm 1 && start_daemon
 	# gdb 13 has no 128-bit integer literals: a literal above 2^63 would be
 	# sign-extended, so the full 128 bits are written as two 64-bit lanes
-	run gdb_batch "break reg_probe_point" "continue" "delete" \
+	stop_at reg_probe_point
+	run gdb_batch "${STOP_AT[@]}" "delete" \
 		"set \$xmm1.uint128 = 0x7766554433221100" "p/x \$xmm1.uint128" \
 		"set \$xmm1.v2_int64 = {0x8899aabbccddeeff, 0x0011223344556677}" \
 		"p/x \$xmm1.uint128" "stepi" "stepi" "x/2gx &xmm1_out" "detach"

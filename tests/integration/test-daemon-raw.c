@@ -363,7 +363,7 @@ static void test_half_packet_disconnect(void)
 
 static void test_sigterm_cleans_up(void)
 {
-	if (tu_skip_without_kvm())
+	if (tu_skip_unless_kvm_offers("sw-breakpoints"))
 		return;
 	struct fix f;
 	start(&f);

@@ -155,9 +155,11 @@ static void test_hello_reg_list(void)
 	g_assert_cmpuint(f.hello.nr_vcpus, ==, 1);
 	g_assert_cmpuint(f.hello.hw_bps, ==, 4);
 	g_assert_cmpuint(f.hello.hw_wps, ==, 4);
-	g_assert_cmpuint(f.hello.features & (VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP |
-					     VMDBG_FEAT_HW_SLOTS_SHARED),
-			 ==, VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_HW_SLOTS_SHARED);
+	g_assert_cmpuint(f.hello.features & (VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_HW_SLOTS_SHARED),
+			 ==, VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_HW_SLOTS_SHARED);
+	/* software breakpoints are offered where the host traps int3 */
+	g_assert_cmpuint(!!(f.hello.features & VMDBG_FEAT_SW_BP), ==,
+			 tu_kvm_offers("sw-breakpoints"));
 	g_assert_cmpuint(f.hello.max_frame, ==, VMDBG_MAX_FRAME);
 	/* the control socket is the owner's only */
 	struct stat st;
@@ -351,7 +353,7 @@ static void test_registers(void)
 
 static void test_sw_breakpoint(void)
 {
-	if (skip_without_kvm())
+	if (tu_skip_unless_kvm_offers("sw-breakpoints"))
 		return;
 	struct vmfix f;
 	start_running(&f, 1);
@@ -397,6 +399,53 @@ static void test_sw_breakpoint(void)
 	vm_stop(&f);
 }
 
+/* Where int3 reaches the guest (QEMU's emulated SVM), the VM says so in
+ * HELLO and refuses software breakpoints instead of letting the guest take
+ * a #BP it never asked for; the code stays untouched. */
+static void test_sw_breakpoint_refused(void)
+{
+	if (skip_without_kvm())
+		return;
+	if (tu_kvm_offers("sw-breakpoints")) {
+		g_test_skip("this KVM host traps int3: software breakpoints are offered");
+		return;
+	}
+	struct vmfix f;
+	start_running(&f, 1);
+	g_assert_cmpuint(f.hello.features & VMDBG_FEAT_SW_BP, ==, 0);
+	pause_vm(&f);
+	uint8_t before[16], after[16];
+	read_mem(&f, 0, syms.tick, 16, before);
+	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, VMDBG_E_HOST);
+	read_mem(&f, 0, syms.tick, 16, after);
+	g_assert_cmpmem(before, 16, after, 16);
+	uint64_t c = read_u64(&f, syms.counters);
+	run_until_counter_moves(&f, 0, c + 5);
+	vm_stop(&f);
+}
+
+/* Stop (the paused) vCPU 0 on tick's first instruction however this host
+ * allows: a software breakpoint, else single steps. */
+static void stop_at_tick(struct vmfix *f)
+{
+	struct vmdbg_stopped ev;
+	if (tu_kvm_offers("sw-breakpoints")) {
+		sw_bp(f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+		resume_all(f, VMDBG_ACT_CONTINUE);
+		g_assert_true(wait_stop(f, &ev, IO_TIMEOUT_MS));
+		g_assert_cmphex(ev.pc, ==, syms.tick);
+		sw_bp(f, VMDBG_SW_BP_REMOVE, syms.tick, 0);
+		return;
+	}
+	for (int i = 0; i < 5000; i++) {
+		if (get_reg64(f, 0, VMDBG_X86_RIP) == syms.tick)
+			return;
+		resume_all(f, VMDBG_ACT_STEP); /* one vCPU */
+		g_assert_true(wait_stop(f, &ev, IO_TIMEOUT_MS));
+	}
+	g_error("5000 single steps never reached tick");
+}
+
 static void test_single_step(void)
 {
 	if (skip_without_kvm())
@@ -404,12 +453,8 @@ static void test_single_step(void)
 	struct vmfix f;
 	start_running(&f, 1);
 	pause_vm(&f);
-	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
-	resume_all(&f, VMDBG_ACT_CONTINUE);
+	stop_at_tick(&f);
 	struct vmdbg_stopped ev;
-	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
-	g_assert_cmphex(ev.pc, ==, syms.tick);
-	sw_bp(&f, VMDBG_SW_BP_REMOVE, syms.tick, 0);
 	/* each step moves rip by exactly one instruction */
 	for (unsigned i = 1; i < G_N_ELEMENTS(syms.tick_insn); i++) {
 		resume_all(&f, VMDBG_ACT_STEP);
@@ -425,7 +470,7 @@ static void test_single_step(void)
 
 static void test_hw_breakpoint(void)
 {
-	if (skip_without_kvm())
+	if (tu_skip_unless_kvm_offers("hw-breakpoints"))
 		return;
 	struct vmfix f;
 	start_running(&f, 1);
@@ -487,12 +532,16 @@ static void test_two_vcpus(void)
 	g_assert_cmphex(rip, >=, syms.start);
 	g_assert_cmphex(rip, <, syms.guest_main + 0x200);
 	/* a breakpoint both vCPUs hit: the extra stop is queued, not lost */
-	sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
-	resume_all(&f, VMDBG_ACT_CONTINUE);
-	struct vmdbg_stopped ev;
-	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
-	g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_SW_BP);
-	pause_vm(&f);
+	if (tu_kvm_offers("sw-breakpoints")) {
+		sw_bp(&f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+		resume_all(&f, VMDBG_ACT_CONTINUE);
+		struct vmdbg_stopped ev;
+		g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_SW_BP);
+		pause_vm(&f);
+	} else {
+		g_test_message("this KVM host traps no int3: the shared breakpoint part is not run");
+	}
 	vm_stop(&f);
 }
 
@@ -512,7 +561,8 @@ static void arm_debugger(struct vmfix *f, uint8_t before[32])
 {
 	pause_vm(f);
 	hash_code(f, before);
-	sw_bp(f, VMDBG_SW_BP_INSERT, syms.tick, 0);
+	if (tu_kvm_offers("sw-breakpoints"))
+		sw_bp(f, VMDBG_SW_BP_INSERT, syms.tick, 0);
 	uint64_t dr[8] = { syms.tick + 1, 0, 0, 0, 0, 0, 0, 0x1 };
 	set_guest_debug(f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
 }
@@ -783,6 +833,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vm-kvm/memory", test_memory);
 	g_test_add_func("/vm-kvm/registers", test_registers);
 	g_test_add_func("/vm-kvm/sw-breakpoint", test_sw_breakpoint);
+	g_test_add_func("/vm-kvm/sw-breakpoint-refused", test_sw_breakpoint_refused);
 	g_test_add_func("/vm-kvm/single-step", test_single_step);
 	g_test_add_func("/vm-kvm/hw-breakpoint-dr0", test_hw_breakpoint);
 	g_test_add_func("/vm-kvm/two-vcpus", test_two_vcpus);

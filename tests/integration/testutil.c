@@ -47,6 +47,43 @@ bool tu_skip_without_kvm(void)
 	return true;
 }
 
+/* dbgproxy-vm --probe's output, asked once */
+static const char *kvm_probe(void)
+{
+	static char *probe;
+	if (!probe) {
+		const char *vm = g_getenv("DBGPROXY_VM");
+		g_assert_nonnull(vm);
+		const char *argv[] = { vm, "--probe", NULL };
+		g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+					   NULL, &probe, NULL, NULL, NULL));
+	}
+	return probe;
+}
+
+bool tu_kvm_offers(const char *what)
+{
+	if (!tu_kvm_usable())
+		return false;
+	g_autofree char *yes = g_strdup_printf("\n%s=yes\n", what);
+	g_autofree char *lines = g_strconcat("\n", kvm_probe(), NULL);
+	return strstr(lines, yes) != NULL;
+}
+
+bool tu_skip_unless_kvm_offers(const char *what)
+{
+	if (tu_skip_without_kvm())
+		return true;
+	if (tu_kvm_offers(what))
+		return false;
+	g_autofree char *lines = g_strdup(kvm_probe());
+	g_strdelimit(lines, "\n", ' ');
+	g_autofree char *msg = g_strdup_printf("this KVM host does not offer %s (dbgproxy-vm "
+					       "--probe says: %s)", what, lines);
+	g_test_skip(msg);
+	return true;
+}
+
 /* In the child: die with the test.  A failed assertion aborts the test
  * process before its fixture can stop what it started; the kernel then
  * kills the child instead of leaving a VM spinning. */

@@ -16,6 +16,11 @@ uint64_t tu_symbol(const char *elf, const char *name);
 bool tu_kvm_usable(void);
 /* g_test_skip() with the reason and true when /dev/kvm is unusable. */
 bool tu_skip_without_kvm(void);
+/* Also skip when `dbgproxy-vm --probe` ($DBGPROXY_VM) does not say
+ * "WHAT=yes": nested and software KVMs lack some debug events. */
+bool tu_skip_unless_kvm_offers(const char *what);
+/* The same without skipping: does the probe say "WHAT=yes"? */
+bool tu_kvm_offers(const char *what);
 
 /* Run `sh -c cmd` in the background; returns its PID.  The process is
  * killed by the kernel if the test process dies first. */

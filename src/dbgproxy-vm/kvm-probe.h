@@ -1,0 +1,42 @@
+/*
+ * kvm-probe.h - what this host's KVM really does with debug events, found
+ * by running a few instructions in a throw-away VM (nested and software KVMs
+ * differ from hardware: kvm_pvm fails to emulate int3, QEMU's emulated SVM
+ * delivers int3 to the guest, some accept data breakpoints and never fire).
+ */
+#ifndef DBGPROXY_KVM_PROBE_H
+#define DBGPROXY_KVM_PROBE_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+enum kvm_int3_mode {
+	KVM_INT3_UNKNOWN = 0,     /* the probe could not run */
+	KVM_INT3_DEBUG_EXIT,      /* KVM_EXIT_DEBUG with #BP: the standard path */
+	KVM_INT3_INTERNAL_ERROR,  /* KVM_EXIT_INTERNAL_ERROR at the int3 (kvm_pvm) */
+	KVM_INT3_TO_GUEST,        /* #BP reaches the guest: breakpoints cannot be trapped */
+};
+
+enum kvm_probe_result {
+	KVM_PROBE_UNKNOWN = 0, /* could not be tried */
+	KVM_PROBE_YES,
+	KVM_PROBE_NO,
+};
+
+struct kvm_probe {
+	enum kvm_int3_mode int3;
+	enum kvm_probe_result hw_exec;   /* a DR0 execute breakpoint stops the vCPU */
+	enum kvm_probe_result hw_write;  /* a DR0 write watchpoint stops the vCPU */
+	enum kvm_probe_result single_step;
+	char detail[160];                /* what the last surprising probe saw */
+};
+
+/* How int3 behaves under KVM_GUESTDBG_USE_SW_BP on the host behind kvm_fd. */
+enum kvm_int3_mode kvm_probe_int3(int kvm_fd, char *detail, size_t detail_len);
+
+/* Every probe; false with error when /dev/kvm cannot be used at all. */
+bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error);
+
+const char *kvm_int3_mode_name(enum kvm_int3_mode m);
+
+#endif
