@@ -5,7 +5,8 @@
 # inside Debian's own Linux kernel booted under QEMU's TCG emulator with
 # AMD SVM emulated, so the guest kernel's kvm_amd module gives it /dev/kvm.
 # The guest sees this host's root file system read-only (9p) with each
-# --rw DIR writable at its own path, a fresh /tmp, /proc, /sys and /dev,
+# --rw DIR writable at its own path, a fresh /tmp (in which each --ro DIR
+# of this host's /tmp stays visible, read-only), /proc, /sys and /dev,
 # and loopback networking; COMMAND runs as root from the first --rw DIR
 # with the caller's PATH.  Prints COMMAND's output (the guest's serial
 # console) and exits with its status.
@@ -36,18 +37,20 @@ skip() { echo "$me: SKIP: $*" >&2; exit 77; }
 die() { echo "$me: $*" >&2; exit 2; }
 
 rw=()
+ro=()
 limit=${NESTED_KVM_TIMEOUT:-2400}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rw) [ $# -ge 2 ] || die "--rw needs a directory"; rw+=("$(cd "$2" && pwd)") || exit 2; shift 2 ;;
+	--ro) [ $# -ge 2 ] || die "--ro needs a directory"; ro+=("$(cd "$2" && pwd)") || exit 2; shift 2 ;;
 	--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; limit=$2; shift 2 ;;
 	--) shift; break ;;
-	*) die "usage: $me [--rw DIR]... [--timeout SECONDS] -- COMMAND..." ;;
+	*) die "usage: $me [--rw DIR]... [--ro DIR]... [--timeout SECONDS] -- COMMAND..." ;;
 	esac
 done
 [ $# -gt 0 ] || die "no COMMAND"
 [ ${#rw[@]} -gt 0 ] || rw=("$(pwd)")
-for d in "${rw[@]}"; do
+for d in "${rw[@]}" "${ro[@]}"; do
 	case $d in *[!A-Za-z0-9_./+-]*) skip "--rw '$d': the guest's mount list takes only plain path characters" ;; esac
 done
 
@@ -141,7 +144,12 @@ mkdir -p /host/dev/pts /host/dev/shm
 mount -t devpts devpts /host/dev/pts; mount -t tmpfs shm /host/dev/shm
 ln -sf /proc/self/fd /host/dev/fd; ln -sf /proc/self/fd/0 /host/dev/stdin
 ln -sf /proc/self/fd/1 /host/dev/stdout; ln -sf /proc/self/fd/2 /host/dev/stderr
+mkdir -p /hosttmp; mount -o bind /host/tmp /hosttmp
 mount -t tmpfs tmp /host/tmp; mount -t tmpfs run /host/run
+for d in ${ro[*]}; do
+	case \$d in /tmp/*) mkdir -p /host\$d; mount -o bind /hosttmp\${d#/tmp} /host\$d ||
+		echo "$me: cannot show \$d" ;; esac
+done
 i=0
 for d in ${rw[*]}; do
 	mkdir -p /host\$d; mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 rw\$i /host\$d ||
