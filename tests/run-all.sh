@@ -40,14 +40,6 @@ suite() {
 }
 
 suite plain
-# A host without /dev/kvm runs the KVM suites once more inside a nested KVM
-# (Debian's Linux under QEMU's TCG with SVM emulated, tests/nested-kvm.sh):
-# their results replace the skips recorded above.  Bounded: a run the
-# emulator hangs is killed and reported as skipped (README.md).
-if [ ! -c /dev/kvm ] && [ -f build-plain/Makefile ]; then
-	(cd build-plain && export NESTED_KVM_TIMEOUT=1200 && step make check-nested-kvm) ||
-		steps_failed=$((steps_failed + 1))
-fi
 suite asan --enable-sanitizers
 # fuzzing: bounded, its chatter kept in a log; the summary line is shown
 if (cd build-plain && step make fuzz FUZZ_SECONDS=20 > fuzz.log 2>&1); then
