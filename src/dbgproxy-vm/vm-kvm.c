@@ -48,6 +48,7 @@
 #include <urcu/urcu-memb.h>
 
 #include "vm-boot.h"
+#include "vm-cpuid.h"
 #include "vm-debugstate.h"
 #include "vm-firmware.h"
 #include "vm-paging.h"
@@ -1461,15 +1462,22 @@ static bool setup_vcpu(struct vm_kvm *vm, struct vcpu *v, const struct kvm_cpuid
 		set_host_error(error, "mmap(kvm_run)");
 		return false;
 	}
-	/* each vCPU reports its own APIC id (CPUID.1:EBX[31:24], leaf 0xB/0x1F EDX) */
+	/* each vCPU reports its own APIC id, in a package of nr_vcpus cores
+	 * (not the host's topology) */
 	g_autofree struct kvm_cpuid2 *c =
 		g_memdup2(cpuid, sizeof(*cpuid) + cpuid->nent * sizeof(struct kvm_cpuid_entry2));
+	g_autofree struct cpuid_leaf *leaves = g_new0(struct cpuid_leaf, c->nent ? c->nent : 1);
+	for (uint32_t i = 0; i < c->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &c->entries[i];
+		leaves[i] = (struct cpuid_leaf){ e->function, e->index, e->eax, e->ebx, e->ecx, e->edx };
+	}
+	cpuid_fit_vcpu(leaves, c->nent, v->index, vm->nr_vcpus);
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
-		if (e->function == 1)
-			e->ebx = (e->ebx & 0x00ffffffu) | (v->index << 24);
-		if (e->function == 0xb || e->function == 0x1f)
-			e->edx = v->index;
+		e->eax = leaves[i].eax;
+		e->ebx = leaves[i].ebx;
+		e->ecx = leaves[i].ecx;
+		e->edx = leaves[i].edx;
 	}
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0) {
 		set_host_error(error, "KVM_SET_CPUID2");

@@ -105,6 +105,31 @@ wait_long() {
 	! grep -q "Remote 'g' packet reply is too long" <<< "$output"
 }
 
+@test "gdb on GNU Mach (32-bit) at its multiboot entry: i386 description, 32-bit disassembly, stepi" {
+	# needs only single-step, so it runs where breakpoints do not fire
+	need_kvm_offers single-step
+	mach_image
+	start_real_vm "$MACH_GZ" --cmdline "console=com0" --mem 128 --paused
+	start_daemon
+	GUEST_IMAGE=$MACH_ELF GDB_ARCH=i386
+	run gdb_batch "p/x \$eax" "x/2i \$pc" "x/i boot_entry+8" "stepi 3" "p/x \$pc" "p/x \$eax" \
+		"info symbol \$pc" "detach"
+	echo "$output"
+	grep -q "serving the i386 description" "$TMP/daemon.log"
+	! grep -q "Remote 'g' packet reply is too long" <<< "$output"
+	# multiboot enters at the ELF entry with EAX = 0x2BADB002
+	printf '%s\n' "$output" | grep -q "^\$1 = 0x2badb002"
+	printf '%s\n' "$output" | grep -qE "=> 0x1000000 <boot_start>:[[:space:]]+jmp +0x1000010 <boot_entry>"
+	# decoded as 32-bit code: the store is `mov %eax,moffs32`, which as
+	# 64-bit code would be a movabs with an 8-byte address
+	printf '%s\n' "$output" | grep -qE "<boot_entry\+8>:[[:space:]]+mov +%eax,0x1003000"
+	! grep -q "movabs" <<< "$output"
+	# three single steps: jmp boot_entry, mov $0x1004000,%eax, or $0x3,%eax
+	printf '%s\n' "$output" | grep -q "^\$2 = 0x1000018"
+	printf '%s\n' "$output" | grep -q "^\$3 = 0x1004003"
+	printf '%s\n' "$output" | grep -q "boot_entry + 8 in section"
+}
+
 @test "memtest86+ (Linux boot protocol, 64-bit entry) prints its banner on the serial console" {
 	fetch memtest86+
 	start_real_vm "$DEB_DIR/boot/memtest86+x64.bin" --cmdline "console=ttyS0,115200" --mem 256

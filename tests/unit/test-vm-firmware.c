@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "vm-cpuid.h"
 #include "vm-firmware.h"
 #include "vm-pclayout.h"
 #include "vmdbg.h"
@@ -596,6 +597,101 @@ static void test_iasl(gconstpointer data)
 	guest_free(&g);
 }
 
+/* ---- CPUID topology ------------------------------------------------------------------ */
+
+/* What KVM_GET_SUPPORTED_CPUID gave on a 2-core, 2-thread host (values as
+ * the Intel SDM Vol. 2A lays them out): the guest must not see them. */
+static const struct cpuid_leaf host_leaves[] = {
+	{ 1, 0, 0x000906ea, 0x04100800, 0x7ffafbff, 0xbfebfbff },  /* 16 logical, APIC id 4, HTT */
+	{ 4, 0, 0x1c004121, 0x01c0003f, 0x3f, 0 },                  /* L1d, 2 threads, 8 cores */
+	{ 4, 1, 0x1c004122, 0x01c0003f, 0x3f, 0 },                  /* L1i */
+	{ 4, 2, 0x1c004143, 0x00c0003f, 0x3ff, 0 },                 /* L2 */
+	{ 4, 3, 0x1c03c163, 0x03c0003f, 0x2fff, 6 },                /* L3, 16 threads */
+	{ 4, 4, 0, 0, 0, 0 },                                        /* no more caches */
+	{ 0xb, 0, 1, 2, 0x100, 4 },                                  /* SMT: 2 threads */
+	{ 0xb, 1, 4, 16, 0x201, 4 },                                 /* core: 16 */
+	{ 0xb, 2, 0, 0, 2, 4 },
+	{ 0x80000001, 0, 0, 0, 0x00000121, 0x2c100800 },
+	{ 0x80000008, 0, 0x3027, 0, 0x0000700f, 0 },                 /* NC 15 */
+	{ 7, 0, 0, 0x029c6fbf, 0, 0 },                               /* not topology */
+};
+
+static struct cpuid_leaf *fitted(unsigned index, unsigned nvcpus)
+{
+	struct cpuid_leaf *e = g_memdup2(host_leaves, sizeof(host_leaves));
+	cpuid_fit_vcpu(e, G_N_ELEMENTS(host_leaves), index, nvcpus);
+	return e;
+}
+
+static const struct cpuid_leaf *leaf(const struct cpuid_leaf *e, uint32_t fn, uint32_t sub)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(host_leaves); i++)
+		if (e[i].function == fn && e[i].index == sub)
+			return &e[i];
+	g_assert_not_reached();
+}
+
+static void test_cpuid_one_vcpu(void)
+{
+	g_autofree struct cpuid_leaf *e = fitted(0, 1);
+	/* leaf 1: APIC id 0, 1 logical processor, no HTT; the rest kept */
+	g_assert_cmphex(leaf(e, 1, 0)->ebx, ==, 0x00010800);
+	g_assert_cmphex(leaf(e, 1, 0)->edx, ==, 0xafebfbff);
+	g_assert_cmphex(leaf(e, 1, 0)->eax, ==, 0x000906ea);
+	/* leaf 4: 1 core, each cache shared by 1 thread; sizes kept */
+	for (uint32_t sub = 0; sub < 4; sub++) {
+		g_assert_cmphex(leaf(e, 4, sub)->eax >> 14, ==, 0);
+		g_assert_cmphex(leaf(e, 4, sub)->eax & 0x3fff, ==, host_leaves[1 + sub].eax & 0x3fff);
+		g_assert_cmphex(leaf(e, 4, sub)->ebx, ==, host_leaves[1 + sub].ebx);
+	}
+	g_assert_cmphex(leaf(e, 4, 4)->eax, ==, 0);
+	/* leaf 0xB: SMT level 1 thread, core level 1 core, then invalid */
+	g_assert_cmphex(leaf(e, 0xb, 0)->eax, ==, 0);
+	g_assert_cmphex(leaf(e, 0xb, 0)->ebx, ==, 1);
+	g_assert_cmphex(leaf(e, 0xb, 0)->ecx, ==, 0x100);
+	g_assert_cmphex(leaf(e, 0xb, 1)->eax, ==, 0);
+	g_assert_cmphex(leaf(e, 0xb, 1)->ebx, ==, 1);
+	g_assert_cmphex(leaf(e, 0xb, 1)->ecx, ==, 0x201);
+	g_assert_cmphex(leaf(e, 0xb, 2)->ecx & 0xff00, ==, 0);
+	g_assert_cmphex(leaf(e, 0xb, 2)->ebx, ==, 0);
+	for (uint32_t sub = 0; sub < 3; sub++)
+		g_assert_cmphex(leaf(e, 0xb, sub)->edx, ==, 0);
+	/* AMD: NC 0, CmpLegacy clear */
+	g_assert_cmphex(leaf(e, 0x80000008, 0)->ecx, ==, 0x00000000);
+	g_assert_cmphex(leaf(e, 0x80000001, 0)->ecx, ==, 0x00000121 & ~2u);
+	g_assert_cmphex(leaf(e, 7, 0)->ebx, ==, 0x029c6fbf);
+}
+
+static void test_cpuid_smp(void)
+{
+	for (unsigned index = 0; index < 5; index++) {
+		g_autofree struct cpuid_leaf *e = fitted(index, 5);
+		g_assert_cmphex(leaf(e, 1, 0)->ebx, ==, 0x00050800 | index << 24);
+		g_assert_true(leaf(e, 1, 0)->edx & (1u << 28));
+		/* 5 cores: L1/L2 per core, L3 shared by all 5 */
+		g_assert_cmphex(leaf(e, 4, 0)->eax, ==, (4u << 26) | 0x121);
+		g_assert_cmphex(leaf(e, 4, 2)->eax, ==, (4u << 26) | 0x143);
+		g_assert_cmphex(leaf(e, 4, 3)->eax, ==, (4u << 26) | (4u << 14) | 0x163);
+		/* x2APIC id = index; shifting by 3 bits gives the package */
+		g_assert_cmphex(leaf(e, 0xb, 1)->eax, ==, 3);
+		g_assert_cmphex(leaf(e, 0xb, 1)->ebx, ==, 5);
+		g_assert_cmphex(leaf(e, 0xb, 0)->edx, ==, index);
+		g_assert_cmphex(leaf(e, 0x80000008, 0)->ecx, ==, 0x3004);
+		g_assert_true(leaf(e, 0x80000001, 0)->ecx & 2u);
+	}
+	g_assert_cmpuint(cpuid_id_bits(1), ==, 0);
+	g_assert_cmpuint(cpuid_id_bits(2), ==, 1);
+	g_assert_cmpuint(cpuid_id_bits(3), ==, 2);
+	g_assert_cmpuint(cpuid_id_bits(256), ==, 8);
+	/* 256 vCPUs: leaf 1's 8-bit count and leaf 4's 6-bit core field saturate */
+	g_autofree struct cpuid_leaf *e = fitted(255, 256);
+	g_assert_cmphex(leaf(e, 1, 0)->ebx >> 16, ==, 0xffff);
+	g_assert_cmphex(leaf(e, 4, 0)->eax >> 26, ==, 63);
+	g_assert_cmphex(leaf(e, 0xb, 1)->ebx, ==, 256);
+	g_assert_cmphex(leaf(e, 0xb, 1)->eax, ==, 8);
+	g_assert_cmphex(leaf(e, 0x80000008, 0)->ecx, ==, 0x80ff);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -614,6 +710,8 @@ int main(int argc, char **argv)
 		}
 	g_test_add_func("/vm-firmware/rebuild", test_rebuild);
 	g_test_add_func("/vm-firmware/refused", test_refused);
+	g_test_add_func("/vm-firmware/cpuid/one-vcpu", test_cpuid_one_vcpu);
+	g_test_add_func("/vm-firmware/cpuid/smp", test_cpuid_smp);
 	static const struct machine small = { 2, 64 * MiB }, large = { VMDBG_MAX_VCPUS, 64 * MiB };
 	g_test_add_data_func("/vm-firmware/iasl/2cpu", &small, test_iasl);
 	g_test_add_data_func("/vm-firmware/iasl/max-vcpus", &large, test_iasl);
