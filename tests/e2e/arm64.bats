@@ -10,11 +10,11 @@ load helpers
 
 setup() {
 	need_arm64
-	GDB_PIDS=
+	common_setup
 }
 
 teardown() {
-	stop_all
+	common_teardown
 }
 
 # sym NAME: the symbol's address as gdb prints it (0x..., no leading zeros)

@@ -5,11 +5,11 @@ load helpers
 
 setup() {
 	need_kvm
-	GDB_PIDS=
+	common_setup
 }
 
 teardown() {
-	stop_all
+	common_teardown
 }
 
 @test "gdb connects; info registers rip and p \$pc agree" {

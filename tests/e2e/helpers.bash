@@ -117,6 +117,25 @@ start_daemon() {
 	return 1
 }
 
+# common_setup [NAME]: what every suite's setup() does besides its own
+# checks: no gdb of this test yet (GDB_PIDS, which stop_all kills); with
+# NAME, TMP is a fresh private directory dbgproxy-NAME.XXXXXX, else
+# start_vm/start_vm_arm64 make it.  stop_all removes TMP.
+common_setup() {
+	GDB_PIDS=
+	if [ $# -gt 0 ]; then
+		TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-$1.XXXXXX")
+	fi
+}
+
+# common_teardown: what every suite's teardown() does after its own
+# cleanup: stop every process the test started and remove its TMP
+common_teardown() {
+	stop_all
+}
+
+# stop_all: kill (TERM, then KILL after ~30 s) every gdb, daemon and VM the
+# test started, by PID, and remove TMP
 stop_all() {
 	local pid
 	for pid in ${GDB_PIDS:-} ${DAEMON_PID:-} ${VM_PID:-}; do

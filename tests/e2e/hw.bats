@@ -6,11 +6,11 @@ load helpers
 
 setup() {
 	need_kvm
-	GDB_PIDS=
+	common_setup
 }
 
 teardown() {
-	stop_all
+	common_teardown
 }
 
 # the "DRn ... gdb request" lines and DR7 of the last `monitor hw` table

@@ -9,12 +9,11 @@
 load helpers
 
 setup() {
-	GDB_PIDS=
-	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-life.XXXXXX")
+	common_setup life
 }
 
 teardown() {
-	stop_all
+	common_teardown
 }
 
 # start_a64: the simulated AArch64 machine (running) on $VM_SOCK

@@ -10,14 +10,14 @@ load helpers
 
 setup() {
 	need_kvm
-	GDB_PIDS=
+	common_setup
 	: "${DEB_CACHE:?set by make check}"
 	: "${TOP_SRCDIR:?set by make check}"
 }
 
 teardown() {
 	exec 7>&-
-	stop_all
+	common_teardown
 }
 
 # fetch PACKAGE: DEB_DIR = where its files are, or skip

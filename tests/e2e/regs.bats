@@ -8,11 +8,11 @@ load helpers
 
 setup() {
 	need_kvm
-	GDB_PIDS=
+	common_setup
 }
 
 teardown() {
-	stop_all
+	common_teardown
 }
 
 @test "info registers equals what the guest stored at reg_probe_point" {

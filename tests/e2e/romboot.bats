@@ -18,12 +18,11 @@ setup() {
 	: "${TOP_SRCDIR:?set by make check}"
 	: "${BOOTROM:?set by make check}"
 	: "${BOOTIMG_DUMP:?set by make check}"
-	GDB_PIDS=
-	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-rom.XXXXXX")
+	common_setup rom
 }
 
 teardown() {
-	stop_all
+	common_teardown
 }
 
 fetch() {

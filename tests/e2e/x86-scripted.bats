@@ -11,11 +11,11 @@ load helpers
 setup() {
 	: "${SCRIPTVM:?set by make check}"
 	: "${GUEST_MB:?set by make check}"
-	GDB_PIDS=
+	common_setup
 }
 
 teardown() {
-	stop_all
+	common_teardown
 }
 
 # start_script MODE: the scripted VM in prot32 or long64 with the test

@@ -37,27 +37,14 @@
 #include "vm-boot.h"
 #include "vm-pclayout.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_NAME "fuzz-boot"
+#include "fuzz.h"
 
 #define MEM_SIZE   (4u << 20)
 #define CANARY     4096u
 #define FILL       0x5a
 #define CANARY_BYTE 0xc3
 #define RSDP_ADDR  0xe0000u
-
-#define FAIL(...)                                                        \
-	do {                                                             \
-		fprintf(stderr, "fuzz-boot: %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                            \
-		fputc('\n', stderr);                                     \
-		abort();                                                 \
-	} while (0)
-
-#define REQUIRE(cond)                                                    \
-	do {                                                             \
-		if (!(cond))                                             \
-			FAIL("check failed: %s", #cond);                 \
-	} while (0)
 
 static uint8_t *arena;    /* canary, guest memory, canary */
 static uint8_t *baseline; /* what guest memory holds before each load */

@@ -25,7 +25,8 @@
 #include "tdesc.h"
 #include "vm-paging.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_NAME "fuzz-parsers"
+#include "fuzz.h"
 
 static const char *const schemas[] = {
 	NULL, "s", "H", "x", "x=H", "x,x", "x,x:H", "x,x:b", "x;x", "A", "x,x,x", "t", "s:x,x",

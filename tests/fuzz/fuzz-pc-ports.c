@@ -54,21 +54,8 @@
 #include "vm-pc.h"
 #include "vm-pclayout.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FAIL(...)                                                       \
-	do {                                                            \
-		fprintf(stderr, "fuzz-pc-ports: %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                           \
-		fputc('\n', stderr);                                    \
-		abort();                                                \
-	} while (0)
-
-#define REQUIRE(cond)                                                   \
-	do {                                                            \
-		if (!(cond))                                            \
-			FAIL("check failed: %s", #cond);                \
-	} while (0)
+#define FUZZ_NAME "fuzz-pc-ports"
+#include "fuzz.h"
 
 #define NS 1000000000ll
 #define START_NS (1795842547ll * NS)   /* 2026-11-28 05:09:07 UTC */

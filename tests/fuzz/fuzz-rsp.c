@@ -42,23 +42,10 @@
 
 #include "rsp-codec.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_NAME "fuzz-rsp"
+#include "fuzz.h"
 
 #define MAX_PAYLOAD 4096u
-
-#define FAIL(...)                                                       \
-	do {                                                            \
-		fprintf(stderr, "fuzz-rsp: %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                           \
-		fputc('\n', stderr);                                    \
-		abort();                                                \
-	} while (0)
-
-#define REQUIRE(cond)                                                   \
-	do {                                                            \
-		if (!(cond))                                            \
-			FAIL("check failed: %s", #cond);                \
-	} while (0)
 
 /* Events of one pass, serialised: type byte, then for PACKET a 4-byte
  * length and the payload, for JUNK the byte. */

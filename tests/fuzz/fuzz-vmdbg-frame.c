@@ -34,21 +34,8 @@
 
 #include "vmdbg-codec.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FAIL(...)                                                       \
-	do {                                                            \
-		fprintf(stderr, "fuzz-vmdbg-frame: %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                           \
-		fputc('\n', stderr);                                    \
-		abort();                                                \
-	} while (0)
-
-#define REQUIRE(cond)                                                   \
-	do {                                                            \
-		if (!(cond))                                            \
-			FAIL("check failed: %s", #cond);                \
-	} while (0)
+#define FUZZ_NAME "fuzz-vmdbg-frame"
+#include "fuzz.h"
 
 static bool canonical;
 

@@ -80,15 +80,7 @@
 #include "vmdbg.h"
 #include "vmdbg-codec.h"
 
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			char *m_ = g_strdup_printf(__VA_ARGS__);            \
-			g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, \
-					    G_STRFUNC, m_);                 \
-			g_free(m_);                                         \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 /* ---- operation tables ---------------------------------------------------- */
 

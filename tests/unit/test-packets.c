@@ -44,15 +44,7 @@
 
 #include "packets.h"
 
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			char *m_ = g_strdup_printf(__VA_ARGS__);            \
-			g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, \
-					    G_STRFUNC, m_);                 \
-			g_free(m_);                                         \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 /* Bytes as printable text: ASCII as is, else \xHH. */
 static char *show(const void *data, size_t len)

@@ -56,15 +56,7 @@
 #include "tdesc.h"
 #include "vmdbg.h"
 
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			char *m_ = g_strdup_printf(__VA_ARGS__);            \
-			g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, \
-					    G_STRFUNC, m_);                 \
-			g_free(m_);                                         \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 #define SRC "target.xml"
 
@@ -816,37 +808,64 @@ static char *x86_xml(void)
 	return g_string_free(s, FALSE);
 }
 
+/*
+ * The GTest fixture of the regset and regcache tests: the hand-written
+ * description (x86_xml()) parsed, the ids the VM serves (full_vm_ids()) and
+ * the regset built from both; fixture_setup_cache() adds rc, a fresh cache
+ * over that regset.  GTest zero-fills the fixture before setup and calls
+ * fixture_teardown() after the test, which frees whatever setup built.
+ *
+ * A setup that cannot build the regset has failed the test through its
+ * CHECKs (the parse or regset_new() failed: a bug, not the environment);
+ * rs is NULL then, and the test body returns at once (fixture_ok()).
+ */
 struct fixture {
 	struct tdesc *td;
 	GArray *ids;
 	struct regset *rs;
+	struct regcache *rc;  /* fixture_setup_cache() only */
 };
 
-static bool fixture_init(struct fixture *f)
+static void fixture_setup(struct fixture *f, gconstpointer data)
 {
 	char *xml = x86_xml();
 	GError *err = NULL;
 
-	memset(f, 0, sizeof(*f));
+	(void)data;
 	f->td = parse_ok(xml);
 	g_free(xml);
 	if (!f->td)
-		return false;
+		return;
 	f->ids = full_vm_ids();
 	f->rs = regset_new(f->td, &arch_x86_64, f->ids, &err);
 	CHECK(f->rs != NULL, "regset_new failed: %s", err ? err->message : "(no GError)");
 	g_clear_error(&err);
-	return f->rs != NULL;
 }
 
-static void fixture_clear(struct fixture *f)
+static void fixture_setup_cache(struct fixture *f, gconstpointer data)
 {
+	fixture_setup(f, data);
+	if (f->rs)
+		f->rc = regcache_new(f->rs);
+}
+
+static void fixture_teardown(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	if (f->rc)
+		regcache_free(f->rc);
 	if (f->rs)
 		regset_free(f->rs);
 	if (f->td)
 		tdesc_free(f->td);
 	if (f->ids)
 		g_array_unref(f->ids);
+}
+
+/* Whether setup built the fixture; if not, it has failed the test already. */
+static bool fixture_ok(const struct fixture *f)
+{
+	return f->rs != NULL;
 }
 
 static const struct reg_handle *H(const struct regset *rs, const char *name)
@@ -886,17 +905,15 @@ static void test_tdesc_x86(void)
 
 /* ---- regset ----------------------------------------------------------------------- */
 
-static void test_regset_lookup(void)
+static void test_regset_lookup(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
-
-	if (!fixture_init(&f))
-		goto out;
-	CHECK(regset_count(f.rs) == N_ALL, "regset_count %u, expected %u", regset_count(f.rs),
+	if (!fixture_ok(f))
+		return;
+	CHECK(regset_count(f->rs) == N_ALL, "regset_count %u, expected %u", regset_count(f->rs),
 	      N_ALL);
 	for (unsigned i = 0; i < expected_bindings->len; i++) {
 		const struct bind_exp *e = &g_array_index(expected_bindings, struct bind_exp, i);
-		const struct reg_handle *h = regset_by_name(f.rs, e->name);
+		const struct reg_handle *h = regset_by_name(f->rs, e->name);
 
 		CHECK(h != NULL, "regset_by_name(%s) == NULL", e->name);
 		if (!h)
@@ -907,32 +924,29 @@ static void test_regset_lookup(void)
 		      reg_handle_regnum(h), exp_regnum(i));
 		CHECK(reg_handle_bytes(h) == e->bits / 8, "%s: %u bytes, expected %u", e->name,
 		      reg_handle_bytes(h), e->bits / 8);
-		CHECK(regset_by_regnum(f.rs, exp_regnum(i)) == h, "regset_by_regnum(%u) is not %s",
+		CHECK(regset_by_regnum(f->rs, exp_regnum(i)) == h, "regset_by_regnum(%u) is not %s",
 		      exp_regnum(i), e->name);
 	}
-	CHECK(regset_by_name(f.rs, g_intern_static_string("nope")) == NULL, "by_name(nope)");
-	CHECK(regset_by_name(f.rs, g_intern_static_string("eax")) == NULL, "by_name(eax)");
+	CHECK(regset_by_name(f->rs, g_intern_static_string("nope")) == NULL, "by_name(nope)");
+	CHECK(regset_by_name(f->rs, g_intern_static_string("eax")) == NULL, "by_name(eax)");
 	for (unsigned n = 145; n < 150; n++)
-		CHECK(regset_by_regnum(f.rs, n) == NULL, "by_regnum(%u) in the gap", n);
-	CHECK(regset_by_regnum(f.rs, 159) == NULL, "by_regnum(159)");
-	CHECK(regset_by_regnum(f.rs, 4096) == NULL, "by_regnum(4096)");
-	CHECK(regset_by_regnum(f.rs, 100000) == NULL, "by_regnum(100000)");
-	CHECK(regset_by_regnum(f.rs, UINT32_MAX) == NULL, "by_regnum(UINT32_MAX)");
-out:
-	fixture_clear(&f);
+		CHECK(regset_by_regnum(f->rs, n) == NULL, "by_regnum(%u) in the gap", n);
+	CHECK(regset_by_regnum(f->rs, 159) == NULL, "by_regnum(159)");
+	CHECK(regset_by_regnum(f->rs, 4096) == NULL, "by_regnum(4096)");
+	CHECK(regset_by_regnum(f->rs, 100000) == NULL, "by_regnum(100000)");
+	CHECK(regset_by_regnum(f->rs, UINT32_MAX) == NULL, "by_regnum(UINT32_MAX)");
 }
 
 /* regset_nth: gdb regnum order, not document order. */
-static void test_regset_order(void)
+static void test_regset_order(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
 	unsigned prev = 0;
 	size_t total = 0;
 
-	if (!fixture_init(&f))
-		goto out;
-	for (unsigned i = 0; i < regset_count(f.rs); i++) {
-		const struct reg_handle *h = regset_nth(f.rs, i);
+	if (!fixture_ok(f))
+		return;
+	for (unsigned i = 0; i < regset_count(f->rs); i++) {
+		const struct reg_handle *h = regset_nth(f->rs, i);
 		CHECK(h != NULL, "regset_nth(%u) == NULL", i);
 		if (!h)
 			continue;
@@ -945,29 +959,27 @@ static void test_regset_order(void)
 	 * before avx */
 	{
 		const struct reg_handle *h;
-		h = regset_nth(f.rs, 57);
+		h = regset_nth(f->rs, 57);
 		CHECK(h && strcmp(reg_handle_name(h), "ymm0h") == 0, "nth(57) is %s, expected ymm0h",
 		      h ? reg_handle_name(h) : "NULL");
-		h = regset_nth(f.rs, N_ALL - 9);
+		h = regset_nth(f->rs, N_ALL - 9);
 		CHECK(h && strcmp(reg_handle_name(h), "fs_base") == 0,
 		      "nth(%u) is %s, expected fs_base", N_ALL - 9, h ? reg_handle_name(h) : "NULL");
-		h = regset_nth(f.rs, N_ALL - 1);
+		h = regset_nth(f->rs, N_ALL - 1);
 		CHECK(h && strcmp(reg_handle_name(h), "efer") == 0, "last is %s, expected efer",
 		      h ? reg_handle_name(h) : "NULL");
-		h = regset_nth(f.rs, 0);
+		h = regset_nth(f->rs, 0);
 		CHECK(h && strcmp(reg_handle_name(h), "rax") == 0, "first is %s",
 		      h ? reg_handle_name(h) : "NULL");
 	}
 	/* core 276 + sse 260 + segments/system 72 + avx 256 + avx512 1600 */
 	CHECK(total == 2464, "sum of handle bytes %zu, expected 2464", total);
-	CHECK(regset_g_bytes(f.rs) == 2464, "regset_g_bytes %zu, expected 2464",
-	      regset_g_bytes(f.rs));
-out:
-	fixture_clear(&f);
+	CHECK(regset_g_bytes(f->rs) == 2464, "regset_g_bytes %zu, expected 2464",
+	      regset_g_bytes(f->rs));
 }
 
 /* Widths: every width the x86 binding has (32, 64, 80, 128, 256 bits). */
-static void test_regset_widths(void)
+static void test_regset_widths(struct fixture *f, gconstpointer test_data)
 {
 	static const struct { const char *name; unsigned bytes; } w[] = {
 		{ "eflags", 4 }, { "cs", 4 }, { "gs", 4 }, { "fctrl", 4 }, { "fioff", 4 },
@@ -979,18 +991,15 @@ static void test_regset_widths(void)
 		{ "ymm31h", 16 },
 		{ "zmm0h", 32 }, { "zmm15h", 32 }, { "zmm16h", 32 }, { "zmm31h", 32 },
 	};
-	struct fixture f;
 
-	if (!fixture_init(&f))
-		goto out;
+	if (!fixture_ok(f))
+		return;
 	for (unsigned i = 0; i < G_N_ELEMENTS(w); i++) {
-		const struct reg_handle *h = H(f.rs, w[i].name);
+		const struct reg_handle *h = H(f->rs, w[i].name);
 		if (h)
 			CHECK(reg_handle_bytes(h) == w[i].bytes, "%s: %u bytes, expected %u",
 			      w[i].name, reg_handle_bytes(h), w[i].bytes);
 	}
-out:
-	fixture_clear(&f);
 }
 
 /* A description using part of what the VM serves. */
@@ -1408,36 +1417,34 @@ static void check_missing(const struct regcache *rc, const struct reg_handle *co
 	g_array_unref(got);
 }
 
-static void test_regcache_missing(void)
+static void test_regcache_missing(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
-	struct regcache *rc = NULL;
-
-	if (!fixture_init(&f))
-		goto out;
-	rc = regcache_new(f.rs);
+	if (!fixture_ok(f))
+		return;
+	struct regcache *rc = f->rc;
 	{
 		bool dup;
-		GHashTable *s = id_set(f.ids, 0, &dup);
-		CHECK(f.ids->len == N_VM_IDS && !dup, "fixture ids %u", f.ids->len);
+		GHashTable *s = id_set(f->ids, 0, &dup);
+		CHECK(f->ids->len == N_VM_IDS && !dup, "fixture ids %u", f->ids->len);
 		g_hash_table_unref(s);
 	}
-	for (unsigned i = 0; i < regset_count(f.rs); i++)
-		CHECK(!regcache_valid(rc, regset_nth(f.rs, i)), "a fresh cache has %s valid",
-		      reg_handle_name(regset_nth(f.rs, i)));
-	check_missing(rc, NULL, 0, (const uint64_t *)f.ids->data, f.ids->len, "all");
+	for (unsigned i = 0; i < regset_count(f->rs); i++)
+		CHECK(!regcache_valid(rc, regset_nth(f->rs, i)), "a fresh cache has %s valid",
+		      reg_handle_name(regset_nth(f->rs, i)));
+	check_missing(rc, NULL, 0, (const uint64_t *)f->ids->data, f->ids->len, "all");
 
 	{
-		const struct reg_handle *hs[] = { H(f.rs, "xmm16"), H(f.rs, "ymm16h"),
-						  H(f.rs, "zmm16h") };
+		const struct reg_handle *hs[] = { H(f->rs, "xmm16"), H(f->rs, "ymm16h"),
+						  H(f->rs, "zmm16h") };
 		const uint64_t want[] = { VMDBG_X86_ZMM(16) };
 		if (hs[0] && hs[1] && hs[2])
 			check_missing(rc, hs, 3, want, 1, "xmm16 ymm16h zmm16h");
 	}
 	{
-		const struct reg_handle *hs[] = { H(f.rs, "xmm16"), H(f.rs, "rax"), H(f.rs, "zmm16h"),
-						  H(f.rs, "rax"), H(f.rs, "ymm17h"), H(f.rs, "cs"),
-						  H(f.rs, "xmm17") };
+		const struct reg_handle *hs[] = { H(f->rs, "xmm16"), H(f->rs, "rax"),
+						  H(f->rs, "zmm16h"), H(f->rs, "rax"),
+						  H(f->rs, "ymm17h"), H(f->rs, "cs"),
+						  H(f->rs, "xmm17") };
 		const uint64_t want[] = { VMDBG_X86_ZMM(16), VMDBG_X86_RAX, VMDBG_X86_ZMM(17),
 					  VMDBG_X86_SEL(0) };
 		bool all = true;
@@ -1451,9 +1458,9 @@ static void test_regcache_missing(void)
 	CHECK(fill(rc, VMDBG_X86_ZMM(16), 0), "fill ZMM(16)");
 	CHECK(fill(rc, VMDBG_X86_RAX, 0), "fill RAX");
 	{
-		const struct reg_handle *x = H(f.rs, "xmm16"), *y = H(f.rs, "ymm16h"),
-					*z = H(f.rs, "zmm16h"), *a = H(f.rs, "rax"),
-					*b = H(f.rs, "rbx");
+		const struct reg_handle *x = H(f->rs, "xmm16"), *y = H(f->rs, "ymm16h"),
+					*z = H(f->rs, "zmm16h"), *a = H(f->rs, "rax"),
+					*b = H(f->rs, "rbx");
 		if (x && y && z && a && b) {
 			CHECK(regcache_valid(rc, x) && regcache_valid(rc, y) && regcache_valid(rc, z),
 			      "ZMM(16) filled but a slice is not valid");
@@ -1464,8 +1471,8 @@ static void test_regcache_missing(void)
 			check_missing(rc, hs, 5, want, 1, "after fills");
 		}
 		GArray *rest = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-		for (unsigned i = 0; i < f.ids->len; i++) {
-			uint64_t id = g_array_index(f.ids, uint64_t, i);
+		for (unsigned i = 0; i < f->ids->len; i++) {
+			uint64_t id = g_array_index(f->ids, uint64_t, i);
 			if (id != VMDBG_X86_ZMM(16) && id != VMDBG_X86_RAX)
 				g_array_append_val(rest, id);
 		}
@@ -1473,34 +1480,28 @@ static void test_regcache_missing(void)
 		g_array_unref(rest);
 	}
 	/* Everything filled: nothing missing. */
-	for (unsigned i = 0; i < f.ids->len; i++)
-		CHECK(fill(rc, g_array_index(f.ids, uint64_t, i), 0), "fill #%u", i);
+	for (unsigned i = 0; i < f->ids->len; i++)
+		CHECK(fill(rc, g_array_index(f->ids, uint64_t, i), 0), "fill #%u", i);
 	check_missing(rc, NULL, 0, NULL, 0, "none");
-	for (unsigned i = 0; i < regset_count(f.rs); i++)
-		CHECK(regcache_valid(rc, regset_nth(f.rs, i)), "%s not valid after filling all",
-		      reg_handle_name(regset_nth(f.rs, i)));
+	for (unsigned i = 0; i < regset_count(f->rs); i++)
+		CHECK(regcache_valid(rc, regset_nth(f->rs, i)), "%s not valid after filling all",
+		      reg_handle_name(regset_nth(f->rs, i)));
 
 	/* Invalidation: everything is missing again. */
 	regcache_invalidate(rc);
-	for (unsigned i = 0; i < regset_count(f.rs); i++)
-		CHECK(!regcache_valid(rc, regset_nth(f.rs, i)), "%s valid after invalidate",
-		      reg_handle_name(regset_nth(f.rs, i)));
-	check_missing(rc, NULL, 0, (const uint64_t *)f.ids->data, f.ids->len, "after invalidate");
-out:
-	if (rc)
-		regcache_free(rc);
-	fixture_clear(&f);
+	for (unsigned i = 0; i < regset_count(f->rs); i++)
+		CHECK(!regcache_valid(rc, regset_nth(f->rs, i)), "%s valid after invalidate",
+		      reg_handle_name(regset_nth(f->rs, i)));
+	check_missing(rc, NULL, 0, (const uint64_t *)f->ids->data, f->ids->len, "after invalidate");
 }
 
-static void test_regcache_fill_errors(void)
+static void test_regcache_fill_errors(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
-	struct regcache *rc = NULL;
 	uint8_t buf[128] = { 0 };
 
-	if (!fixture_init(&f))
-		goto out;
-	rc = regcache_new(f.rs);
+	if (!fixture_ok(f))
+		return;
+	struct regcache *rc = f->rc;
 	CHECK(!regcache_fill(rc, VMDBG_X86_ID(VMDBG_REG_U64, 9, 0), buf, 8), "unknown id accepted");
 	CHECK(!regcache_fill(rc, VMDBG_X86_ID(VMDBG_REG_U64, VMDBG_X86_G_CR, 1), buf, 8),
 	      "CR1 (not in the set) accepted");
@@ -1514,13 +1515,13 @@ static void test_regcache_fill_errors(void)
 	CHECK(!regcache_fill(rc, VMDBG_X86_ZMM(16), buf, 32), "ZMM(16) with 32 bytes accepted");
 	CHECK(!regcache_fill(rc, VMDBG_X86_ZMM(16), buf, 128), "ZMM(16) with 128 bytes accepted");
 	{
-		const struct reg_handle *a = H(f.rs, "rax"), *c = H(f.rs, "cs"),
-					*z = H(f.rs, "zmm16h");
+		const struct reg_handle *a = H(f->rs, "rax"), *c = H(f->rs, "cs"),
+					*z = H(f->rs, "zmm16h");
 		if (a && c && z)
 			CHECK(!regcache_valid(rc, a) && !regcache_valid(rc, c) &&
 			      !regcache_valid(rc, z), "a refused fill made a register valid");
 	}
-	check_missing(rc, NULL, 0, (const uint64_t *)f.ids->data, f.ids->len, "after bad fills");
+	check_missing(rc, NULL, 0, (const uint64_t *)f->ids->data, f->ids->len, "after bad fills");
 
 	/* The ids a regset does not use are not in its set. */
 	{
@@ -1548,26 +1549,19 @@ static void test_regcache_fill_errors(void)
 			tdesc_free(td);
 		g_array_unref(ids);
 	}
-out:
-	if (rc)
-		regcache_free(rc);
-	fixture_clear(&f);
 }
 
 /* Every handle reads its slice of its VM value. */
-static void test_regcache_read(void)
+static void test_regcache_read(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
-	struct regcache *rc = NULL;
-
-	if (!fixture_init(&f))
-		goto out;
-	rc = regcache_new(f.rs);
-	for (unsigned i = 0; i < f.ids->len; i++)
-		CHECK(fill(rc, g_array_index(f.ids, uint64_t, i), 0x5a), "fill #%u", i);
+	if (!fixture_ok(f))
+		return;
+	struct regcache *rc = f->rc;
+	for (unsigned i = 0; i < f->ids->len; i++)
+		CHECK(fill(rc, g_array_index(f->ids, uint64_t, i), 0x5a), "fill #%u", i);
 	for (unsigned i = 0; i < expected_bindings->len; i++) {
 		const struct bind_exp *e = &g_array_index(expected_bindings, struct bind_exp, i);
-		const struct reg_handle *h = H(f.rs, e->name);
+		const struct reg_handle *h = H(f->rs, e->name);
 		if (!h || reg_handle_bytes(h) != e->bits / 8)
 			continue;
 		uint8_t *vm = vm_value(e->vm_id, 0x5a);
@@ -1583,8 +1577,8 @@ static void test_regcache_read(void)
 		for (unsigned j = 0; j < 64; j++)
 			z[j] = (uint8_t)(0x80 + j);
 		CHECK(regcache_fill(rc, VMDBG_X86_ZMM(16), z, 64), "fill ZMM(16)");
-		const struct reg_handle *x = H(f.rs, "xmm16"), *y = H(f.rs, "ymm16h"),
-					*zh = H(f.rs, "zmm16h");
+		const struct reg_handle *x = H(f->rs, "xmm16"), *y = H(f->rs, "ymm16h"),
+					*zh = H(f->rs, "zmm16h");
 		memcpy(w, z, 16);
 		if (x)
 			check_read(rc, x, w, 16, "xmm16 = ZMM(16)[0..15]");
@@ -1599,7 +1593,7 @@ static void test_regcache_read(void)
 	{
 		uint8_t st[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0, 0 };
 		CHECK(regcache_fill(rc, VMDBG_X86_ST(3), st, 16), "fill ST(3)");
-		const struct reg_handle *h = H(f.rs, "st3");
+		const struct reg_handle *h = H(f->rs, "st3");
 		if (h)
 			check_read(rc, h, st, 10, "st3");
 	}
@@ -1607,14 +1601,10 @@ static void test_regcache_read(void)
 	{
 		uint8_t fc[2] = { 0x7f, 0x03 }, w[4] = { 0x7f, 0x03, 0, 0 };
 		CHECK(regcache_fill(rc, VMDBG_X86_FCTRL, fc, 2), "fill FCTRL");
-		const struct reg_handle *h = H(f.rs, "fctrl");
+		const struct reg_handle *h = H(f->rs, "fctrl");
 		if (h)
 			check_read(rc, h, w, 4, "fctrl");
 	}
-out:
-	if (rc)
-		regcache_free(rc);
-	fixture_clear(&f);
 }
 
 static void check_write(struct regcache *rc, const struct reg_handle *h, const uint8_t *in,
@@ -1640,21 +1630,18 @@ static void check_write(struct regcache *rc, const struct reg_handle *h, const u
 	}
 }
 
-static void test_regcache_write(void)
+static void test_regcache_write(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
-	struct regcache *rc = NULL;
-
-	if (!fixture_init(&f))
-		goto out;
-	rc = regcache_new(f.rs);
-	for (unsigned i = 0; i < f.ids->len; i++)
-		CHECK(fill(rc, g_array_index(f.ids, uint64_t, i), 0), "fill #%u", i);
+	if (!fixture_ok(f))
+		return;
+	struct regcache *rc = f->rc;
+	for (unsigned i = 0; i < f->ids->len; i++)
+		CHECK(fill(rc, g_array_index(f->ids, uint64_t, i), 0), "fill #%u", i);
 
 	/* ymm16h: bytes 16..31 of ZMM(16), the rest unchanged. */
 	{
-		const struct reg_handle *x = H(f.rs, "xmm16"), *y = H(f.rs, "ymm16h"),
-					*z = H(f.rs, "zmm16h");
+		const struct reg_handle *x = H(f->rs, "xmm16"), *y = H(f->rs, "ymm16h"),
+					*z = H(f->rs, "zmm16h");
 		uint8_t *zv = vm_value(VMDBG_X86_ZMM(16), 0);
 		uint8_t in[16], want[64];
 
@@ -1683,7 +1670,7 @@ static void test_regcache_write(void)
 	}
 	/* rax: the whole value. */
 	{
-		const struct reg_handle *h = H(f.rs, "rax");
+		const struct reg_handle *h = H(f->rs, "rax");
 		const uint8_t in[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 		if (h) {
 			check_write(rc, h, in, VMDBG_X86_RAX, in, 8, "write rax");
@@ -1692,7 +1679,7 @@ static void test_regcache_write(void)
 	}
 	/* st0: bytes 0..9 of the 16-byte container, 10..15 kept. */
 	{
-		const struct reg_handle *h = H(f.rs, "st0");
+		const struct reg_handle *h = H(f->rs, "st0");
 		const uint8_t in[10] = { 0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f };
 		uint8_t *old = vm_value(VMDBG_X86_ST(0), 0), want[16];
 		memcpy(want, old, 16);
@@ -1705,50 +1692,44 @@ static void test_regcache_write(void)
 	}
 	/* eflags: 32 bits of a 32-bit VM register. */
 	{
-		const struct reg_handle *h = H(f.rs, "eflags");
+		const struct reg_handle *h = H(f->rs, "eflags");
 		const uint8_t in[4] = { 0x02, 0x01, 0x00, 0x00 };
 		if (h)
 			check_write(rc, h, in, VMDBG_X86_RFLAGS, in, 4, "write eflags");
 	}
 	/* k3 */
 	{
-		const struct reg_handle *h = H(f.rs, "k3");
+		const struct reg_handle *h = H(f->rs, "k3");
 		const uint8_t in[8] = { 0xff, 0, 0, 0, 0, 0, 0, 0x80 };
 		if (h)
 			check_write(rc, h, in, VMDBG_X86_K(3), in, 8, "write k3");
 	}
 	/* Writes of other registers did not disturb rax. */
 	{
-		const struct reg_handle *h = H(f.rs, "rax");
+		const struct reg_handle *h = H(f->rs, "rax");
 		const uint8_t in[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 		if (h)
 			check_read(rc, h, in, 8, "rax at the end");
 	}
-out:
-	if (rc)
-		regcache_free(rc);
-	fixture_clear(&f);
 }
 
 /* A P or G write-through: slices of one VM register written together
  * become one SET_REGS value holding all of them; every VM register is sent
  * once, in the order first touched. */
-static void test_regcache_write_through(void)
+static void test_regcache_write_through(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
-	struct regcache *rc = NULL;
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	g_autoptr(GByteArray) vals = g_byte_array_new();
 
-	if (!fixture_init(&f))
-		goto out;
-	rc = regcache_new(f.rs);
-	for (unsigned i = 0; i < f.ids->len; i++)
-		CHECK(fill(rc, g_array_index(f.ids, uint64_t, i), 0), "fill #%u", i);
-	const struct reg_handle *y = H(f.rs, "ymm16h"), *z = H(f.rs, "zmm16h"),
-				*x = H(f.rs, "xmm16"), *rax = H(f.rs, "rax");
+	if (!fixture_ok(f))
+		return;
+	struct regcache *rc = f->rc;
+	for (unsigned i = 0; i < f->ids->len; i++)
+		CHECK(fill(rc, g_array_index(f->ids, uint64_t, i), 0), "fill #%u", i);
+	const struct reg_handle *y = H(f->rs, "ymm16h"), *z = H(f->rs, "zmm16h"),
+				*x = H(f->rs, "xmm16"), *rax = H(f->rs, "rax");
 	if (!x || !y || !z || !rax)
-		goto out;
+		return;
 	const struct reg_handle *hs[] = { y, rax, z, x };
 	uint8_t data[16 + 8 + 32 + 16];
 	for (unsigned j = 0; j < sizeof(data); j++)
@@ -1768,25 +1749,18 @@ static void test_regcache_write_through(void)
 	/* a second, empty write-through clears the outputs */
 	CHECK(regcache_write_through(rc, hs, 0, data, ids, vals, &ro), "empty write-through");
 	CHECK(ids->len == 0 && vals->len == 0, "empty write-through left %u ids", ids->len);
-out:
-	if (rc)
-		regcache_free(rc);
-	fixture_clear(&f);
 }
 
 /* A 16-bit selector is 32 bits for gdb: zero-extended on read whatever the
  * cache slot held before, truncated to the VM's 2 bytes on write. */
-static void test_regcache_selector(void)
+static void test_regcache_selector(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
-	struct regcache *rc = NULL;
-
-	if (!fixture_init(&f))
-		goto out;
-	rc = regcache_new(f.rs);
-	const struct reg_handle *ss = H(f.rs, "ss"), *fop = H(f.rs, "fop");
+	if (!fixture_ok(f))
+		return;
+	struct regcache *rc = f->rc;
+	const struct reg_handle *ss = H(f->rs, "ss"), *fop = H(f->rs, "fop");
 	if (!ss || !fop)
-		goto out;
+		return;
 	{
 		const uint8_t v[2] = { 0x18, 0x00 }, w[4] = { 0x18, 0, 0, 0 };
 		CHECK(regcache_fill(rc, VMDBG_X86_SEL(1), v, 2), "fill SEL(1)");
@@ -1820,29 +1794,21 @@ static void test_regcache_selector(void)
 	}
 	/* A fresh cache over the same regset: no stale bytes either. */
 	{
-		struct regcache *rc2 = regcache_new(f.rs);
+		struct regcache *rc2 = regcache_new(f->rs);
 		const uint8_t v[2] = { 0x08, 0x00 }, w[4] = { 0x08, 0, 0, 0 };
 		CHECK(regcache_fill(rc2, VMDBG_X86_SEL(1), v, 2), "fill SEL(1) in a new cache");
 		check_read(rc2, ss, w, 4, "ss in a new cache");
 		regcache_free(rc2);
 	}
-out:
-	if (rc)
-		regcache_free(rc);
-	fixture_clear(&f);
 }
 
 /* Two caches over one regset are independent. */
-static void test_regcache_independent(void)
+static void test_regcache_independent(struct fixture *f, gconstpointer test_data)
 {
-	struct fixture f;
-
-	if (!fixture_init(&f)) {
-		fixture_clear(&f);
+	if (!fixture_ok(f))
 		return;
-	}
-	struct regcache *a = regcache_new(f.rs), *b = regcache_new(f.rs);
-	const struct reg_handle *rax = H(f.rs, "rax");
+	struct regcache *a = regcache_new(f->rs), *b = regcache_new(f->rs);
+	const struct reg_handle *rax = H(f->rs, "rax");
 	const uint8_t va[8] = { 0xaa }, vb[8] = { 0xbb };
 
 	CHECK(regcache_fill(a, VMDBG_X86_RAX, va, 8), "fill a");
@@ -1856,7 +1822,6 @@ static void test_regcache_independent(void)
 	}
 	regcache_free(a);
 	regcache_free(b);
-	fixture_clear(&f);
 }
 
 int main(int argc, char **argv)
@@ -1884,18 +1849,28 @@ int main(int argc, char **argv)
 	g_test_add_func("/tdesc/limit/regs", test_tdesc_limit_regs);
 	g_test_add_func("/arch/x86-64/bind", test_arch_bind);
 	g_test_add_func("/arch/x86-64/default-tdesc", test_arch_default_tdesc);
-	g_test_add_func("/regset/lookup", test_regset_lookup);
-	g_test_add_func("/regset/order", test_regset_order);
-	g_test_add_func("/regset/widths", test_regset_widths);
+	g_test_add("/regset/lookup", struct fixture, NULL,
+		   fixture_setup, test_regset_lookup, fixture_teardown);
+	g_test_add("/regset/order", struct fixture, NULL,
+		   fixture_setup, test_regset_order, fixture_teardown);
+	g_test_add("/regset/widths", struct fixture, NULL,
+		   fixture_setup, test_regset_widths, fixture_teardown);
 	g_test_add_func("/regset/small", test_regset_small);
 	g_test_add_func("/regset/errors", test_regset_errors);
 	g_test_add_func("/regset/matches", test_regset_matches);
-	g_test_add_func("/regcache/missing", test_regcache_missing);
-	g_test_add_func("/regcache/fill-errors", test_regcache_fill_errors);
-	g_test_add_func("/regcache/read", test_regcache_read);
-	g_test_add_func("/regcache/write", test_regcache_write);
-	g_test_add_func("/regcache/write-through", test_regcache_write_through);
-	g_test_add_func("/regcache/selector", test_regcache_selector);
-	g_test_add_func("/regcache/independent", test_regcache_independent);
+	g_test_add("/regcache/missing", struct fixture, NULL,
+		   fixture_setup_cache, test_regcache_missing, fixture_teardown);
+	g_test_add("/regcache/fill-errors", struct fixture, NULL,
+		   fixture_setup_cache, test_regcache_fill_errors, fixture_teardown);
+	g_test_add("/regcache/read", struct fixture, NULL,
+		   fixture_setup_cache, test_regcache_read, fixture_teardown);
+	g_test_add("/regcache/write", struct fixture, NULL,
+		   fixture_setup_cache, test_regcache_write, fixture_teardown);
+	g_test_add("/regcache/write-through", struct fixture, NULL,
+		   fixture_setup_cache, test_regcache_write_through, fixture_teardown);
+	g_test_add("/regcache/selector", struct fixture, NULL,
+		   fixture_setup_cache, test_regcache_selector, fixture_teardown);
+	g_test_add("/regcache/independent", struct fixture, NULL,
+		   fixture_setup, test_regcache_independent, fixture_teardown);
 	return g_test_run();
 }

@@ -40,15 +40,7 @@
 
 #include "rsp-codec.h"
 
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			char *m_ = g_strdup_printf(__VA_ARGS__);            \
-			g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, \
-					    G_STRFUNC, m_);                 \
-			g_free(m_);                                         \
-		}                                                           \
-	} while (0)
+#include "check.h"
 
 #define BIG_MAX 65536u
 
@@ -233,23 +225,20 @@ static void check_stream_max(const char *what, size_t max, const void *in_, size
 			     const struct exp *e)
 {
 	const uint8_t *in = in_;
-	char *want = describe_exp(e);
+	g_autofree char *want = describe_exp(e);
 
 	if (!check_cuts(what, max, in, len, NULL, 0, want))
-		goto out;
+		return;
 	for (size_t i = 0; i <= len; i++)
 		if (!check_cuts(what, max, in, len, &i, 1, want))
-			goto out;
+			return;
 	{
-		size_t *cuts = g_new(size_t, len ? len : 1);
+		g_autofree size_t *cuts = g_new(size_t, len ? len : 1);
 
 		for (size_t i = 0; i < len; i++)
 			cuts[i] = i + 1;
 		check_cuts(what, max, in, len, cuts, len ? len - 1 : 0, want);
-		g_free(cuts);
 	}
-out:
-	g_free(want);
 }
 
 #define check_stream(what, s, ...)                                          \
@@ -657,19 +646,18 @@ static void test_decode_three_way_splits(void)
 		ACK, P("X10,3:#}\000"), NAK, INTR, J('z'), BADCS, P("OK"), P("\377"), END,
 	};
 	size_t len = sizeof(s) - 1;
-	char *want = describe_exp(e);
+	g_autofree char *want = describe_exp(e);
 
+	/* only the first failing cut is reported */
 	for (size_t i = 0; i <= len; i++) {
 		for (size_t j = i; j <= len; j++) {
 			size_t cuts[2] = { i, j };
 
 			if (!check_cuts("three-way", BIG_MAX, (const uint8_t *)s, len, cuts, 2,
 					want))
-				goto out;
+				return;
 		}
 	}
-out:
-	g_free(want);
 }
 
 /* ---- oversize ---------------------------------------------------------------------- */
@@ -871,7 +859,7 @@ static void test_encode_escaped(void)
 /* Encode, check the framing independently, decode, compare. */
 static void roundtrip(const char *what, const uint8_t *payload, size_t len, guint32 cutseed)
 {
-	GByteArray *out = g_byte_array_new();
+	g_autoptr(GByteArray) out = g_byte_array_new();
 	struct rsp_decoder *d;
 	struct rec r;
 	uint8_t sum = 0;
@@ -885,7 +873,7 @@ static void roundtrip(const char *what, const uint8_t *payload, size_t len, guin
 	CHECK(out->len >= 4 && out->data[0] == '$' && out->data[out->len - 3] == '#',
 	      "%s: bad framing", what);
 	if (out->len < 4)
-		goto done;
+		return;
 	for (size_t i = 1; i < out->len - 3; i++) {
 		uint8_t c = out->data[i];
 
@@ -895,7 +883,7 @@ static void roundtrip(const char *what, const uint8_t *payload, size_t len, guin
 		if (c == '}') {
 			CHECK(i + 1 < out->len - 3, "%s: '}' at the end of the body", what);
 			if (i + 1 >= out->len - 3)
-				goto done;
+				return;
 			c = out->data[++i];
 			sum = (uint8_t)(sum + c);
 			c ^= 0x20;
@@ -944,8 +932,6 @@ static void roundtrip(const char *what, const uint8_t *payload, size_t len, guin
 		rsp_decoder_free(d);
 		g_rand_free(rnd);
 	}
-done:
-	g_byte_array_unref(out);
 }
 
 static void test_roundtrip_specials(void)

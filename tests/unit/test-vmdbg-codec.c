@@ -38,19 +38,9 @@
 
 #include "vmdbg-codec.h"
 
+#include "check.h"
+
 #define HDR 16u
-
-/* ---- assertion helper with context ------------------------------------- */
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			char *m_ = g_strdup_printf(__VA_ARGS__);            \
-			g_assertion_message(G_LOG_DOMAIN, __FILE__, __LINE__, \
-					    G_STRFUNC, m_);                 \
-			g_free(m_);                                         \
-		}                                                           \
-	} while (0)
 
 /* ---- little-endian byte building, independent of the codec ------------- */
 
