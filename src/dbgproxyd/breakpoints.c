@@ -1,126 +1,76 @@
 /*
- * breakpoints.c - Z0/z0 software breakpoints (VM-owned) and Z1-Z4 hardware
- * breakpoints and watchpoints through the slot allocator.
+ * breakpoints.c - Z0-Z4 / z0-z4: gdb's points, owned by this session's
+ * client in the target's breakpoint table (target.h): software
+ * breakpoints the VM plants, hardware breakpoints and watchpoints through
+ * the slot allocator.  PKT_F_ASYNC rows: they end with finish().
  */
 #include "session.h"
 
-/* ---- breakpoints -------------------------------------------------------------------------- */
-
-static void sw_bp_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
-{
-	struct op *op = ctx;
-	struct session *s = op_session(op);
-	if (s) {
-		bool insert = op->signal;
-		if (m) {
-			if (insert)
-				g_hash_table_insert(s->sw_bps, g_memdup2(&op->addr, 8), GUINT_TO_POINTER(1));
-			else
-				g_hash_table_remove(s->sw_bps, &op->addr);
-			reply(s, "OK");
-		} else if (err->domain == VMLINK_ERROR &&
-			   err->code == (insert ? VMDBG_E_EXIST : VMDBG_E_NOENT)) {
-			/* already as gdb wants it */
-			reply(s, "OK");
-		} else {
-			reply_error(s, "%s breakpoint at 0x%" PRIx64 ": %s",
-				    insert ? "cannot insert" : "cannot remove", op->addr, err->message);
-		}
-		finish(s);
-	}
-	op_free(op);
-}
-
-static void sw_bp(struct session *s, bool insert, const struct pkt_param *p)
-{
-	struct op *op = op_new(s);
-	op->addr = p[1].u;
-	op->signal = insert;
-	struct vmdbg_sw_bp bp = { .vcpu = s->g_vcpu, .kind = (uint32_t)p[2].u, .addr = p[1].u };
-	g_autoptr(GByteArray) f = g_byte_array_new();
-	uint32_t seq = vmlink_next_seq(s->d->vm);
-	vmdbg_enc_sw_bp(f, insert ? VMDBG_SW_BP_INSERT : VMDBG_SW_BP_REMOVE, seq, &bp);
-	send_vm(s, f, seq, sw_bp_done, op);
-}
-
-/* ---- hardware breakpoints and watchpoints --------------------------------------------- */
-
-struct hw_op {
-	struct op base;
+struct point_req {
+	struct sref ref;
 	bool insert;
-	enum hw_kind kind;
-	struct vmdbg_guest_debug sent;
+	unsigned type;
+	uint64_t addr;
 };
 
-static void hw_commit_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
+static void reply_point_error(struct session *s, const struct point_req *r, const GError *err)
 {
-	struct hw_op *hop = ctx;
-	struct session *s = op_session(&hop->base);
-	if (s) {
-		if (m) {
-			s->hw_committed = hop->sent;
-			reply(s, "OK");
-		} else {
-			/* the VM did not take it: undo, so our table stays the VM's */
-			if (hop->insert)
-				hwslots_remove(s->hw, hop->kind, hop->base.addr, hop->base.len, NULL);
-			else
-				hwslots_insert(s->hw, hop->kind, hop->base.addr, hop->base.len, NULL);
-			reply_error(s, "the VM refused the debug registers: %s", err->message);
-		}
-		finish(s);
-	}
-	g_free(hop);
+	if (r->type == 0)
+		reply_error(s, "%s breakpoint at 0x%" PRIx64 ": %s",
+			    r->insert ? "cannot insert" : "cannot remove", r->addr, err->message);
+	else
+		reply_error(s, "%s", err->message);
 }
 
-/* Z1-Z4 / z1-z4: change the slot table, then commit the whole register set
- * to the VM in one SET_GUEST_DEBUG (none when nothing changed). */
-static void hw_point(struct session *s, bool insert, const struct pkt_param *p)
+static void point_done(void *ctx, const GError *err)
 {
-	enum hw_kind kind = (enum hw_kind)p[0].u;
-	g_autoptr(GError) err = NULL;
-	bool done = insert ? hwslots_insert(s->hw, kind, p[1].u, p[2].u, &err)
-			   : hwslots_remove(s->hw, kind, p[1].u, p[2].u, &err);
-	if (!done) {
-		g_message("%s hardware point refused: %s", insert ? "inserting" : "removing",
-			  err->message);
-		reply_error(s, "%s", err->message);
-		return;
+	struct point_req *r = ctx;
+	struct session *s = sref_session(&r->ref);
+	if (s) {
+		if (err)
+			reply_point_error(s, r, err);
+		else
+			reply(s, "OK");
+		finish(s);
 	}
-	struct hw_op *hop = g_new0(struct hw_op, 1);
-	hop->base.d = s->d;
-	hop->base.session_id = s->id;
-	hop->base.addr = p[1].u;
-	hop->base.len = p[2].u;
-	hop->insert = insert;
-	hop->kind = kind;
-	hwslots_guest_debug(s->hw, &hop->sent);
-	if (memcmp(&hop->sent, &s->hw_committed, sizeof(hop->sent)) == 0) {
-		g_free(hop);       /* shared slot: the VM already has this */
-		reply(s, "OK");
-		return;
-	}
-	g_autoptr(GByteArray) f = g_byte_array_new();
-	uint32_t seq = vmlink_next_seq(s->d->vm);
-	vmdbg_enc_set_guest_debug(f, seq, &hop->sent);
-	if (!vmlink_send(s->d->vm, f, seq, hw_commit_done, hop)) {
-		g_free(hop);
-		reply_error(s, "dbgproxyd is not connected to the VM");
-		return;
-	}
-	s->busy = true;
+	g_free(r);
 }
 
 /* Z/z type 0 is the VM's software breakpoints, 1-4 the debug registers;
  * other types are not supported (empty reply). */
 static void point(struct session *s, bool insert, const struct pkt_param *p)
 {
-	if (p[0].u == 0)
-		sw_bp(s, insert, p);
-	else if (p[0].u <= HW_ACCESS)
-		hw_point(s, insert, p);
-	else
+	if (p[0].u > HW_ACCESS) {
 		reply(s, "");
+		finish(s);
+		return;
+	}
+	struct point_req *r = g_new0(struct point_req, 1);
+	sref_init(&r->ref, s);
+	r->insert = insert;
+	r->type = (unsigned)p[0].u;
+	r->addr = p[1].u;
+	g_autoptr(GError) err = NULL;
+	enum target_result res = insert
+		? target_point_insert(s->t, s->client, r->type, p[1].u, p[2].u, s->g_vcpu,
+				      point_done, r, &err)
+		: target_point_remove(s->t, s->client, r->type, p[1].u, p[2].u, s->g_vcpu,
+				      point_done, r, &err);
+	switch (res) {
+	case TARGET_PENDING:
+		return;
+	case TARGET_DONE:
+		reply(s, "OK");
+		break;
+	case TARGET_FAILED:
+		if (r->type)
+			g_message("%s hardware point refused: %s", insert ? "inserting" : "removing",
+				  err->message);
+		reply_point_error(s, r, err);
+		break;
+	}
+	g_free(r);
+	finish(s);
 }
 
 void h_insert_point(void *ctx, const struct pkt_param *p)

@@ -56,122 +56,6 @@ static bool parse_log_level(const char *s, GLogLevelFlags *out)
 	return false;
 }
 
-/* ---- the VM's description ---------------------------------------------------------- */
-
-static void forget_vm(struct daemon *d)
-{
-	if (d->tdesc != d->user_tdesc)
-		tdesc_free(d->tdesc);
-	d->tdesc = NULL;
-	g_clear_pointer(&d->tdesc_error, g_free);
-	if (d->regsets)
-		g_ptr_array_unref(d->regsets);
-	if (d->vcpu_regset)
-		g_ptr_array_unref(d->vcpu_regset);
-	d->regsets = d->vcpu_regset = NULL;
-	d->arch = NULL;
-}
-
-static const GBytes *vm_config(const void *ctx, uint64_t id)
-{
-	return vmlink_config(ctx, id);
-}
-
-/* Build the target description and one regset per distinct vCPU model,
- * for `arch` (NULL: the VM architecture's default). */
-static bool learn_vm(struct daemon *d, const struct arch_ops *arch, GError **error)
-{
-	const struct vmdbg_hello *h = vmlink_hello(d->vm);
-	d->arch = arch ? arch : arch_for(h->arch);
-	if (h->arch == VMDBG_ARCH_X86_64 && d->x86_arch && !arch)
-		d->arch = d->x86_arch;
-	if (!d->arch) {
-		g_set_error(error, TDESC_ERROR, 3, "the VM's architecture %u is not supported", h->arch);
-		return false;
-	}
-	const GArray *ids0 = vmlink_reg_ids(d->vm, 0);
-	if (d->user_tdesc) {
-		d->tdesc = d->user_tdesc;
-	} else {
-		g_autofree char *xml = d->arch->default_tdesc(ids0, vm_config, d->vm);
-		d->tdesc = tdesc_parse("built-in target.xml", xml, strlen(xml), NULL, error);
-		if (!d->tdesc)
-			return false;
-	}
-	g_autofree char *what = g_strdup_printf("%s debugging", d->arch->name);
-	if (!tdesc_require(d->tdesc, d->arch->required, what, error))
-		return false;
-	d->regsets = g_ptr_array_new_with_free_func((GDestroyNotify)regset_free);
-	d->vcpu_regset = g_ptr_array_new();
-	for (uint32_t v = 0; v < h->nr_vcpus; v++) {
-		const GArray *ids = vmlink_reg_ids(d->vm, v);
-		struct regset *rs = NULL;
-		for (guint i = 0; i < d->regsets->len && !rs; i++)
-			if (regset_matches(g_ptr_array_index(d->regsets, i), ids))
-				rs = g_ptr_array_index(d->regsets, i);
-		if (!rs) {
-			rs = regset_new(d->tdesc, d->arch, ids, error);
-			if (!rs) {
-				g_prefix_error(error, "vCPU %u: ", v);
-				return false;
-			}
-			g_ptr_array_add(d->regsets, rs);
-		}
-		g_ptr_array_add(d->vcpu_regset, rs);
-	}
-	return true;
-}
-
-static void vm_ready(void *owner)
-{
-	struct daemon *d = owner;
-	g_autoptr(GError) err = NULL;
-	forget_vm(d);
-	if (!learn_vm(d, NULL, &err)) {
-		/* the link stays up; gdb is told why its registers cannot be served */
-		g_warning("cannot serve the VM's registers: %s", err->message);
-		forget_vm(d);
-		d->tdesc_error = g_strdup_printf("target description: %s", err->message);
-		return;
-	}
-	if (d->session)
-		session_vm_ready(d->session);
-}
-
-bool daemon_use_arch(struct daemon *d, const struct arch_ops *arch, GError **error)
-{
-	forget_vm(d);
-	if (learn_vm(d, arch, error))
-		return true;
-	/* the VM's default description stays for the next gdb */
-	forget_vm(d);
-	g_autoptr(GError) again = NULL;
-	if (!learn_vm(d, NULL, &again)) {
-		forget_vm(d);
-		d->tdesc_error = g_strdup_printf("target description: %s", again->message);
-	}
-	return false;
-}
-
-static void vm_lost(void *owner, const char *why)
-{
-	struct daemon *d = owner;
-	if (d->session)
-		session_vm_lost(d->session, why);
-	forget_vm(d);
-}
-
-static void vm_stopped(void *owner, const struct vmdbg_stopped *ev)
-{
-	struct daemon *d = owner;
-	if (d->session)
-		session_vm_stopped(d->session, ev);
-	else
-		g_message("vCPU %u stopped (reason %u) with no gdb attached", ev->vcpu, ev->reason);
-}
-
-static const struct vmlink_ops vm_ops = { vm_ready, vm_lost, vm_stopped };
-
 /* ---- the gdb listener ------------------------------------------------------------------ */
 
 /* A second gdb is told why it cannot attach.  The E packet must answer
@@ -311,10 +195,11 @@ static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 		refuse(d, fd, BUSY_TEXT);
 		return;
 	}
-	if (d->tdesc_error) {
+	const char *tdesc_error = target_tdesc_error(d->target);
+	if (tdesc_error) {
 		/* gdb cannot work without registers: say why and let it go */
-		g_message("refused gdb from %s: %s", peer, d->tdesc_error);
-		g_autofree char *why = g_strdup_printf("dbgproxyd: %s", d->tdesc_error);
+		g_message("refused gdb from %s: %s", peer, tdesc_error);
+		g_autofree char *why = g_strdup_printf("dbgproxyd: %s", tdesc_error);
 		refuse(d, fd, why);
 		return;
 	}
@@ -436,7 +321,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_timer_stop(loop, &d->accept_w);
 	if (d->session)
 		session_close(d->session, "dbgproxyd is shutting down"); /* sends DETACH */
-	ev_timer_init(&d->grace_w, grace_cb, vmlink_is_ready(d->vm) ? 0.2 : 0, 0);
+	ev_timer_init(&d->grace_w, grace_cb, target_connected(d->target) ? 0.2 : 0, 0);
 	ev_timer_start(loop, &d->grace_w);
 }
 
@@ -631,18 +516,19 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct daemon d = { .listen_spec = o.listen, .listen_fd = -1 };
+	struct target_config tcfg = { 0 };
 	if (o.x86_arch && strcmp(o.x86_arch, "i386") == 0)
-		d.x86_arch = &arch_i386;
+		tcfg.x86_arch = &arch_i386;
 	else if (o.x86_arch && (strcmp(o.x86_arch, "x86-64") == 0 || strcmp(o.x86_arch, "x86_64") == 0))
-		d.x86_arch = &arch_x86_64;
+		tcfg.x86_arch = &arch_x86_64;
 	else if (o.x86_arch && strcmp(o.x86_arch, "auto") != 0) {
 		fprintf(stderr, "dbgproxyd: --x86-arch must be auto, i386 or x86-64, not '%s'\n",
 			o.x86_arch);
 		return 2;
 	}
 	if (o.tdesc) {
-		d.user_tdesc = tdesc_load_file(o.tdesc, &err);
-		if (!d.user_tdesc) {
+		tcfg.user_tdesc = tdesc_load_file(o.tdesc, &err);
+		if (!tcfg.user_tdesc) {
 			fprintf(stderr, "dbgproxyd: --tdesc: %s\n", err->message);
 			return 2;
 		}
@@ -676,7 +562,7 @@ int main(int argc, char **argv)
 	d.log_level_fixed = log_level_from_cmdline;
 
 	g_message("dbgproxyd %s: gdb on %s, VM at %s", PACKAGE_VERSION, o.listen, o.vm);
-	d.vm = vmlink_new(d.loop, o.vm, &vm_ops, &d);
+	d.target = target_new(d.loop, o.vm, &tcfg); /* owns tcfg.user_tdesc */
 
 	ev_run(d.loop, 0);
 
@@ -687,9 +573,7 @@ int main(int argc, char **argv)
 	ev_timer_stop(d.loop, &d.accept_w);
 	while (d.refusals)
 		refusal_end(d.refusals->data);
-	vmlink_free(d.vm);
-	forget_vm(&d);
-	tdesc_free(d.user_tdesc);
+	target_free(d.target);
 	ev_io_stop(d.loop, &d.listen_w);
 	ev_signal_stop(d.loop, &sigint_w);
 	ev_signal_stop(d.loop, &sigterm_w);

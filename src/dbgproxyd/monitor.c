@@ -28,16 +28,16 @@ static void monitor_help(struct session *s, GString *out)
 
 static void monitor_hw(struct session *s, GString *out)
 {
-	g_autofree char *t = hwslots_describe(s->hw);
+	g_autofree char *t = target_describe_hw(s->t);
 	g_string_append(out, t);
 }
 
 static void monitor_info_vm(struct session *s, GString *out)
 {
-	const struct vmdbg_hello *h = vmlink_hello(s->d->vm);
-	static const char *const states[] = { "stopped", "running", "stopping", "shut down" };
-	g_string_append_printf(out, "VM socket:        %s\n", vmlink_path(s->d->vm));
-	g_string_append_printf(out, "architecture:     %s\n", s->d->arch->name);
+	const struct vmdbg_hello *h = target_hello(s->t);
+	static const char *const states[] = { "stopped", "running", "stopping" };
+	g_string_append_printf(out, "VM socket:        %s\n", target_vm_path(s->t));
+	g_string_append_printf(out, "architecture:     %s\n", target_arch(s->t)->name);
 	g_string_append_printf(out, "vCPUs:            %u (gdb threads 1-%u)\n", h->nr_vcpus,
 			       h->nr_vcpus);
 	g_string_append_printf(out, "hw breakpoints:   %u slots\n", h->hw_bps);
@@ -50,9 +50,9 @@ static void monitor_info_vm(struct session *s, GString *out)
 			       (h->features & VMDBG_FEAT_BLOCKIRQ) ? " step-blocks-irqs" : "",
 			       (h->features & VMDBG_FEAT_SIMULATED) ? " simulated" : "",
 			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED) ? " shared-hw-slots" : "");
-	g_string_append_printf(out, "state:            %s\n", states[s->target]);
-	g_string_append_printf(out, "sw breakpoints:   %u inserted\n",
-			       g_hash_table_size(s->sw_bps));
+	g_string_append_printf(out, "state:            %s\n",
+			       target_guest_dead(s->t) ? "shut down" : states[target_state(s->t)]);
+	g_string_append_printf(out, "sw breakpoints:   %u inserted\n", target_sw_points(s->t));
 	g_string_append_printf(out, "registers:        %u in the target description\n",
 			       regset_count(regset_of(s, 0)));
 }
@@ -72,10 +72,13 @@ void h_rcmd(void *ctx, const struct pkt_param *p)
 	for (size_t i = 0; i < n_monitor_cmds && !c; i++)
 		if (strcmp(cmd, monitor_cmds[i].name) == 0 || (!cmd[0] && i == 0))
 			c = &monitor_cmds[i];
+	const char *why;
 	if (c && c->needs_vm) {
-		if (!vm_ready(s))
-			return; /* it answered why */
-		if (!s->hw) {
+		if (!target_ready(s->t, &why)) {
+			reply_error(s, "%s", why);
+			return;
+		}
+		if (!s->attached) {
 			reply_error(s, "not attached to the VM");
 			return;
 		}

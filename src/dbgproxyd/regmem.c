@@ -1,22 +1,78 @@
 /*
- * regmem.c - registers (g, G, p, P) through the per-vCPU cache, and guest
- * memory (m, M, X) in VM-sized pieces.
+ * regmem.c - registers (g, G, p, P) through the target's per-vCPU caches,
+ * and guest memory (m, M, X).  Every handler here is a PKT_F_ASYNC row:
+ * it ends with finish().
  */
 #include "session.h"
 
-static void read_all_done(struct session *s, struct op *op)
+/* One register request's context. */
+struct reg_req {
+	struct sref ref;
+	uint32_t vcpu;
+	unsigned regnum;        /* p, P */
+	GBytes *data;           /* P, G: gdb's new values */
+	void (*then)(struct session *s, struct reg_req *r, const GError *err);
+};
+
+static void reg_req_free(struct reg_req *r)
 {
-	if (op->failed) {
-		reply_error(s, "reading registers of vCPU %u: %s", op->vcpu, op->err->message);
+	if (r->data)
+		g_bytes_unref(r->data);
+	g_free(r);
+}
+
+static void reg_fetched(void *ctx, const GError *err)
+{
+	struct reg_req *r = ctx;
+	struct session *s = sref_session(&r->ref);
+	if (s)
+		r->then(s, r, err);
+	reg_req_free(r);
+}
+
+/* Make the VM registers behind hs[0..n) (all if hs is NULL) of vcpu valid
+ * in the cache, then run r->then with err telling how it went. */
+static void with_regs(struct session *s, struct reg_req *r, const struct reg_handle *const *hs,
+		      unsigned n)
+{
+	g_autoptr(GError) err = NULL;
+	switch (target_fetch_regs(s->t, r->vcpu, hs, n, reg_fetched, r, &err)) {
+	case TARGET_PENDING:
+		return;
+	case TARGET_DONE:
+		r->then(s, r, NULL);
+		break;
+	case TARGET_FAILED:
+		r->then(s, r, err);
+		break;
+	}
+	reg_req_free(r);
+}
+
+static struct reg_req *reg_req_new(struct session *s, void (*then)(struct session *,
+								   struct reg_req *, const GError *))
+{
+	struct reg_req *r = g_new0(struct reg_req, 1);
+	sref_init(&r->ref, s);
+	r->vcpu = s->g_vcpu;
+	r->then = then;
+	return r;
+}
+
+static void read_all_done(struct session *s, struct reg_req *req, const GError *err)
+{
+	if (err) {
+		reply_error(s, "reading registers of vCPU %u: %s", req->vcpu, err->message);
 		finish(s);
 		return;
 	}
-	const struct regset *rs = regset_of(s, op->vcpu);
+	const struct regset *rs = regset_of(s, req->vcpu);
+	const struct regcache *rc = target_regcache(s->t, req->vcpu);
 	GString *r = g_string_sized_new(regset_g_bytes(rs) * 2);
 	uint8_t buf[256];
 	for (unsigned i = 0; i < regset_count(rs); i++) {
 		const struct reg_handle *h = regset_nth(rs, i);
-		regcache_read(s->caches[op->vcpu], h, buf);
+		regcache_read(rc, h, buf);
 		rsp_put_hex(r, buf, reg_handle_bytes(h));
 	}
 	reply(s, r->str);
@@ -27,18 +83,17 @@ static void read_all_done(struct session *s, struct op *op)
 void h_read_regs(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
-	s->busy = true;
-	with_regs(s, s->g_vcpu, NULL, 0, op_new(s), read_all_done);
+	with_regs(s, reg_req_new(s, read_all_done), NULL, 0);
 }
 
-static void read_one_done(struct session *s, struct op *op)
+static void read_one_done(struct session *s, struct reg_req *req, const GError *err)
 {
-	if (op->failed) {
-		reply_error(s, "reading a register of vCPU %u: %s", op->vcpu, op->err->message);
+	if (err) {
+		reply_error(s, "reading a register of vCPU %u: %s", req->vcpu, err->message);
 	} else {
-		const struct reg_handle *h = regset_by_regnum(regset_of(s, op->vcpu), (unsigned)op->addr);
+		const struct reg_handle *h = regset_by_regnum(regset_of(s, req->vcpu), req->regnum);
 		uint8_t buf[256];
-		regcache_read(s->caches[op->vcpu], h, buf);
+		regcache_read(target_regcache(s->t, req->vcpu), h, buf);
 		GString *r = g_string_new(NULL);
 		rsp_put_hex(r, buf, reg_handle_bytes(h));
 		reply(s, r->str);
@@ -53,8 +108,10 @@ static const struct reg_handle *lookup_regnum(struct session *s, uint64_t regnum
 {
 	const struct reg_handle *h = regnum <= UINT32_MAX
 		? regset_by_regnum(regset_of(s, s->g_vcpu), (unsigned)regnum) : NULL;
-	if (!h)
+	if (!h) {
 		reply_error(s, "no register number 0x%" PRIx64 " in the target description", regnum);
+		finish(s);
+	}
 	return h;
 }
 
@@ -64,65 +121,65 @@ void h_read_reg(void *ctx, const struct pkt_param *p)
 	const struct reg_handle *h = lookup_regnum(s, p[0].u);
 	if (!h)
 		return;
-	struct op *op = op_new(s);
-	op->addr = p[0].u;
-	s->busy = true;
-	with_regs(s, s->g_vcpu, &h, 1, op, read_one_done);
+	struct reg_req *r = reg_req_new(s, read_one_done);
+	r->regnum = (unsigned)p[0].u;
+	with_regs(s, r, &h, 1);
 }
 
-static void set_regs_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
+struct set_req {
+	struct sref ref;
+	uint32_t vcpu;
+};
+
+static void set_regs_done(void *ctx, const GError *err)
 {
-	struct op *op = ctx;
-	struct session *s = op_session(op);
+	struct set_req *r = ctx;
+	struct session *s = sref_session(&r->ref);
 	if (s) {
-		if (m) {
+		if (err)
+			reply_error(s, "writing registers of vCPU %u: %s", r->vcpu, err->message);
+		else
 			reply(s, "OK");
-		} else {
-			regcache_invalidate(s->caches[op->vcpu]); /* the VM did not take them */
-			reply_error(s, "writing registers of vCPU %u: %s", op->vcpu, err->message);
-		}
 		finish(s);
 	}
-	op_free(op);
+	g_free(r);
 }
 
 /* Write n handles' new values (concatenated in data) through to the VM. */
-static void write_through(struct session *s, struct op *op, const struct reg_handle *const *hs,
+static void write_through(struct session *s, uint32_t vcpu, const struct reg_handle *const *hs,
 			  unsigned n, const uint8_t *data)
 {
-	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	g_autoptr(GByteArray) vals = g_byte_array_new();
+	struct set_req *r = g_new0(struct set_req, 1);
+	sref_init(&r->ref, s);
+	r->vcpu = vcpu;
 	const struct reg_handle *read_only = NULL;
-	if (!regcache_write_through(s->caches[op->vcpu], hs, n, data, ids, vals, &read_only)) {
-		reply_error(s, "register %s is read-only (the VM fixes it)", reg_handle_name(read_only));
-		s->busy = false;
+	g_autoptr(GError) err = NULL;
+	switch (target_write_regs(s->t, vcpu, hs, n, data, &read_only, set_regs_done, r, &err)) {
+	case TARGET_PENDING:
 		return;
-	}
-	if (ids->len == 0) {  /* only read-only registers, unchanged */
+	case TARGET_DONE:  /* only read-only registers, unchanged */
 		reply(s, "OK");
-		s->busy = false;
-		return;
+		break;
+	case TARGET_FAILED:
+		if (read_only)
+			reply_error(s, "%s", err->message);
+		else
+			reply_error(s, "writing registers of vCPU %u: %s", vcpu, err->message);
+		break;
 	}
-	g_autoptr(GByteArray) f = g_byte_array_new();
-	uint32_t seq = vmlink_next_seq(s->d->vm);
-	vmdbg_enc_reg_vals(f, VMDBG_SET_REGS, seq, op->vcpu, (const uint64_t *)(void *)ids->data,
-			   ids->len, vals->data);
-	struct op *wop = op_new(s);
-	wop->vcpu = op->vcpu;
-	send_vm(s, f, seq, set_regs_done, wop);
+	g_free(r);
+	finish(s);
 }
 
-static void write_one_ready(struct session *s, struct op *op)
+static void write_one_ready(struct session *s, struct reg_req *req, const GError *err)
 {
-	if (op->failed) {
-		reply_error(s, "writing a register of vCPU %u: %s", op->vcpu, op->err->message);
+	if (err) {
+		reply_error(s, "writing a register of vCPU %u: %s", req->vcpu, err->message);
 		finish(s);
 		return;
 	}
-	const struct reg_handle *h = regset_by_regnum(regset_of(s, op->vcpu), (unsigned)op->addr);
-	write_through(s, op, &h, 1, g_bytes_get_data(op->data, NULL));
-	if (!s->busy)
-		finish(s);
+	const struct reg_handle *h = regset_by_regnum(regset_of(s, req->vcpu), req->regnum);
+	write_through(s, req->vcpu, &h, 1, g_bytes_get_data(req->data, NULL));
 }
 
 void h_write_reg(void *ctx, const struct pkt_param *p)
@@ -134,25 +191,25 @@ void h_write_reg(void *ctx, const struct pkt_param *p)
 	if (p[1].len != reg_handle_bytes(h)) {
 		reply_error(s, "register %s is %u bytes, got %zu", reg_handle_name(h),
 			    reg_handle_bytes(h), p[1].len);
-		return;
-	}
-	struct op *op = op_new(s);
-	op->addr = p[0].u;
-	op->data = g_bytes_new(p[1].s, p[1].len);
-	s->busy = true;
-	with_regs(s, s->g_vcpu, &h, 1, op, write_one_ready);
-}
-
-static void write_all_ready(struct session *s, struct op *op)
-{
-	if (op->failed) {
-		reply_error(s, "writing registers of vCPU %u: %s", op->vcpu, op->err->message);
 		finish(s);
 		return;
 	}
-	const struct regset *rs = regset_of(s, op->vcpu);
+	struct reg_req *r = reg_req_new(s, write_one_ready);
+	r->regnum = (unsigned)p[0].u;
+	r->data = g_bytes_new(p[1].s, p[1].len);
+	with_regs(s, r, &h, 1);
+}
+
+static void write_all_ready(struct session *s, struct reg_req *req, const GError *err)
+{
+	if (err) {
+		reply_error(s, "writing registers of vCPU %u: %s", req->vcpu, err->message);
+		finish(s);
+		return;
+	}
+	const struct regset *rs = regset_of(s, req->vcpu);
 	gsize len;
-	const uint8_t *data = g_bytes_get_data(op->data, &len);
+	const uint8_t *data = g_bytes_get_data(req->data, &len);
 	g_autofree const struct reg_handle **hs = g_new(const struct reg_handle *, regset_count(rs));
 	unsigned n = 0;
 	size_t off = 0;
@@ -164,9 +221,7 @@ static void write_all_ready(struct session *s, struct op *op)
 		hs[n++] = h;
 		off += reg_handle_bytes(h);
 	}
-	write_through(s, op, hs, n, data);
-	if (!s->busy)
-		finish(s);
+	write_through(s, req->vcpu, hs, n, data);
 }
 
 void h_write_regs(void *ctx, const struct pkt_param *p)
@@ -175,62 +230,39 @@ void h_write_regs(void *ctx, const struct pkt_param *p)
 	if (p[0].len == 0 || p[0].len > regset_g_bytes(regset_of(s, s->g_vcpu))) {
 		reply_error(s, "G packet of %zu bytes; the register set has %zu", p[0].len,
 			    regset_g_bytes(regset_of(s, s->g_vcpu)));
+		finish(s);
 		return;
 	}
-	struct op *op = op_new(s);
-	op->data = g_bytes_new(p[0].s, p[0].len);
-	s->busy = true;
-	with_regs(s, s->g_vcpu, NULL, 0, op, write_all_ready);
+	struct reg_req *r = reg_req_new(s, write_all_ready);
+	r->data = g_bytes_new(p[0].s, p[0].len);
+	with_regs(s, r, NULL, 0);
 }
 
 /* ---- memory -------------------------------------------------------------------------- */
 
-struct mem_piece {
-	struct op *whole;
-	uint64_t offset;
-	bool done;
+struct mem_req {
+	struct sref ref;
+	uint64_t addr;
 };
 
-static void mem_read_all_done(struct session *s, struct op *op)
+static void mem_read_done(void *ctx, const uint8_t *data, size_t n, const GError *err)
 {
-	/* the reply is the bytes read from the start up to the first gap */
-	size_t n = op->buf->len;
-	if (n == 0) {
-		reply_errno(s, EFAULT, "cannot read guest memory at 0x%" PRIx64 "%s%s", op->addr,
-			    op->err ? ": " : "", op->err ? op->err->message : "");
-	} else {
-		GString *r = g_string_sized_new(n * 2);
-		rsp_put_hex(r, op->buf->data, n);
-		reply(s, r->str);
-		g_string_free(r, TRUE);
-	}
-	finish(s);
-}
-
-static void mem_read_piece(void *ctx, const struct vmdbg_msg *m, const GError *err)
-{
-	struct mem_piece *pc = ctx;
-	struct op *op = pc->whole;
-	uint64_t want = MIN((uint64_t)MEM_CHUNK, op->len - pc->offset);
-	if (!op->failed) {
-		/* pieces answer in order: append while contiguous */
-		if (m && pc->offset == op->buf->len) {
-			g_byte_array_append(op->buf, m->u.mem.data, m->u.mem.len);
-			if (m->u.mem.len < want)
-				op->failed = true; /* a short read ends the contiguous part */
+	struct mem_req *r = ctx;
+	struct session *s = sref_session(&r->ref);
+	if (s) {
+		/* the reply is the bytes read from the start up to the first gap */
+		if (n == 0) {
+			reply_errno(s, EFAULT, "cannot read guest memory at 0x%" PRIx64 "%s%s", r->addr,
+				    err ? ": " : "", err ? err->message : "");
 		} else {
-			op->failed = true;
-			if (err && !op->err)
-				op->err = g_error_copy(err);
+			GString *out = g_string_sized_new(n * 2);
+			rsp_put_hex(out, data, n);
+			reply(s, out->str);
+			g_string_free(out, TRUE);
 		}
+		finish(s);
 	}
-	g_free(pc);
-	if (--op->outstanding == 0) {
-		struct session *s = op_session(op);
-		if (s)
-			mem_read_all_done(s, op);
-		op_free(op);
-	}
+	g_free(r);
 }
 
 void h_read_mem(void *ctx, const struct pkt_param *p)
@@ -239,82 +271,60 @@ void h_read_mem(void *ctx, const struct pkt_param *p)
 	uint64_t len = p[1].u;
 	if (len == 0) {
 		reply(s, "");
+		finish(s);
 		return;
 	}
 	if (len > PACKET_SIZE / 2) { /* two hex digits a byte must fit in PacketSize */
 		reply_errno(s, EINVAL, "m of %" PRIu64 " bytes exceeds what a reply packet can carry", len);
+		finish(s);
 		return;
 	}
-	struct op *op = op_new(s);
-	op->addr = p[0].u;
-	op->len = len;
-	op->buf = g_byte_array_sized_new((guint)len);
-	/* pipelined: every chunk request goes out at once */
-	for (uint64_t off = 0; off < len; off += MEM_CHUNK) {
-		struct mem_piece *pc = g_new0(struct mem_piece, 1);
-		pc->whole = op;
-		pc->offset = off;
-		g_autoptr(GByteArray) f = g_byte_array_new();
-		uint32_t seq = vmlink_next_seq(s->d->vm);
-		vmdbg_enc_read_mem(f, seq, s->g_vcpu, op->addr + off,
-				   (uint32_t)MIN((uint64_t)MEM_CHUNK, len - off));
-		if (!vmlink_send(s->d->vm, f, seq, mem_read_piece, pc)) {
-			g_free(pc);
-			op->failed = true;
-			break;
-		}
-		op->outstanding++;
-	}
-	if (op->outstanding == 0) {
-		mem_read_all_done(s, op);
-		op_free(op);
+	struct mem_req *r = g_new0(struct mem_req, 1);
+	sref_init(&r->ref, s);
+	r->addr = p[0].u;
+	g_autoptr(GError) err = NULL;
+	if (target_read_mem(s->t, s->g_vcpu, r->addr, (size_t)len, mem_read_done, r, &err) ==
+	    TARGET_PENDING)
 		return;
-	}
-	s->busy = true;
+	g_free(r);
+	reply_errno(s, EFAULT, "cannot read guest memory at 0x%" PRIx64 ": %s", p[0].u, err->message);
+	finish(s);
 }
 
-static void mem_write_piece(void *ctx, const struct vmdbg_msg *m, const GError *err)
+static void mem_written(void *ctx, const GError *err)
 {
-	struct op *op = ctx;
-	if (!m && !op->err)
-		op->err = g_error_copy(err);
-	if (--op->outstanding == 0) {
-		struct session *s = op_session(op);
-		if (s) {
-			if (op->err)
-				reply_error(s, "cannot write guest memory at 0x%" PRIx64 ": %s", op->addr,
-					    op->err->message);
-			else
-				reply(s, "OK");
-			finish(s);
-		}
-		op_free(op);
+	struct mem_req *r = ctx;
+	struct session *s = sref_session(&r->ref);
+	if (s) {
+		if (err)
+			reply_error(s, "cannot write guest memory at 0x%" PRIx64 ": %s", r->addr,
+				    err->message);
+		else
+			reply(s, "OK");
+		finish(s);
 	}
+	g_free(r);
 }
 
 static void write_mem(struct session *s, uint64_t addr, const char *data, size_t len)
 {
-	if (len == 0) {
+	struct mem_req *r = g_new0(struct mem_req, 1);
+	sref_init(&r->ref, s);
+	r->addr = addr;
+	g_autoptr(GError) err = NULL;
+	switch (target_write_mem(s->t, s->g_vcpu, addr, (const uint8_t *)data, len, mem_written, r,
+				 &err)) {
+	case TARGET_PENDING:
+		return;
+	case TARGET_DONE:
 		reply(s, "OK"); /* gdb probes X support with an empty write */
-		return;
+		break;
+	case TARGET_FAILED:
+		reply_error(s, "%s", err->message);
+		break;
 	}
-	struct op *op = op_new(s);
-	op->addr = addr;
-	for (size_t off = 0; off < len; off += MEM_CHUNK) {
-		g_autoptr(GByteArray) f = g_byte_array_new();
-		uint32_t seq = vmlink_next_seq(s->d->vm);
-		uint32_t n = (uint32_t)MIN((size_t)MEM_CHUNK, len - off);
-		vmdbg_enc_write_mem(f, seq, s->g_vcpu, addr + off, (const uint8_t *)data + off, n);
-		if (!vmlink_send(s->d->vm, f, seq, mem_write_piece, op))
-			break;
-		op->outstanding++;
-	}
-	if (op->outstanding == 0) {
-		op_free(op);
-		reply_error(s, "dbgproxyd is not connected to the VM");
-		return;
-	}
-	s->busy = true;
+	g_free(r);
+	finish(s);
 }
 
 void h_write_mem_hex(void *ctx, const struct pkt_param *p)
@@ -322,6 +332,7 @@ void h_write_mem_hex(void *ctx, const struct pkt_param *p)
 	struct session *s = ctx;
 	if (p[1].u != p[2].len) {
 		reply_error(s, "M length %" PRIu64 " but %zu bytes of data", p[1].u, p[2].len);
+		finish(s);
 		return;
 	}
 	write_mem(s, p[0].u, p[2].s, p[2].len);
@@ -332,6 +343,7 @@ void h_write_mem_bin(void *ctx, const struct pkt_param *p)
 	struct session *s = ctx;
 	if (p[1].u != p[2].len) {
 		reply_error(s, "X length %" PRIu64 " but %zu bytes of data", p[1].u, p[2].len);
+		finish(s);
 		return;
 	}
 	write_mem(s, p[0].u, p[2].s, p[2].len);

@@ -6,29 +6,16 @@
 
 static void process_incoming(struct session *s);
 
-struct session *op_session(const struct op *op)
+void sref_init(struct sref *r, struct session *s)
 {
-	struct session *s = op->d->session;
-	return s && s->id == op->session_id ? s : NULL;
+	r->d = s->d;
+	r->id = s->id;
 }
 
-struct op *op_new(struct session *s)
+struct session *sref_session(const struct sref *r)
 {
-	struct op *op = g_new0(struct op, 1);
-	op->d = s->d;
-	op->session_id = s->id;
-	return op;
-}
-
-void op_free(struct op *op)
-{
-	if (op->err)
-		g_error_free(op->err);
-	if (op->buf)
-		g_byte_array_unref(op->buf);
-	if (op->data)
-		g_bytes_unref(op->data);
-	g_free(op);
+	struct session *s = r->d->session;
+	return s && s->id == r->id ? s : NULL;
 }
 
 /* ---- output ----------------------------------------------------------------- */
@@ -72,6 +59,14 @@ void reply_errno(struct session *s, unsigned code, const char *fmt, ...)
 	reply(s, payload);
 }
 
+void console_out(struct session *s, const char *text)
+{
+	GString *o = g_string_new("O");
+	rsp_put_hex(o, text, strlen(text));
+	reply(s, o->str);
+	g_string_free(o, TRUE);
+}
+
 void flush(struct session *s)
 {
 	if (s->closed)
@@ -99,30 +94,6 @@ void finish(struct session *s)
 		flush(s);
 }
 
-bool vm_ready(struct session *s)
-{
-	if (s->d->tdesc_error) {
-		reply_error(s, "%s", s->d->tdesc_error);
-		return false;
-	}
-	if (vmlink_is_ready(s->d->vm))
-		return true;
-	reply_error(s, "dbgproxyd is not connected to the VM at %s", vmlink_path(s->d->vm));
-	return false;
-}
-
-bool send_vm(struct session *s, const GByteArray *f, uint32_t seq, vmlink_reply_fn fn,
-		    struct op *op)
-{
-	if (vmlink_send(s->d->vm, f, seq, fn, op)) {
-		s->busy = true;
-		return true;
-	}
-	op_free(op);
-	reply_error(s, "dbgproxyd is not connected to the VM at %s", vmlink_path(s->d->vm));
-	return false;
-}
-
 /* ---- threads and registers --------------------------------------------------- */
 
 uint64_t tid_of(uint32_t vcpu)
@@ -134,64 +105,12 @@ uint64_t tid_of(uint32_t vcpu)
  * protected (or real) mode, x86-64 in long mode (arch_x86_for_mode). */
 bool x86_auto(const struct session *s)
 {
-	const struct daemon *d = s->d;
-	return d->arch && d->arch->vmdbg_arch == VMDBG_ARCH_X86_64 && !d->user_tdesc &&
-	       !d->x86_arch;
+	return target_x86_auto(s->t);
 }
 
 const struct regset *regset_of(struct session *s, uint32_t vcpu)
 {
-	return g_ptr_array_index(s->d->vcpu_regset, vcpu);
-}
-
-static void regs_fetched(void *ctx, const struct vmdbg_msg *m, const GError *err)
-{
-	struct op *op = ctx;
-	struct session *s = op_session(op);
-	if (!s) {
-		op_free(op);
-		return;
-	}
-	if (!m) {
-		op->failed = true;
-		op->err = g_error_copy(err);
-	} else {
-		size_t off = 0;
-		uint64_t id;
-		const uint8_t *val;
-		uint32_t size;
-		while (vmdbg_regvals_next(&m->u.reg_vals, &off, &id, &val, &size))
-			regcache_fill(s->caches[op->vcpu], id, val, size);
-	}
-	op->then(s, op);
-	op_free(op);
-}
-
-/* Make sure the VM registers behind hs[0..n) (all if hs is NULL) of vcpu
- * are cached, then run then(s, op) with op->failed telling how it went. */
-void with_regs(struct session *s, uint32_t vcpu, const struct reg_handle *const *hs,
-		      unsigned n, struct op *op, void (*then)(struct session *, struct op *))
-{
-	op->vcpu = vcpu;
-	op->then = then;
-	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	regcache_missing(s->caches[vcpu], hs, n, ids);
-	if (ids->len == 0) {
-		then(s, op);
-		op_free(op);
-		return;
-	}
-	g_autoptr(GByteArray) f = g_byte_array_new();
-	uint32_t seq = vmlink_next_seq(s->d->vm);
-	vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, vcpu, (const uint64_t *)(void *)ids->data, ids->len);
-	if (!vmlink_send(s->d->vm, f, seq, regs_fetched, op)) {
-		op->failed = true;
-		op->err = g_error_new(VMLINK_ERROR, VMLINK_E_LOST, "not connected to the VM");
-		then(s, op);
-		op_free(op);
-		return;
-	}
-	s->busy = true;
+	return target_regset(s->t, vcpu);
 }
 
 /* ---- packet handlers ----------------------------------------------------------------- */
@@ -252,7 +171,7 @@ static void h_xfer_features(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
 	g_autofree char *annex = g_strndup(p[0].s, p[0].len);
-	GBytes *b = g_hash_table_lookup(s->d->tdesc->annexes, annex);
+	GBytes *b = g_hash_table_lookup(target_tdesc(s->t)->annexes, annex);
 	if (!b) {
 		reply_error(s, "no target description annex '%s'", annex);
 		return;
@@ -265,10 +184,19 @@ static void h_xfer_features(void *ctx, const struct pkt_param *p)
 /* ---- the table ------------------------------------------------------------------------------------ */
 
 /* Rows flagged PKT_F_NEEDS_TARGET get "not connected to the VM" (or why
- * its registers cannot be served) instead of their handler. */
+ * its registers cannot be served) instead of their handler; PKT_F_ASYNC
+ * rows make the session busy until their handler calls finish(). */
 static bool admit(void *ctx, unsigned flags)
 {
-	return !(flags & PKT_F_NEEDS_TARGET) || vm_ready(ctx);
+	struct session *s = ctx;
+	const char *why;
+	if ((flags & PKT_F_NEEDS_TARGET) && !target_ready(s->t, &why)) {
+		reply_error(s, "%s", why);
+		return false;
+	}
+	if (flags & PKT_F_ASYNC)
+		s->busy = true;
+	return true;
 }
 
 static const struct pkt_row packet_table[] = {
@@ -276,25 +204,25 @@ static const struct pkt_row packet_table[] = {
 	{ "qSupported:", PKT_PREFIX, "s", h_qsupported, 0 },
 	{ "QStartNoAckMode", PKT_EXACT, NULL, h_no_ack, 0 },
 	{ "?", PKT_EXACT, NULL, h_stop_reason, PKT_F_NEEDS_TARGET },
-	{ "g", PKT_EXACT, NULL, h_read_regs, PKT_F_NEEDS_TARGET },
-	{ "G", PKT_PREFIX, "H", h_write_regs, PKT_F_NEEDS_TARGET },
-	{ "p", PKT_PREFIX, "x", h_read_reg, PKT_F_NEEDS_TARGET },
-	{ "P", PKT_PREFIX, "x=H", h_write_reg, PKT_F_NEEDS_TARGET },
-	{ "m", PKT_PREFIX, "x,x", h_read_mem, PKT_F_NEEDS_TARGET },
-	{ "M", PKT_PREFIX, "x,x:H", h_write_mem_hex, PKT_F_NEEDS_TARGET },
-	{ "X", PKT_PREFIX, "x,x:b", h_write_mem_bin, PKT_F_NEEDS_TARGET },
-	{ "c", PKT_EXACT, NULL, h_continue, 0 },
-	{ "c", PKT_PREFIX, "x", h_continue, 0 },      /* resuming elsewhere: not for VMs */
-	{ "C", PKT_PREFIX, "x", h_continue, 0 },      /* signals cannot be delivered to a VM */
-	{ "C", PKT_PREFIX, "x;x", h_continue, 0 },
-	{ "s", PKT_EXACT, NULL, h_step, 0 },
-	{ "s", PKT_PREFIX, "x", h_step, 0 },
-	{ "S", PKT_PREFIX, "x", h_step, 0 },
-	{ "S", PKT_PREFIX, "x;x", h_step, 0 },
+	{ "g", PKT_EXACT, NULL, h_read_regs, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "G", PKT_PREFIX, "H", h_write_regs, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "p", PKT_PREFIX, "x", h_read_reg, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "P", PKT_PREFIX, "x=H", h_write_reg, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "m", PKT_PREFIX, "x,x", h_read_mem, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "M", PKT_PREFIX, "x,x:H", h_write_mem_hex, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "X", PKT_PREFIX, "x,x:b", h_write_mem_bin, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "c", PKT_EXACT, NULL, h_continue, PKT_F_ASYNC },
+	{ "c", PKT_PREFIX, "x", h_continue, PKT_F_ASYNC },      /* resuming elsewhere: not for VMs */
+	{ "C", PKT_PREFIX, "x", h_continue, PKT_F_ASYNC },      /* signals cannot be delivered to a VM */
+	{ "C", PKT_PREFIX, "x;x", h_continue, PKT_F_ASYNC },
+	{ "s", PKT_EXACT, NULL, h_step, PKT_F_ASYNC },
+	{ "s", PKT_PREFIX, "x", h_step, PKT_F_ASYNC },
+	{ "S", PKT_PREFIX, "x", h_step, PKT_F_ASYNC },
+	{ "S", PKT_PREFIX, "x;x", h_step, PKT_F_ASYNC },
 	{ "vCont?", PKT_EXACT, NULL, h_vcont_query, 0 },
-	{ "vCont", PKT_PREFIX, "A", h_vcont, 0 },
-	{ "Z", PKT_PREFIX, "x,x,x", h_insert_point, PKT_F_NEEDS_TARGET },
-	{ "z", PKT_PREFIX, "x,x,x", h_remove_point, PKT_F_NEEDS_TARGET },
+	{ "vCont", PKT_PREFIX, "A", h_vcont, PKT_F_ASYNC },
+	{ "Z", PKT_PREFIX, "x,x,x", h_insert_point, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "z", PKT_PREFIX, "x,x,x", h_remove_point, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "Hg", PKT_PREFIX, "t", h_set_thread_g, 0 },
 	{ "Hc", PKT_PREFIX, "t", h_set_thread_c, 0 },
 	{ "T", PKT_PREFIX, "t", h_thread_alive, 0 },
@@ -308,10 +236,10 @@ static const struct pkt_row packet_table[] = {
 	{ "qXfer:threads:read::", PKT_PREFIX, "x,x", h_xfer_threads, PKT_F_NEEDS_TARGET },
 	{ "qRcmd,", PKT_PREFIX, "H", h_rcmd, 0 },
 	{ "qSymbol::", PKT_EXACT, NULL, h_ok, 0 },
-	{ "D", PKT_EXACT, NULL, h_detach, 0 },
-	{ "D;", PKT_PREFIX, "x", h_detach, 0 },
-	{ "k", PKT_EXACT, NULL, h_kill, 0 },
-	{ "vKill;", PKT_PREFIX, "x", h_kill, 0 },
+	{ "D", PKT_EXACT, NULL, h_detach, PKT_F_ASYNC },
+	{ "D;", PKT_PREFIX, "x", h_detach, PKT_F_ASYNC },
+	{ "k", PKT_EXACT, NULL, h_kill, PKT_F_ASYNC },
+	{ "vKill;", PKT_PREFIX, "x", h_kill, PKT_F_ASYNC },
 	{ "vMustReplyEmpty", PKT_EXACT, NULL, h_empty, 0 },
 };
 
@@ -339,10 +267,7 @@ static void process_incoming(struct session *s)
 		return;
 	s->processing = true;
 	struct daemon *d = s->d;
-	while (d->session == s && !s->busy &&
-	       (s->target == TGT_STOPPED || s->target == TGT_EXITED || !s->attached)) {
-		if (!s->attached && s->caches)
-			break; /* the attach PAUSE is still on its way */
+	while (d->session == s && !s->busy && !s->attaching) {
 		struct incoming *in = g_queue_pop_head(&s->incoming);
 		if (!in)
 			break;
@@ -443,130 +368,143 @@ static void write_cb(struct ev_loop *loop, ev_io *w, int revents)
 /* The VM is stopped for a new gdb: answer what it sent meanwhile. */
 static void attach_finish(struct session *s)
 {
+	s->attaching = false;
 	s->attached = true;
-	s->target = TGT_STOPPED;
 	struct vmdbg_stopped ev;
 	/* a stop that happened before gdb came is what '?' reports */
-	if (take_pending_stop(s, &ev)) {
+	if (target_take_stop(s->t, &ev))
 		s->last_vcpu = s->g_vcpu = ev.vcpu;
-		s->guest_dead = ev.reason == VMDBG_STOP_SHUTDOWN;
-	}
 	g_string_printf(s->stop_reply, "T%02xthread:%" PRIx64 ";",
-			s->guest_dead ? SIGNAL_GUEST_DEAD : 5, tid_of(s->last_vcpu));
+			target_guest_dead(s->t) ? SIGNAL_GUEST_DEAD : 5, tid_of(s->last_vcpu));
 	process_incoming(s);
 	if (s->d->session == s)
 		flush(s);
 }
 
-static void new_caches(struct session *s)
-{
-	if (s->caches)
-		for (uint32_t v = 0; v < s->nr_vcpus; v++)
-			regcache_free(s->caches[v]);
-	g_free(s->caches);
-	s->caches = g_new0(struct regcache *, s->nr_vcpus);
-	for (uint32_t v = 0; v < s->nr_vcpus; v++)
-		s->caches[v] = regcache_new(regset_of(s, v));
-}
+struct attach_req {
+	struct sref ref;
+};
 
-static void mode_probed(void *ctx, const struct vmdbg_msg *m, const GError *err)
+static void mode_probed(void *ctx, const struct vmdbg_reg_vals *vals, const GError *err)
 {
-	struct op *op = ctx;
-	struct session *s = op_session(op);
-	if (!s) {
-		op_free(op);
+	struct attach_req *r = ctx;
+	struct session *s = sref_session(&r->ref);
+	g_free(r);
+	if (!s)
+		return;
+	if (!vals) {
+		g_warning("could not read vCPU 0's mode (%s): serving the %s description",
+			  err->message, target_arch(s->t)->name);
+		attach_finish(s);
 		return;
 	}
-	s->busy = false;
 	uint64_t cr0 = 0, efer = 0;
-	if (m) {
-		size_t off = 0;
-		uint64_t id;
-		const uint8_t *val;
-		uint32_t size;
-		while (vmdbg_regvals_next(&m->u.reg_vals, &off, &id, &val, &size)) {
-			uint64_t v = 0;
-			memcpy(&v, val, MIN(size, sizeof(v)));
-			v = GUINT64_FROM_LE(v);
-			if (id == VMDBG_X86_CR(0))
-				cr0 = v;
-			else if (id == VMDBG_X86_EFER)
-				efer = v;
-		}
-		const struct arch_ops *want = arch_x86_for_mode(cr0, efer);
-		g_message("vCPU 0 is in %s (cr0 0x%" PRIx64 ", efer 0x%" PRIx64 "): serving the %s "
-			  "description", want == &arch_i386 ? "32-bit protected or real mode" :
-			  "64-bit long mode", cr0, efer, want->name);
-		if (want != s->d->arch) {
-			g_autoptr(GError) e = NULL;
-			if (!daemon_use_arch(s->d, want, &e)) {
-				g_warning("cannot serve the %s description: %s", want->name, e->message);
-				session_close(s, "no target description for the vCPU's mode");
-				op_free(op);
-				return;
-			}
-			new_caches(s);
-		}
-	} else {
-		g_warning("could not read vCPU 0's mode (%s): serving the %s description",
-			  err->message, s->d->arch->name);
+	size_t off = 0;
+	uint64_t id;
+	const uint8_t *val;
+	uint32_t size;
+	while (vmdbg_regvals_next(vals, &off, &id, &val, &size)) {
+		uint64_t v = 0;
+		memcpy(&v, val, MIN(size, sizeof(v)));
+		v = GUINT64_FROM_LE(v);
+		if (id == VMDBG_X86_CR(0))
+			cr0 = v;
+		else if (id == VMDBG_X86_EFER)
+			efer = v;
 	}
-	op_free(op);
+	const struct arch_ops *want = arch_x86_for_mode(cr0, efer);
+	g_message("vCPU 0 is in %s (cr0 0x%" PRIx64 ", efer 0x%" PRIx64 "): serving the %s "
+		  "description", want == &arch_i386 ? "32-bit protected or real mode" :
+		  "64-bit long mode", cr0, efer, want->name);
+	if (want != target_arch(s->t)) {
+		g_autoptr(GError) e = NULL;
+		if (!target_use_arch(s->t, want, &e)) {
+			g_warning("cannot serve the %s description: %s", want->name, e->message);
+			s->attaching = false;
+			s->attached = true;
+			session_close(s, "no target description for the vCPU's mode");
+			return;
+		}
+	}
 	attach_finish(s);
 }
 
-static void attach_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
+static void attach_stopped(void *ctx, const GError *err)
 {
-	struct op *op = ctx;
-	struct session *s = op_session(op);
-	if (s) {
-		s->busy = false;
-		if (!m) {
-			s->attached = true;
-			g_warning("could not stop the VM for gdb: %s", err->message);
-			session_close(s, "the VM could not be stopped");
-		} else if (x86_auto(s)) {
-			g_autoptr(GByteArray) f = g_byte_array_new();
-			uint32_t seq = vmlink_next_seq(s->d->vm);
-			unsigned n = 0;
-			while (arch_x86_mode_ids[n])
-				n++;
-			vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, 0, arch_x86_mode_ids, n);
-			s->busy = true;
-			if (!vmlink_send(s->d->vm, f, seq, mode_probed, op_new(s))) {
-				s->busy = false;
-				attach_finish(s);
-			}
-		} else {
-			attach_finish(s);
-		}
+	struct attach_req *r = ctx;
+	struct session *s = sref_session(&r->ref);
+	if (!s) {
+		g_free(r);
+		return;
 	}
-	op_free(op);
+	if (err) {
+		g_free(r);
+		s->attaching = false;
+		s->attached = true;
+		g_warning("could not stop the VM for gdb: %s", err->message);
+		session_close(s, "the VM could not be stopped");
+		return;
+	}
+	if (x86_auto(s)) {
+		unsigned n = 0;
+		while (arch_x86_mode_ids[n])
+			n++;
+		if (target_get_vm_regs(s->t, 0, arch_x86_mode_ids, n, mode_probed, r, NULL) ==
+		    TARGET_PENDING)
+			return;
+	}
+	g_free(r);
+	attach_finish(s);
 }
 
 /* Stop the VM for a new gdb (it expects a stopped target). */
 static void attach(struct session *s)
 {
-	struct daemon *d = s->d;
 	g_message("attaching gdb to the VM: stopping every vCPU");
-	const struct vmdbg_hello *hello = vmlink_hello(d->vm);
-	s->nr_vcpus = hello->nr_vcpus;
-	s->hw = hwslots_new(hello->arch, hello->hw_bps, hello->hw_wps,
-			    hello->features & VMDBG_FEAT_HW_SLOTS_SHARED);
-	s->hw_committed.arch = hello->arch;
-	new_caches(s);
-	g_autoptr(GByteArray) f = g_byte_array_new();
-	uint32_t seq = vmlink_next_seq(d->vm);
-	vmdbg_enc_empty(f, VMDBG_PAUSE, seq);
-	s->busy = true;
-	if (!vmlink_send(d->vm, f, seq, attach_done, op_new(s)))
-		s->busy = false;
+	s->nr_vcpus = target_nr_vcpus(s->t);
+	struct attach_req *r = g_new0(struct attach_req, 1);
+	sref_init(&r->ref, s);
+	g_autoptr(GError) err = NULL;
+	if (target_stop(s->t, attach_stopped, r, &err) != TARGET_PENDING) {
+		g_free(r);
+		g_warning("cannot stop the VM for gdb: %s", err->message);
+		return;
+	}
+	s->attaching = true;
 }
+
+static void client_ready(void *ctx)
+{
+	struct session *s = ctx;
+	if (!s->attached && !s->attaching)
+		attach(s);
+}
+
+static void client_lost(void *ctx, const char *why)
+{
+	struct session *s = ctx;
+	/* gdb hears that its target is gone, then the connection ends; the
+	 * daemon reconnects to the VM and takes the next gdb */
+	if (s->busy || s->attaching) {  /* a resume is busy until its stop */
+		g_autofree char *msg = g_strdup_printf("dbgproxyd: lost the VM: %s\n", why);
+		console_out(s, msg);
+		reply(s, "X09");
+	}
+	flush(s);
+	session_close(s, "lost the VM");
+}
+
+static const struct target_client_ops client_ops = {
+	.ready = client_ready,
+	.lost = client_lost,
+	.stopped = session_all_stopped,
+};
 
 void session_accept(struct daemon *d, int fd, const char *peer)
 {
 	struct session *s = g_new0(struct session, 1);
 	s->d = d;
+	s->t = d->target;
 	s->id = ++d->next_session_id;
 	s->fd = fd;
 	s->peer = g_strdup(peer);
@@ -576,29 +514,25 @@ void session_accept(struct daemon *d, int fd, const char *peer)
 	s->stop_reply = g_string_new("T05thread:1;");
 	s->c_vcpu = -1;
 	s->resume_entries = g_array_new(FALSE, FALSE, sizeof(struct vmdbg_resume_entry));
-	s->sw_bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_queue_init(&s->incoming);
-	g_queue_init(&s->pending_stops);
 	ev_io_init(&s->read_w, read_cb, fd, EV_READ);
 	ev_io_init(&s->write_w, write_cb, fd, EV_WRITE);
 	s->read_w.data = s->write_w.data = s;
 	d->session = s;
+	g_autofree char *name = g_strdup_printf("gdb %s", peer);
+	s->client = target_client_add(s->t, name, &client_ops, s);
 	ev_io_start(d->loop, &s->read_w);
 	g_message("gdb connected from %s", peer);
 	/* without the VM, packets that need it get an error until it comes */
-	if (vmlink_is_ready(d->vm) && d->vcpu_regset)
-		attach(s);
-}
-
-void session_vm_ready(struct session *s)
-{
-	if (!s->attached && !s->caches)
+	const char *why;
+	if (target_ready(s->t, &why))
 		attach(s);
 }
 
 /* Closing only marks the session and stops its watchers: callers up the
- * stack (a read callback, a VM reply) may still hold it.  The daemon frees
- * it from the loop (session_free), after the current callback returns. */
+ * stack (a read callback, a target callback) may still hold it.  The
+ * daemon frees it from the loop (session_free), after the current
+ * callback returns. */
 void session_close(struct session *s, const char *why)
 {
 	struct daemon *d = s->d;
@@ -607,16 +541,14 @@ void session_close(struct session *s, const char *why)
 	g_message("gdb session from %s ended: %s", s->peer, why);
 	s->closed = true;
 	d->session = NULL;
-	/* leave the guest as if no debugger had been there */
-	if (!s->detached && vmlink_is_ready(d->vm)) {
-		g_autoptr(GByteArray) f = g_byte_array_new();
-		uint32_t seq = vmlink_next_seq(d->vm);
-		vmdbg_enc_empty(f, VMDBG_DETACH, seq);
-		struct op *op = g_new0(struct op, 1);
-		op->d = d;
-		op->session_id = s->id;
-		if (!vmlink_send(d->vm, f, seq, detach_done, op))
-			g_free(op);
+	/* leave the guest as if no debugger had been there (the last client's
+	 * leaving detaches the VM) */
+	if (!s->detached) {
+		s->detached = true;
+		g_autoptr(GError) err = NULL;
+		if (target_client_remove(s->t, s->client, NULL, NULL, &err) == TARGET_FAILED)
+			g_debug("leaving the target: %s", err->message);
+		s->client = NULL;
 	}
 	ev_io_stop(d->loop, &s->read_w);
 	ev_io_stop(d->loop, &s->write_w);
@@ -631,35 +563,12 @@ void session_free(struct session *s)
 	g_byte_array_unref(s->last);
 	g_string_free(s->stop_reply, TRUE);
 	g_array_unref(s->resume_entries);
-	g_hash_table_unref(s->sw_bps);
-	hwslots_free(s->hw);
 	struct incoming *in;
 	while ((in = g_queue_pop_head(&s->incoming))) {
 		if (in->packet)
 			g_bytes_unref(in->packet);
 		g_free(in);
 	}
-	g_queue_clear_full(&s->pending_stops, g_free);
-	if (s->caches)
-		for (uint32_t v = 0; v < s->nr_vcpus; v++)
-			regcache_free(s->caches[v]);
-	g_free(s->caches);
 	g_free(s->peer);
 	g_free(s);
-}
-
-void session_vm_lost(struct session *s, const char *why)
-{
-	/* gdb hears that its target is gone, then the connection ends; the
-	 * daemon reconnects to the VM and takes the next gdb */
-	if (s->target == TGT_RUNNING || s->target == TGT_STOPPING || s->busy) {
-		g_autofree char *msg = g_strdup_printf("dbgproxyd: lost the VM: %s\n", why);
-		GString *o = g_string_new("O");
-		rsp_put_hex(o, msg, strlen(msg));
-		reply(s, o->str);
-		g_string_free(o, TRUE);
-		reply(s, "X09");
-	}
-	flush(s);
-	session_close(s, "lost the VM");
 }

@@ -55,7 +55,7 @@ void h_thread_extra(void *ctx, const struct pkt_param *p)
 		return;
 	}
 	g_autofree char *text = g_strdup_printf("vCPU %u%s", v,
-						s->guest_dead ? ", guest dead" : "");
+						target_guest_dead(s->t) ? ", guest dead" : "");
 	GString *r = g_string_new(NULL);
 	rsp_put_hex(r, text, strlen(text));
 	reply(s, r->str);
@@ -102,7 +102,7 @@ void h_xfer_threads(void *ctx, const struct pkt_param *p)
 	GString *x = g_string_new("<?xml version=\"1.0\"?>\n<threads>\n");
 	for (uint32_t v = 0; v < s->nr_vcpus; v++)
 		g_string_append_printf(x, "  <thread id=\"%" PRIx64 "\" core=\"%u\" name=\"vCPU %u%s\"/>\n",
-				       tid_of(v), v, v, s->guest_dead ? " (guest dead)" : "");
+				       tid_of(v), v, v, target_guest_dead(s->t) ? " (guest dead)" : "");
 	g_string_append(x, "</threads>\n");
 	xfer_reply(s, x->str, x->len, p[0].u, p[1].u);
 	g_string_free(x, TRUE);

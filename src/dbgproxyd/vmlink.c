@@ -364,7 +364,10 @@ static void link_down(struct vmlink *l, const char *why)
 		g_free(p);
 	}
 	if (was_ready) {
-		g_warning("lost the VM at %s: %s; reconnecting", l->path, why);
+		if (l->stopped)  /* asked for: the daemon or its owner is closing */
+			g_message("disconnected from the VM at %s: %s", l->path, why);
+		else
+			g_warning("lost the VM at %s: %s; reconnecting", l->path, why);
 		l->ops->on_lost(l->owner, why);
 	} else if (!l->warned_down) {
 		g_message("VM at %s not reachable (%s); retrying with back-off", l->path, why);

@@ -64,6 +64,9 @@ enum hw_kind {
 
 struct hwslots;
 
+/* "exec", "write", "read" or "access". */
+const char *hw_kind_name(enum hw_kind kind);
+
 /* Slot counts as the VM's HELLO reports them; shared: breakpoints and
  * watchpoints use one bank (x86 DR0-DR3, hw_bps slots). */
 struct hwslots *hwslots_new(uint32_t vmdbg_arch, unsigned hw_bps, unsigned hw_wps, bool shared);

@@ -78,7 +78,7 @@ static long find_point(const struct hwslots *hs, enum hw_kind kind, uint64_t add
 	return -1;
 }
 
-static const char *kind_name(enum hw_kind kind)
+const char *hw_kind_name(enum hw_kind kind)
 {
 	switch (kind) {
 	case HW_EXEC: return "exec";
@@ -98,7 +98,7 @@ bool hwslots_insert(struct hwslots *hs, enum hw_kind kind, uint64_t addr, uint64
 	}
 	if (len == 0 || addr + len - 1 < addr) {
 		g_set_error(error, HWDEBUG_ERROR, HWDEBUG_E_INVAL,
-			    "%s region 0x%" PRIx64 "+%" PRIu64 " is empty or wraps around", kind_name(kind),
+			    "%s region 0x%" PRIx64 "+%" PRIu64 " is empty or wraps around", hw_kind_name(kind),
 			    addr, len);
 		return false;
 	}
@@ -115,7 +115,7 @@ bool hwslots_insert(struct hwslots *hs, enum hw_kind kind, uint64_t addr, uint64
 	if (n > max) {
 		g_set_error(error, HWDEBUG_ERROR, HWDEBUG_E_NOSPC,
 			    "%s 0x%" PRIx64 "+%" PRIu64 " needs more than %u hardware slots",
-			    kind_name(kind), addr, len, max);
+			    hw_kind_name(kind), addr, len, max);
 		return false;
 	}
 	/* Place every piece on a copy: all or nothing. */
@@ -138,7 +138,7 @@ bool hwslots_insert(struct hwslots *hs, enum hw_kind kind, uint64_t addr, uint64
 		if (found < 0 && free_slot < 0) {
 			g_set_error(error, HWDEBUG_ERROR, HWDEBUG_E_NOSPC,
 				    "%s 0x%" PRIx64 "+%" PRIu64 " needs %u %s slot(s); not enough are free "
-				    "(%u in all)", kind_name(kind), addr, len, n,
+				    "(%u in all)", hw_kind_name(kind), addr, len, n,
 				    b == HW_BANK_WP ? "watchpoint" : hs->shared ? "debug-register"
 									      : "breakpoint",
 				    hs->nslots[b]);
@@ -162,7 +162,7 @@ bool hwslots_remove(struct hwslots *hs, enum hw_kind kind, uint64_t addr, uint64
 	long i = find_point(hs, kind, addr, len);
 	if (i < 0) {
 		g_set_error(error, HWDEBUG_ERROR, HWDEBUG_E_NOENT,
-			    "no %s point at 0x%" PRIx64 "+%" PRIu64 " was inserted", kind_name(kind),
+			    "no %s point at 0x%" PRIx64 "+%" PRIu64 " was inserted", hw_kind_name(kind),
 			    addr, len);
 		return false;
 	}
@@ -277,7 +277,7 @@ static void describe_owners(const struct hwslots *hs, unsigned bank, unsigned i,
 			if (p->bank[j] != bank || p->slot[j] != i)
 				continue;
 			g_string_append_printf(out, "%s%s 0x%" PRIx64 "+%" PRIu64, first ? "" : ", ",
-					       kind_name(p->kind), p->addr, p->len);
+					       hw_kind_name(p->kind), p->addr, p->len);
 			if (p->refs > 1)
 				g_string_append_printf(out, " (x%u)", p->refs);
 			first = false;

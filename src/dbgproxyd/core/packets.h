@@ -44,6 +44,7 @@ typedef void (*pkt_handler)(void *ctx, const struct pkt_param *p);
 
 /* Row flags, for the caller's admit callback (pkt_dispatch). */
 #define PKT_F_NEEDS_TARGET (1u << 0)   /* needs the target (the VM) to be there */
+#define PKT_F_ASYNC        (1u << 1)   /* the session is busy until the handler finishes */
 
 struct pkt_row {
 	const char *name;

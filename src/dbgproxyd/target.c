@@ -1,0 +1,538 @@
+/*
+ * target.c - the VM every client shares (target.h): the link, what the VM
+ * is, the clients, and all-stop run control.  Registers and memory are in
+ * target-regmem.c, the breakpoint table in target-points.c.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "target-priv.h"
+
+G_DEFINE_QUARK(dbgproxyd-target-error-quark, target_error)
+
+uint32_t target_seq(struct target *t)
+{
+	return vmlink_next_seq(t->link);
+}
+
+bool target_send(struct target *t, const GByteArray *frame, uint32_t seq, vmlink_reply_fn fn,
+		 void *ctx, GError **error)
+{
+	if (vmlink_send(t->link, frame, seq, fn, ctx))
+		return true;
+	g_set_error(error, TARGET_ERROR, TARGET_E_NOT_READY, "%s", t->not_connected);
+	return false;
+}
+
+/* A request that needs the VM and its description: FAILED with why not. */
+bool target_need_ready(const struct target *t, GError **error)
+{
+	const char *why;
+	if (target_ready(t, &why))
+		return true;
+	g_set_error(error, TARGET_ERROR, TARGET_E_NOT_READY, "%s", why);
+	return false;
+}
+
+bool target_need_vcpu(const struct target *t, uint32_t vcpu, GError **error)
+{
+	if (!target_need_ready(t, error))
+		return false;
+	if (vcpu < t->nr_vcpus)
+		return true;
+	g_set_error(error, TARGET_ERROR, TARGET_E_INVAL, "no vCPU %u (the VM has %u)", vcpu,
+		    t->nr_vcpus);
+	return false;
+}
+
+/* ---- what the VM is ----------------------------------------------------------------- */
+
+bool target_ready(const struct target *t, const char **why)
+{
+	if (!vmlink_is_ready(t->link)) {
+		*why = t->not_connected;
+		return false;
+	}
+	if (t->tdesc_error || !t->vcpu_regset) {
+		*why = t->tdesc_error ? t->tdesc_error : "the VM's description is not known yet";
+		return false;
+	}
+	return true;
+}
+
+const char *target_tdesc_error(const struct target *t)
+{
+	return t->tdesc_error;
+}
+
+bool target_connected(const struct target *t)
+{
+	return vmlink_is_ready(t->link);
+}
+
+const char *target_vm_path(const struct target *t)
+{
+	return vmlink_path(t->link);
+}
+
+const struct vmdbg_hello *target_hello(const struct target *t)
+{
+	return vmlink_hello(t->link);
+}
+
+uint32_t target_nr_vcpus(const struct target *t)
+{
+	return t->nr_vcpus;
+}
+
+const struct arch_ops *target_arch(const struct target *t)
+{
+	return t->arch;
+}
+
+const struct tdesc *target_tdesc(const struct target *t)
+{
+	return t->tdesc;
+}
+
+const struct regset *target_regset(const struct target *t, uint32_t vcpu)
+{
+	return g_ptr_array_index(t->vcpu_regset, vcpu);
+}
+
+bool target_x86_auto(const struct target *t)
+{
+	return t->arch && t->arch->vmdbg_arch == VMDBG_ARCH_X86_64 && !t->cfg.user_tdesc &&
+	       !t->cfg.x86_arch;
+}
+
+static void free_caches(struct target *t)
+{
+	if (t->caches)
+		for (uint32_t v = 0; v < t->nr_vcpus; v++)
+			regcache_free(t->caches[v]);
+	g_clear_pointer(&t->caches, g_free);
+	t->nr_vcpus = 0;
+}
+
+static void forget_vm(struct target *t)
+{
+	free_caches(t);
+	if (t->tdesc != t->cfg.user_tdesc)
+		tdesc_free(t->tdesc);
+	t->tdesc = NULL;
+	g_clear_pointer(&t->tdesc_error, g_free);
+	if (t->regsets)
+		g_ptr_array_unref(t->regsets);
+	if (t->vcpu_regset)
+		g_ptr_array_unref(t->vcpu_regset);
+	t->regsets = t->vcpu_regset = NULL;
+	t->arch = NULL;
+}
+
+static const GBytes *vm_config(const void *ctx, uint64_t id)
+{
+	return vmlink_config(ctx, id);
+}
+
+/* Build the target description, one regset per distinct vCPU model and
+ * one cache per vCPU, for `arch` (NULL: the VM architecture's default). */
+static bool learn_vm(struct target *t, const struct arch_ops *arch, GError **error)
+{
+	const struct vmdbg_hello *h = vmlink_hello(t->link);
+	t->arch = arch ? arch : arch_for(h->arch);
+	if (h->arch == VMDBG_ARCH_X86_64 && t->cfg.x86_arch && !arch)
+		t->arch = t->cfg.x86_arch;
+	if (!t->arch) {
+		g_set_error(error, TDESC_ERROR, 3, "the VM's architecture %u is not supported", h->arch);
+		return false;
+	}
+	const GArray *ids0 = vmlink_reg_ids(t->link, 0);
+	if (t->cfg.user_tdesc) {
+		t->tdesc = t->cfg.user_tdesc;
+	} else {
+		g_autofree char *xml = t->arch->default_tdesc(ids0, vm_config, t->link);
+		t->tdesc = tdesc_parse("built-in target.xml", xml, strlen(xml), NULL, error);
+		if (!t->tdesc)
+			return false;
+	}
+	g_autofree char *what = g_strdup_printf("%s debugging", t->arch->name);
+	if (!tdesc_require(t->tdesc, t->arch->required, what, error))
+		return false;
+	t->regsets = g_ptr_array_new_with_free_func((GDestroyNotify)regset_free);
+	t->vcpu_regset = g_ptr_array_new();
+	for (uint32_t v = 0; v < h->nr_vcpus; v++) {
+		const GArray *ids = vmlink_reg_ids(t->link, v);
+		struct regset *rs = NULL;
+		for (guint i = 0; i < t->regsets->len && !rs; i++)
+			if (regset_matches(g_ptr_array_index(t->regsets, i), ids))
+				rs = g_ptr_array_index(t->regsets, i);
+		if (!rs) {
+			rs = regset_new(t->tdesc, t->arch, ids, error);
+			if (!rs) {
+				g_prefix_error(error, "vCPU %u: ", v);
+				return false;
+			}
+			g_ptr_array_add(t->regsets, rs);
+		}
+		g_ptr_array_add(t->vcpu_regset, rs);
+	}
+	t->nr_vcpus = h->nr_vcpus;
+	t->caches = g_new0(struct regcache *, t->nr_vcpus);
+	for (uint32_t v = 0; v < t->nr_vcpus; v++)
+		t->caches[v] = regcache_new(target_regset(t, v));
+	return true;
+}
+
+bool target_use_arch(struct target *t, const struct arch_ops *arch, GError **error)
+{
+	forget_vm(t);
+	if (learn_vm(t, arch, error))
+		return true;
+	/* the VM's default description stays for the next client */
+	forget_vm(t);
+	g_autoptr(GError) again = NULL;
+	if (!learn_vm(t, NULL, &again)) {
+		forget_vm(t);
+		t->tdesc_error = g_strdup_printf("target description: %s", again->message);
+	}
+	return false;
+}
+
+/* ---- the link's events ------------------------------------------------------------------ */
+
+static void link_ready(void *owner)
+{
+	struct target *t = owner;
+	g_autoptr(GError) err = NULL;
+	forget_vm(t);
+	t->state = TGT_RUNNING; /* until a client stops it: the VM may be running */
+	t->guest_dead = false;
+	t->interrupted = false;
+	target_points_reset(t);
+	if (!learn_vm(t, NULL, &err)) {
+		/* the link stays up; clients are told why registers cannot be served */
+		g_warning("cannot serve the VM's registers: %s", err->message);
+		forget_vm(t);
+		t->tdesc_error = g_strdup_printf("target description: %s", err->message);
+		return;
+	}
+	for (guint i = 0; i < t->clients->len; i++) {
+		struct target_client *c = g_ptr_array_index(t->clients, i);
+		c->ops->ready(c->ctx);
+	}
+}
+
+static void link_lost(void *owner, const char *why)
+{
+	struct target *t = owner;
+	g_queue_clear_full(&t->pending_stops, g_free);
+	t->state = TGT_STOPPED;
+	t->interrupted = false;
+	/* a copy: a client's lost() may remove it from the array */
+	g_autoptr(GPtrArray) clients = g_ptr_array_copy(t->clients, NULL, NULL);
+	for (guint i = 0; i < clients->len; i++) {
+		struct target_client *c = g_ptr_array_index(clients, i);
+		if (g_ptr_array_find(t->clients, c, NULL))
+			c->ops->lost(c->ctx, why);
+	}
+	target_points_reset(t);
+	forget_vm(t);
+}
+
+static void tell_stopped(struct target *t, bool interrupted, const GError *err)
+{
+	g_autoptr(GPtrArray) clients = g_ptr_array_copy(t->clients, NULL, NULL);
+	for (guint i = 0; i < clients->len; i++) {
+		struct target_client *c = g_ptr_array_index(clients, i);
+		if (g_ptr_array_find(t->clients, c, NULL))
+			c->ops->stopped(c->ctx, interrupted, err);
+	}
+}
+
+struct pause_req {
+	struct target *t;
+	target_done_fn fn;  /* NULL: the all-stop pause; clients hear stopped() */
+	void *ctx;
+};
+
+static void pause_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	struct pause_req *r = ctx;
+	struct target *t = r->t;
+	if (r->fn) {
+		if (m)
+			t->state = TGT_STOPPED;
+		r->fn(r->ctx, m ? NULL : err);
+	} else if (t->state == TGT_STOPPING) {
+		bool interrupted = t->interrupted;
+		t->interrupted = false;
+		t->state = TGT_STOPPED;
+		if (!m)
+			g_warning("PAUSE failed: %s", err->message);
+		tell_stopped(t, interrupted, m ? NULL : err);
+	}
+	g_free(r);
+}
+
+static bool send_pause(struct target *t, target_done_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(GByteArray) f = g_byte_array_new();
+	uint32_t seq = target_seq(t);
+	vmdbg_enc_empty(f, VMDBG_PAUSE, seq);
+	struct pause_req *r = g_new0(struct pause_req, 1);
+	r->t = t;
+	r->fn = fn;
+	r->ctx = ctx;
+	if (!target_send(t, f, seq, pause_done, r, error)) {
+		g_free(r);
+		return false;
+	}
+	t->state = TGT_STOPPING;
+	return true;
+}
+
+static void link_stopped(void *owner, const struct vmdbg_stopped *ev)
+{
+	struct target *t = owner;
+	if (ev->vcpu >= t->nr_vcpus) {
+		g_warning("stop event for vCPU %u, but the VM has %u", ev->vcpu, t->nr_vcpus);
+		return;
+	}
+	if (t->clients->len == 0) {
+		/* kept: the next client's '?' tells it (a guest that died meanwhile) */
+		g_message("vCPU %u stopped (reason %u) with no gdb attached", ev->vcpu, ev->reason);
+	}
+	g_queue_push_tail(&t->pending_stops, g_memdup2(ev, sizeof(*ev)));
+	if (t->state == TGT_RUNNING && t->clients->len) {
+		/* all-stop: everyone stops before a client hears of it */
+		g_autoptr(GError) err = NULL;
+		if (!send_pause(t, NULL, NULL, &err))
+			g_warning("cannot pause: %s", err->message);
+	}
+}
+
+static const struct vmlink_ops link_ops = { link_ready, link_lost, link_stopped };
+
+struct target *target_new(struct ev_loop *loop, const char *vm_path,
+			  const struct target_config *cfg)
+{
+	struct target *t = g_new0(struct target, 1);
+	t->loop = loop;
+	if (cfg)
+		t->cfg = *cfg;
+	t->clients = g_ptr_array_new();
+	g_queue_init(&t->pending_stops);
+	target_points_init(t);
+	t->not_connected = g_strdup_printf("dbgproxyd is not connected to the VM at %s", vm_path);
+	t->link = vmlink_new(loop, vm_path, &link_ops, t);
+	return t;
+}
+
+void target_disconnect(struct target *t, const char *why)
+{
+	vmlink_disconnect(t->link, why, true);
+}
+
+void target_free(struct target *t)
+{
+	/* the clients first: none hears of the link going down */
+	for (guint i = 0; i < t->clients->len; i++) {
+		struct target_client *c = g_ptr_array_index(t->clients, i);
+		g_free(c->name);
+		g_free(c);
+	}
+	g_ptr_array_set_size(t->clients, 0);
+	vmlink_free(t->link);
+	forget_vm(t);
+	target_points_free(t);
+	g_queue_clear_full(&t->pending_stops, g_free);
+	g_ptr_array_unref(t->clients);
+	g_free(t->not_connected);
+	if (t->cfg.user_tdesc)
+		tdesc_free(t->cfg.user_tdesc);
+	g_free(t);
+}
+
+/* ---- clients ------------------------------------------------------------------------------ */
+
+struct target_client *target_client_add(struct target *t, const char *name,
+					const struct target_client_ops *ops, void *ctx)
+{
+	struct target_client *c = g_new0(struct target_client, 1);
+	c->t = t;
+	c->name = g_strdup(name);
+	c->ops = ops;
+	c->ctx = ctx;
+	g_ptr_array_add(t->clients, c);
+	return c;
+}
+
+struct detach_req {
+	target_done_fn fn;
+	void *ctx;
+};
+
+static void detach_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	struct detach_req *r = ctx;
+	if (r->fn)
+		r->fn(r->ctx, m ? NULL : err);
+	g_free(r);
+}
+
+enum target_result target_client_remove(struct target *t, struct target_client *c,
+					target_done_fn fn, void *ctx, GError **error)
+{
+	if (!g_ptr_array_remove(t->clients, c)) {
+		g_set_error(error, TARGET_ERROR, TARGET_E_INVAL, "not a client of this target");
+		return TARGET_FAILED;
+	}
+	bool last = t->clients->len == 0;
+	bool up = vmlink_is_ready(t->link);
+	/* the others keep theirs; the last one's leave with DETACH */
+	target_points_drop_owner(t, c, up && !last);
+	g_debug("client %s left the target", c->name);
+	g_free(c->name);
+	g_free(c);
+	if (!last || !up)
+		return TARGET_DONE;
+	/* leave the guest as if no debugger had been there: the VM drops every
+	 * point and resumes every vCPU */
+	g_queue_clear_full(&t->pending_stops, g_free);
+	t->interrupted = false;
+	t->state = TGT_RUNNING;
+	g_autoptr(GByteArray) f = g_byte_array_new();
+	uint32_t seq = target_seq(t);
+	vmdbg_enc_empty(f, VMDBG_DETACH, seq);
+	struct detach_req *r = g_new0(struct detach_req, 1);
+	r->fn = fn;
+	r->ctx = ctx;
+	if (!target_send(t, f, seq, detach_done, r, error)) {
+		g_free(r);
+		return TARGET_FAILED;
+	}
+	return TARGET_PENDING;
+}
+
+/* ---- run control -------------------------------------------------------------------------- */
+
+enum target_state target_state(const struct target *t)
+{
+	return t->state;
+}
+
+bool target_guest_dead(const struct target *t)
+{
+	return t->guest_dead;
+}
+
+enum target_result target_stop(struct target *t, target_done_fn fn, void *ctx, GError **error)
+{
+	if (!target_need_ready(t, error) || !send_pause(t, fn, ctx, error))
+		return TARGET_FAILED;
+	return TARGET_PENDING;
+}
+
+bool target_interrupt(struct target *t)
+{
+	if (t->state == TGT_RUNNING) {
+		t->interrupted = true;
+		g_autoptr(GError) err = NULL;
+		if (!send_pause(t, NULL, NULL, &err)) {
+			g_warning("cannot pause: %s", err->message);
+			t->interrupted = false;
+			return false;
+		}
+		return true;
+	}
+	if (t->state == TGT_STOPPING) {
+		t->interrupted = true;
+		return true;
+	}
+	return false;
+}
+
+/* Is a queued stop still worth reporting?  A software breakpoint removed
+ * since is not (gdbserver discards those too), nor a hardware breakpoint
+ * or watchpoint hit whose slot was freed since. */
+static bool stop_still_valid(const struct target *t, const struct vmdbg_stopped *ev)
+{
+	if (ev->reason == VMDBG_STOP_DEBUG && t->hw) {
+		struct hw_hit hit;
+		hwslots_decode(t->hw, ev, &hit);
+		return hit.type != HW_HIT_NONE;
+	}
+	return ev->reason != VMDBG_STOP_SW_BP || target_sw_point_at(t, ev->pc);
+}
+
+bool target_take_stop(struct target *t, struct vmdbg_stopped *out)
+{
+	struct vmdbg_stopped *ev;
+	while ((ev = g_queue_pop_head(&t->pending_stops))) {
+		bool valid = stop_still_valid(t, ev);
+		*out = *ev;
+		g_free(ev);
+		if (valid) {
+			if (out->reason == VMDBG_STOP_SHUTDOWN)
+				t->guest_dead = true;
+			return true;
+		}
+		g_debug("dropping a stale stop of vCPU %u at 0x%" PRIx64, out->vcpu, out->pc);
+	}
+	return false;
+}
+
+void target_decode_hw(const struct target *t, const struct vmdbg_stopped *ev, struct hw_hit *out)
+{
+	if (t->hw) {
+		hwslots_decode(t->hw, ev, out);
+	} else {
+		memset(out, 0, sizeof(*out));
+	}
+}
+
+struct resume_req {
+	struct target *t;
+	target_done_fn fn;
+	void *ctx;
+};
+
+static void resume_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	struct resume_req *r = ctx;
+	if (!m && r->t->state == TGT_RUNNING) {
+		r->t->state = TGT_STOPPED;
+		if (err->domain == VMLINK_ERROR && err->code == VMDBG_E_STATE)
+			r->t->guest_dead = true;
+	}
+	r->fn(r->ctx, m ? NULL : err);
+	g_free(r);
+}
+
+enum target_result target_resume(struct target *t, uint32_t dflt,
+				 const struct vmdbg_resume_entry *entries, unsigned n,
+				 target_done_fn fn, void *ctx, GError **error)
+{
+	if (!target_need_ready(t, error))
+		return TARGET_FAILED;
+	if (t->guest_dead) {
+		g_set_error(error, VMLINK_ERROR, VMDBG_E_STATE, "the guest is dead");
+		return TARGET_FAILED;
+	}
+	for (uint32_t v = 0; v < t->nr_vcpus; v++)
+		regcache_invalidate(t->caches[v]);
+	g_autoptr(GByteArray) f = g_byte_array_new();
+	uint32_t seq = target_seq(t);
+	vmdbg_enc_resume(f, seq, dflt, entries, n);
+	struct resume_req *r = g_new0(struct resume_req, 1);
+	r->t = t;
+	r->fn = fn;
+	r->ctx = ctx;
+	if (!target_send(t, f, seq, resume_done, r, error)) {
+		g_free(r);
+		return TARGET_FAILED;
+	}
+	t->state = TGT_RUNNING;
+	return TARGET_PENDING;
+}
