@@ -107,6 +107,8 @@ struct vcpu {
 	bool fired_pending;          /* check on the next resume */
 	uint32_t over_slots;         /* slots disarmed for the current instruction */
 	bool io_pending;             /* the last exit was I/O or MMIO: not yet completed */
+	bool int3_rerun;             /* the last exit was a stale int3 at int3_rerun_pc, */
+	uint64_t int3_rerun_pc;      /* re-run (debug_state_int3_verdict) */
 	uint64_t guest_bp_pc;        /* the guest int3 last delivered, and how many */
 	unsigned guest_bp_count;     /* times in a row with no other exit between */
 };
@@ -426,15 +428,27 @@ static void *vga_thread(void *arg)
 	}
 }
 
-static bool sw_bp_at(struct vm_kvm *vm, const struct kvm_sregs *s, uint64_t linear)
+/* What the int3 the vCPU stopped on at linear address pc is (see
+ * debug_state_int3_verdict); rerun_before: the previous exit re-ran a
+ * stale int3 at this pc. */
+static enum int3_verdict int3_verdict_at(struct vm_kvm *vm, const struct kvm_sregs *s,
+					 uint64_t pc, bool rerun_before)
 {
 	uint64_t gpa, contig;
-	if (!gva_to_gpa(vm, s, linear, &gpa, &contig))
-		return false;
+	uint8_t bytes[2];
+	size_t n = 0;
+	if (gva_to_gpa(vm, s, pc, &gpa, &contig) && gpa < vm->mem_size) {
+		bytes[n++] = vm->mem[gpa];
+		if (contig >= 2 && gpa + 1 < vm->mem_size)
+			bytes[n++] = vm->mem[gpa + 1];
+	} else {
+		gpa = UINT64_MAX;
+	}
 	urcu_memb_read_lock();
-	bool hit = debug_state_find(rcu_dereference(vm->dbg), gpa) >= 0;
+	enum int3_verdict verdict =
+		debug_state_int3_verdict(rcu_dereference(vm->dbg), gpa, bytes, n, rerun_before);
 	urcu_memb_read_unlock();
-	return hit;
+	return verdict;
 }
 
 /* A #DB is the debugger's if we asked for the step it reports, or if it
@@ -538,6 +552,8 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 	ev->vcpu = v->index;
 	if (run->exit_reason != KVM_EXIT_INTERNAL_ERROR)
 		v->guest_bp_count = 0;
+	bool rerun_before = v->int3_rerun;  /* only for the exit right after one */
+	v->int3_rerun = false;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -560,8 +576,20 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 		const struct kvm_debug_exit_arch *a = &run->debug.arch;
 		if (a->exception == 3) {
 			vcpu_capture_sregs(v);
-			if (!sw_bp_at(vm, &v->sregs, a->pc)) {
-				v->inject = KVM_GUESTDBG_INJECT_BP;
+			switch (int3_verdict_at(vm, &v->sregs, a->pc,
+						rerun_before && v->int3_rerun_pc == a->pc)) {
+			case INT3_OURS:
+				break;
+			case INT3_RERUN:
+				/* our breakpoint, removed after the vCPU fetched it: the
+				 * original instruction is back, run it (rip is at it) */
+				g_debug("vCPU %u: stale int3 at 0x%" G_GINT64_MODIFIER "x re-run",
+					v->index, (uint64_t)a->pc);
+				v->int3_rerun = true;
+				v->int3_rerun_pc = a->pc;
+				return false;
+			default:
+				v->inject = KVM_GUESTDBG_INJECT_BP; /* the guest's own */
 				return false;
 			}
 			ev->reason = VMDBG_STOP_SW_BP;
@@ -590,16 +618,27 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0) {
 			uint64_t pc = linear_rip(&v->sregs, regs.rip);
 			ev->pc = pc;
-			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
-			    sw_bp_at(vm, &v->sregs, pc)) {
+			enum int3_verdict verdict = INT3_FAIL;
+			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+				verdict = int3_verdict_at(vm, &v->sregs, pc,
+							  rerun_before && v->int3_rerun_pc == pc);
+			if (verdict == INT3_OURS) {
 				ev->reason = VMDBG_STOP_SW_BP;
 				ev->info[0] = pc;
 				return true;
 			}
 			/* the guest's own int3 (a kernel debugger's): its handler runs */
-			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
-			    deliver_guest_int3(v, &regs, pc))
+			if (verdict == INT3_GUEST && deliver_guest_int3(v, &regs, pc))
 				return false;
+			if (verdict == INT3_RERUN) {
+				/* no int3 there now: ours, removed while the vCPU ran;
+				 * retried once (a real emulation failure fails again) */
+				g_debug("vCPU %u: emulation failure at 0x%" G_GINT64_MODIFIER "x, where "
+					"no int3 is now: re-run once", v->index, pc);
+				v->int3_rerun = true;
+				v->int3_rerun_pc = pc;
+				return false;
+			}
 		}
 		ev->reason = VMDBG_STOP_INTERNAL;
 		ev->info[0] = run->exit_reason;

@@ -280,6 +280,35 @@ static void test_debug_state(void)
 	g_free(s);
 }
 
+/* An int3 exit: ours, the guest's, or a breakpoint removed while the
+ * vCPU ran (issue 12: it must re-run the restored instruction, not kill
+ * the guest or hand the guest a #BP it never executed). */
+static void test_int3_verdict(void)
+{
+	struct debug_state *empty = debug_state_new();
+	struct debug_state *s = debug_state_clone(empty, 1);
+	g_free(empty);
+	debug_state_insert(s, &(struct sw_bp){ .gpa = 0x2000, .gva = 0x2000, .orig = 0x55 });
+	static const uint8_t cc[] = { 0xcc, 0x90 }, cd3[] = { 0xcd, 0x03 }, cd4[] = { 0xcd, 0x04 },
+			     push[] = { 0x55, 0x48 };
+	/* patched by us: ours, whatever memory says (the VM hides it) */
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x2000, cc, 2, false), ==, INT3_OURS);
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x2000, push, 2, true), ==, INT3_OURS);
+	/* not ours, an int3 there: the guest's (both encodings) */
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x3000, cc, 2, false), ==, INT3_GUEST);
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x3000, cd3, 2, false), ==, INT3_GUEST);
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x3000, cc, 1, true), ==, INT3_GUEST);
+	/* CD at the last readable byte: not known to be int 3 */
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x3000, cd3, 1, false), ==, INT3_RERUN);
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x3000, cd4, 2, false), ==, INT3_RERUN);
+	/* restored under a running vCPU: run the original instruction, once */
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x3000, push, 2, false), ==, INT3_RERUN);
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x3000, push, 2, true), ==, INT3_FAIL);
+	g_assert_cmpint(debug_state_int3_verdict(s, 0x3000, NULL, 0, false), ==, INT3_FAIL);
+	g_assert_cmpint(debug_state_int3_verdict(NULL, 0x2000, push, 2, false), ==, INT3_RERUN);
+	g_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -292,5 +321,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/x86regs/roundtrip", test_reg_roundtrip);
 	g_test_add_func("/x86regs/x87-tags", test_reg_x87_tags);
 	g_test_add_func("/debugstate/table", test_debug_state);
+	g_test_add_func("/debugstate/int3-verdict", test_int3_verdict);
 	return g_test_run();
 }

@@ -53,3 +53,15 @@ void debug_state_remove(struct debug_state *s, size_t index)
 	memmove(&s->sw[index], &s->sw[index + 1], (s->nr_sw - index - 1) * sizeof(struct sw_bp));
 	s->nr_sw--;
 }
+
+enum int3_verdict debug_state_int3_verdict(const struct debug_state *s, uint64_t gpa,
+					   const uint8_t *bytes, size_t n, bool rerun_before)
+{
+	if (s && debug_state_find(s, gpa) >= 0)
+		return INT3_OURS;
+	if (n == 0)
+		return INT3_FAIL;
+	if (bytes[0] == 0xcc || (bytes[0] == 0xcd && n >= 2 && bytes[1] == 0x03))
+		return INT3_GUEST;
+	return rerun_before ? INT3_FAIL : INT3_RERUN;
+}

@@ -45,4 +45,20 @@ size_t debug_state_lower_bound(const struct debug_state *s, uint64_t gpa);
 void debug_state_insert(struct debug_state *s, const struct sw_bp *bp);
 void debug_state_remove(struct debug_state *s, size_t index);
 
+/* What an int3 exit at a guest address means (the vCPU stopped on an
+ * int3 it fetched at gpa, reported with rip at the int3):
+ *  - INT3_OURS: a breakpoint is patched there (the snapshot has gpa);
+ *  - INT3_GUEST: not ours, and the bytes there now are an int3 (0xCC, or
+ *    CD 03): the guest's own, for its handler;
+ *  - INT3_RERUN: not ours and no int3 there any more: ours, removed (the
+ *    original byte restored) after the vCPU fetched it; run the restored
+ *    instruction, rip unchanged.  Only once in a row at one pc
+ *    (rerun_before: the previous exit of this vCPU was a rerun at the same
+ *    pc): a second time it is no stale int3 but a real failure;
+ *  - INT3_FAIL: that, or the bytes cannot be read.
+ * bytes[0..n) are what guest memory holds at gpa now (n 0: unmapped). */
+enum int3_verdict { INT3_OURS, INT3_GUEST, INT3_RERUN, INT3_FAIL };
+enum int3_verdict debug_state_int3_verdict(const struct debug_state *s, uint64_t gpa,
+					   const uint8_t *bytes, size_t n, bool rerun_before);
+
 #endif
