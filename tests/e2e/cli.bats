@@ -160,5 +160,5 @@ teardown() {
 		sleep 0.1
 	done
 	grep -q "0100007F:$hexport 00000000:0000 0A" /proc/net/tcp
-	! grep -q "00000000:$hexport 00000000:0000 0A" /proc/net/tcp
+	! grep -q "00000000:$hexport 00000000:0000 0A" /proc/net/tcp || false
 }
