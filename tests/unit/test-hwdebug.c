@@ -1267,6 +1267,17 @@ static const struct a64_stop_case a64_stops[] = {
 	/* 64@0x4008 in 4 pieces; FAR 0x4030 in the 32-byte MASK piece -> 0x4008 */
 	{ "watch-mask-piece-of-misaligned", { INS(Z2, 0x4008, 64) }, 0x400100, ESR_WPT_STORE,
 	  0x4030, HW_HIT_WATCH, HW_WRITE, 0x4008 },
+	/* found by fuzz-hwslots against its model: a watch requested above bit
+	 * 52 (gdb's 0x00ff...: DBGWVR and the CPU's FAR say 0xffff...), the
+	 * FAR with the tag byte as gdb gave it, and a piece that ends at 2^64 */
+	{ "watch-sign-extended", { INS(Z2, 0x00ff800010001010ull, 16) }, 0x400100, ESR_WPT_LOAD,
+	  0xffff800010001010ull, HW_HIT_WATCH, HW_WRITE, 0x00ff800010001010ull },
+	{ "watch-far-tagged", { INS(Z2, 0x00ff800010001010ull, 16) }, 0x400100, ESR_WPT_LOAD,
+	  0x00ff800010001018ull, HW_HIT_WATCH, HW_WRITE, 0x00ff800010001010ull },
+	{ "watch-top-of-space", { INS(Z2, 0xfffffffffffffff8ull, 8) }, 0x400100, ESR_WPT_STORE,
+	  0xfffffffffffffffcull, HW_HIT_WATCH, HW_WRITE, 0xfffffffffffffff8ull },
+	{ "watch-far-below-top", { INS(Z2, 0xfffffffffffffff8ull, 8) }, 0x400100, ESR_WPT_STORE,
+	  0xfffffffffffffff0ull, HW_HIT_WATCH, HW_WRITE, 0xfffffffffffffff8ull },
 	/* a watchpoint exception with no watch slots in use */
 	{ "watch-no-slots", { INS(Z1, 0x400000, 4) }, 0x400100, ESR_WPT_STORE, 0x1000,
 	  HW_HIT_NONE, 0, 0 },

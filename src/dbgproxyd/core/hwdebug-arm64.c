@@ -155,14 +155,20 @@ static bool best_watch_slot(const struct hw_bank_view *v, uint64_t far, int writ
 		const struct hw_slot *s = &v->slots[b][i];
 		if (!s->used)
 			continue;
-		uint64_t lo = s->piece.addr, hi = s->piece.addr + s->piece.len;
-		if (!(far < hi && far + ARM64_MAX_ACCESS > lo))
+		/* the hardware compares bits 52:0 (DBGWVR's upper bits repeat bit
+		 * 52, and FAR's top byte may be a tag): compare both sign-extended
+		 * from bit 52, never gdb's bits above it; and in differences, which
+		 * do not wrap at the top of the address space */
+		uint64_t lo = hw_arm64_sext(s->piece.addr);
+		uint64_t f = hw_arm64_sext(far);
+		bool overlaps = f >= lo ? f - lo < s->piece.len : lo - f < ARM64_MAX_ACCESS;
+		if (!overlaps)
 			continue;
 		int kind = v->owner_kind(v->ctx, b, i, write_access);
 		if (kind < 0 || kind == HW_EXEC)
 			continue;
 		bool fits = kind == HW_ACCESS || (write_access ? kind == HW_WRITE : kind == HW_READ);
-		int score = (far >= lo ? 2 : 0) + (fits ? 1 : 0);
+		int score = (f >= lo ? 2 : 0) + (fits ? 1 : 0);
 		if (score > best_score) {
 			best = (int)i;
 			best_score = score;
