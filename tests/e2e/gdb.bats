@@ -141,9 +141,14 @@ teardown() {
 @test "a second gdb is refused while the first keeps working" {
 	start_vm 1 && start_daemon
 	stop_at tick
-	gdb_bg "$TMP/gdb.out" "${STOP_AT[@]}" "shell sleep 3" "p counters[0]" "detach"
+	# the first gdb holds the session until the second has been refused
+	# (a fixed sleep was too short where gdb takes seconds to start)
+	gdb_bg "$TMP/gdb.out" "${STOP_AT[@]}" \
+		"shell timeout 120 sh -c 'until [ -e $TMP/go ]; do sleep 0.1; done'" \
+		"p counters[0]" "detach"
 	wait_for grep -q "stopped at tick" "$TMP/gdb.out"
 	run gdb_batch "p 1"
+	touch "$TMP/go"
 	echo "$output"
 	[[ "$output" == *"another gdb is already attached"* ]]
 	wait_for sh -c "! kill -0 $GDB_PIDS 2>/dev/null"
