@@ -34,6 +34,7 @@
 #include "fuzz.h"
 
 #define RAM_BASE 0x40000000u
+#include "fuzz-a64-guest.h"
 
 static struct vm *vm;
 static struct server srv;
@@ -58,36 +59,11 @@ void daemon_free_later(struct daemon *dm, struct session *s)
 
 /* ---- the VM --------------------------------------------------------------------------- */
 
-/* An ELF64 AArch64 executable: "loop: add x0, x0, #1; b loop" at
- * RAM_BASE + 0x80000, with a little data after it. */
+/* The guest image, in a file dbgproxy-vm's loader reads. */
 static char *write_guest(void)
 {
-	uint8_t img[0x300] = { 0 };
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)(void *)img;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_AARCH64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = RAM_BASE + 0x80000;
-	eh->e_phoff = sizeof(Elf64_Ehdr);
-	eh->e_ehsize = sizeof(Elf64_Ehdr);
-	eh->e_phentsize = sizeof(Elf64_Phdr);
-	eh->e_phnum = 1;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(void *)(img + sizeof(Elf64_Ehdr));
-	ph->p_type = PT_LOAD;
-	ph->p_flags = PF_R | PF_W | PF_X;
-	ph->p_offset = 0x100;
-	ph->p_vaddr = ph->p_paddr = RAM_BASE + 0x80000;
-	ph->p_filesz = ph->p_memsz = 0x200;
-	ph->p_align = 4;
-	static const uint32_t code[] = { 0x91000400u /* add x0, x0, #1 */, 0x17ffffffu /* b .-4 */ };
-	memcpy(img + 0x100, code, sizeof(code));
 	char *path = g_build_filename(dir, "guest.elf", NULL);
-	if (!g_file_set_contents(path, (const char *)img, sizeof(img), NULL))
-		FAIL("cannot write the guest image %s", path);
+	a64_guest_write(path);
 	return path;
 }
 

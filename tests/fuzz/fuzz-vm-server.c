@@ -30,42 +30,20 @@
 #include "fuzz.h"
 
 #define RAM_BASE 0x40000000u
+#include "fuzz-a64-guest.h"
 
 static struct vm *vm;
 static struct server srv;
 
-/* An ELF64 AArch64 executable: one PT_LOAD at RAM_BASE + 0x80000 holding
- * "loop: add x0, x0, #1; b loop", entry at it. */
+/* The guest image, in a file dbgproxy-vm's loader reads. */
 static char *write_guest(void)
 {
-	uint8_t img[0x200] = { 0 };
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)(void *)img;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_AARCH64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = RAM_BASE + 0x80000;
-	eh->e_phoff = sizeof(Elf64_Ehdr);
-	eh->e_ehsize = sizeof(Elf64_Ehdr);
-	eh->e_phentsize = sizeof(Elf64_Phdr);
-	eh->e_phnum = 1;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(void *)(img + sizeof(Elf64_Ehdr));
-	ph->p_type = PT_LOAD;
-	ph->p_flags = PF_R | PF_X;
-	ph->p_offset = 0x100;
-	ph->p_vaddr = ph->p_paddr = RAM_BASE + 0x80000;
-	ph->p_filesz = ph->p_memsz = 8;
-	ph->p_align = 4;
-	static const uint32_t code[] = { 0x91000400u /* add x0, x0, #1 */, 0x17ffffffu /* b .-4 */ };
-	memcpy(img + 0x100, code, sizeof(code));
 	char *path = g_strdup("/tmp/fuzz-vm-server-XXXXXX");
 	int fd = g_mkstemp(path);
-	if (fd < 0 || write(fd, img, sizeof(img)) != (ssize_t)sizeof(img))
-		FAIL("cannot write the guest image %s", path);
+	if (fd < 0)
+		FAIL("cannot create the guest image %s", path);
 	close(fd);
+	a64_guest_write(path);
 	return path;
 }
 
