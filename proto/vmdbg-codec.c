@@ -294,11 +294,27 @@ static bool decode_resume(struct reader *r, struct vmdbg_resume *res, GError **e
 	res->entries = rd_bytes(r, (size_t)res->count * 8);
 	if (!r->ok)
 		return false;
+	res->nranges = 0;
 	for (uint32_t i = 0; i < res->count; i++) {
-		struct vmdbg_resume_entry e = vmdbg_resume_get(res, i);
-		if (e.action > VMDBG_ACT_STEP) {
+		uint32_t vcpu = get_le32(res->entries + (size_t)i * 8);
+		uint32_t action = get_le32(res->entries + (size_t)i * 8 + 4);
+		if (action > VMDBG_ACT_RANGE_STEP) {
 			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
-				    "unknown resume action %u for vCPU %u", e.action, e.vcpu);
+				    "unknown resume action %u for vCPU %u", action, vcpu);
+			return false;
+		}
+		res->nranges += action == VMDBG_ACT_RANGE_STEP;
+	}
+	res->ranges = rd_bytes(r, (size_t)res->nranges * 16);
+	if (!r->ok)
+		return false;
+	for (uint32_t k = 0; k < res->nranges; k++) {
+		uint64_t start = get_le64(res->ranges + (size_t)k * 16);
+		uint64_t end = get_le64(res->ranges + (size_t)k * 16 + 8);
+		if (start >= end) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+				    "empty step range [0x%" G_GINT64_MODIFIER "x, 0x%"
+				    G_GINT64_MODIFIER "x)", start, end);
 			return false;
 		}
 	}
@@ -489,10 +505,17 @@ bool vmdbg_regvals_next(const struct vmdbg_reg_vals *vals, size_t *offset, uint6
 
 struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i)
 {
-	struct vmdbg_resume_entry e = { 0, VMDBG_ACT_STAY };
+	struct vmdbg_resume_entry e = { 0, VMDBG_ACT_STAY, 0, 0 };
 	g_return_val_if_fail(i < r->count, e);
 	e.vcpu = get_le32(r->entries + (size_t)i * 8);
 	e.action = get_le32(r->entries + (size_t)i * 8 + 4);
+	if (e.action == VMDBG_ACT_RANGE_STEP) {
+		uint32_t k = 0;  /* its range is the k-th: count the ranged entries before it */
+		for (uint32_t j = 0; j < i; j++)
+			k += get_le32(r->entries + (size_t)j * 8 + 4) == VMDBG_ACT_RANGE_STEP;
+		e.start = get_le64(r->ranges + (size_t)k * 16);
+		e.end = get_le64(r->ranges + (size_t)k * 16 + 8);
+	}
 	return e;
 }
 
@@ -648,6 +671,12 @@ void vmdbg_enc_resume(GByteArray *out, uint32_t seq, uint32_t default_action,
 	for (uint32_t i = 0; i < count; i++) {
 		put_le32(out, entries[i].vcpu);
 		put_le32(out, entries[i].action);
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		if (entries[i].action == VMDBG_ACT_RANGE_STEP) {
+			put_le64(out, entries[i].start);
+			put_le64(out, entries[i].end);
+		}
 	}
 	frame_end(out, s);
 }

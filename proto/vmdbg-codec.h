@@ -72,12 +72,15 @@ struct vmdbg_sw_bp {
 struct vmdbg_resume_entry {
 	uint32_t vcpu;
 	uint32_t action;      /* enum vmdbg_action */
+	uint64_t start, end;  /* RANGE_STEP: the range [start, end); else unused (0) */
 };
 
 struct vmdbg_resume {
 	uint32_t default_action; /* for vCPUs not listed */
 	uint32_t count;
 	const uint8_t *entries;  /* count × {u32 vcpu, u32 action} */
+	uint32_t nranges;        /* entries with action RANGE_STEP */
+	const uint8_t *ranges;   /* nranges × {u64 start, u64 end}, in their order */
 };
 
 struct vmdbg_stopped {
@@ -133,6 +136,7 @@ bool vmdbg_decode(const uint8_t *frame, size_t len, struct vmdbg_msg *msg,
 uint64_t vmdbg_reg_ids_get(const struct vmdbg_reg_ids *ids, uint32_t i);
 bool vmdbg_regvals_next(const struct vmdbg_reg_vals *vals, size_t *offset,
 			uint64_t *id, const uint8_t **value, uint32_t *size);
+/* Entry i, with its range when its action is RANGE_STEP. */
 struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i);
 
 /* Is this a register id this protocol allows (known arch, size <= U2048)? */
@@ -164,6 +168,7 @@ void vmdbg_enc_set_guest_debug(GByteArray *out, uint32_t seq,
 			       const struct vmdbg_guest_debug *g);
 void vmdbg_enc_sw_bp(GByteArray *out, uint8_t type, uint32_t seq,
 		     const struct vmdbg_sw_bp *bp);
+/* Entries with action RANGE_STEP carry their range (start, end). */
 void vmdbg_enc_resume(GByteArray *out, uint32_t seq, uint32_t default_action,
 		      const struct vmdbg_resume_entry *entries, uint32_t count);
 void vmdbg_enc_stopped(GByteArray *out, const struct vmdbg_stopped *s);

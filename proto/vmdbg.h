@@ -53,6 +53,7 @@ enum vmdbg_arch {
 #define VMDBG_FEAT_SINGLESTEP      (1u << 2) /* RESUME action STEP supported */
 #define VMDBG_FEAT_BLOCKIRQ        (1u << 3) /* stepping blocks interrupts */
 #define VMDBG_FEAT_SIMULATED       (1u << 4) /* not KVM: an instruction-set simulator */
+#define VMDBG_FEAT_RANGE_STEP      (1u << 5) /* RESUME action RANGE_STEP supported */
 
 /* ERROR codes. */
 enum vmdbg_err {
@@ -79,6 +80,7 @@ enum vmdbg_action {
 	VMDBG_ACT_STAY     = 0, /* leave this vCPU stopped */
 	VMDBG_ACT_CONTINUE = 1,
 	VMDBG_ACT_STEP     = 2, /* one instruction, interrupts blocked */
+	VMDBG_ACT_RANGE_STEP = 3, /* steps while pc is in [start, end) (entries only) */
 };
 
 /* STOPPED reasons.  info[] meaning is given per reason and arch. */

@@ -111,6 +111,7 @@ struct sim_vcpu {
 	uint8_t ffr[32];
 	enum vcpu_state state;
 	bool step;                   /* the next instruction is a single step */
+	struct vm_step_range range;  /* with step: steps go on while pc is in it (end 0: none) */
 	bool idle;                   /* its last turn ended in WFI */
 };
 
@@ -290,12 +291,18 @@ static bool psci_call(struct vm_a64 *vm, struct sim_vcpu *v)
 
 /* ---- the simulation thread ---------------------------------------------------------- */
 
+/* After a completed step: does a range step go on (pc still in its range)? */
+static bool in_step_range(const struct sim_vcpu *v)
+{
+	return v->range.end && v->cpu.pc >= v->range.start && v->cpu.pc < v->range.end;
+}
+
 /* Run one vCPU for up to a quantum, with vm->lock held. */
 static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 {
 	const struct a64_mem mem = { sim_read, sim_write, vm };
 	struct a64_debug *dbg = &vm->dbg;
-	unsigned budget = v->step ? 1 : QUANTUM;
+	unsigned budget = v->step && !v->range.end ? 1 : QUANTUM;
 	dbg->single_step = v->step;
 	v->idle = false;
 	for (unsigned i = 0; i < budget; i++) {
@@ -307,9 +314,13 @@ static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 		case A64_WFI:            /* nothing will wake it sooner than the next turn */
 			v->idle = true;
 			return;
+		case A64_SOFTWARE_STEP:
+			if (in_step_range(v))
+				continue;
+			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
+			return;
 		case A64_BREAKPOINT:
 		case A64_WATCHPOINT:
-		case A64_SOFTWARE_STEP:
 			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
 			return;
 		case A64_BRK:
@@ -331,7 +342,7 @@ static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 		case A64_HVC:
 			if (psci_call(vm, v))
 				return;
-			if (v->step) { /* the HVC completed: that was the step */
+			if (v->step && !in_step_range(v)) { /* the HVC completed: that was the step */
 				stop_vcpu(vm, v, VMDBG_STOP_DEBUG,
 					  (uint64_t)A64_EC_SSTEP_CUR << 26 | A64_ESR_IL, 0);
 				return;
@@ -803,7 +814,8 @@ static bool a64_resume(struct vm *base, const struct vmdbg_resume *r, GError **e
 {
 	struct vm_a64 *vm = of(base);
 	uint32_t actions[VMDBG_MAX_VCPUS];
-	if (!vm_resume_actions(vm->nr_vcpus, r, actions, error))
+	struct vm_step_range ranges[VMDBG_MAX_VCPUS];
+	if (!vm_resume_actions(vm->nr_vcpus, r, actions, ranges, error))
 		return false;
 	ctl_lock(vm);
 	if (vm->dead) {
@@ -815,7 +827,8 @@ static bool a64_resume(struct vm *base, const struct vmdbg_resume *r, GError **e
 		struct sim_vcpu *v = &vm->vcpus[i];
 		if (v->state != VCPU_STOPPED || actions[i] == VMDBG_ACT_STAY)
 			continue;
-		v->step = actions[i] == VMDBG_ACT_STEP;
+		v->step = actions[i] == VMDBG_ACT_STEP || actions[i] == VMDBG_ACT_RANGE_STEP;
+		v->range = actions[i] == VMDBG_ACT_RANGE_STEP ? ranges[i] : (struct vm_step_range){ 0, 0 };
 		v->idle = false;
 		v->state = VCPU_RUNNING;
 	}
@@ -876,7 +889,8 @@ static void a64_hello(struct vm *base, struct vmdbg_hello *out)
 	out->nr_vcpus = vm->nr_vcpus;
 	out->hw_bps = vm->dbg.nbps;  /* fixed at creation: no lock needed */
 	out->hw_wps = vm->dbg.nwps;
-	out->features = VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_SIMULATED;
+	out->features = VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
+			VMDBG_FEAT_SIMULATED;
 	out->max_frame = VMDBG_MAX_FRAME;
 }
 

@@ -95,6 +95,7 @@ struct vcpu {
 	enum vcpu_state state;
 	bool pause_req;
 	bool step;                   /* the current/next run is a single step */
+	struct vm_step_range range;  /* RANGE_STEP: steps go on while pc is in it (end 0: none) */
 	void (*work)(struct vcpu *v, void *arg);
 	void *work_arg;
 

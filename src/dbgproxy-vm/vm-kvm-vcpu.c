@@ -365,6 +365,21 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 	}
 }
 
+/* A range step goes on after a step that only stepped (no slot of ours
+ * fired with it) and left pc inside the range: the stop is nobody's.  The
+ * range is compared with the pc the stop would report (linear: rip where
+ * CS's base is 0, as in long and flat protected mode). */
+static bool range_step_goes_on(struct vcpu *v, const struct vmdbg_stopped *ev)
+{
+	if (v->range.end == 0 || ev->reason != VMDBG_STOP_DEBUG || ev->info[0] != 1 ||
+	    !(ev->info[1] & DR6_BS))
+		return false;
+	const struct kvm_debug_exit_arch *a = &v->run->debug.arch;
+	if (debug_exit_is_ours(v, a, false))
+		return false;   /* a breakpoint or watchpoint fired with the step */
+	return ev->pc >= v->range.start && ev->pc < v->range.end;
+}
+
 static void notify(struct vm_kvm *vm)
 {
 	uint64_t one = 1;
@@ -378,6 +393,7 @@ static void enter_stopped_locked(struct vcpu *v, const struct vmdbg_stopped *ev)
 	struct vm_kvm *vm = v->vm;
 	v->state = VCPU_STOPPED;
 	v->step = false;
+	v->range = (struct vm_step_range){ 0, 0 };
 	if (ev) {
 		g_queue_push_tail(&vm->stops, g_memdup2(ev, sizeof(*ev)));
 		if (ev->reason == VMDBG_STOP_SHUTDOWN) {
@@ -500,6 +516,10 @@ void *vcpu_thread(void *arg)
 			}
 		} else {
 			stop = handle_exit(v, step, &ev);
+		}
+		if (stop && range_step_goes_on(v, &ev)) {
+			pthread_mutex_lock(&vm->lock);
+			continue;
 		}
 		if (stop) {
 			struct vmdbg_stopped later; /* the stop at hand is the one to report */

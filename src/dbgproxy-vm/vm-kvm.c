@@ -413,7 +413,8 @@ static bool kvm_resume(struct vm *base, const struct vmdbg_resume *r, GError **e
 {
 	struct vm_kvm *vm = (struct vm_kvm *)base;
 	uint32_t actions[VMDBG_MAX_VCPUS];
-	if (!vm_resume_actions(vm->nr_vcpus, r, actions, error))
+	struct vm_step_range ranges[VMDBG_MAX_VCPUS];
+	if (!vm_resume_actions(vm->nr_vcpus, r, actions, ranges, error))
 		return false;
 	pthread_mutex_lock(&vm->lock);
 	if (vm->dead) {
@@ -425,7 +426,8 @@ static bool kvm_resume(struct vm *base, const struct vmdbg_resume *r, GError **e
 		struct vcpu *v = &vm->vcpus[i];
 		if (v->state != VCPU_STOPPED || actions[i] == VMDBG_ACT_STAY)
 			continue;
-		v->step = actions[i] == VMDBG_ACT_STEP;
+		v->step = actions[i] == VMDBG_ACT_STEP || actions[i] == VMDBG_ACT_RANGE_STEP;
+		v->range = actions[i] == VMDBG_ACT_RANGE_STEP ? ranges[i] : (struct vm_step_range){ 0, 0 };
 		v->pause_req = false;
 		v->state = VCPU_RUNNING;
 	}
@@ -454,6 +456,7 @@ static void kvm_detach(struct vm *base)
 			kick_locked(v); /* picks up the cleared guest debug */
 		else if (!vm->dead) {
 			v->step = false;
+			v->range = (struct vm_step_range){ 0, 0 };
 			v->state = VCPU_RUNNING;
 		}
 	}
@@ -490,7 +493,7 @@ static void kvm_hello(struct vm *base, struct vmdbg_hello *out)
 	out->nr_vcpus = vm->nr_vcpus;
 	out->hw_bps = 4; /* DR0-DR3, shared with watchpoints */
 	out->hw_wps = 4;
-	out->features = VMDBG_FEAT_HW_SLOTS_SHARED | VMDBG_FEAT_SINGLESTEP |
+	out->features = VMDBG_FEAT_HW_SLOTS_SHARED | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
 			(vm->int3 != KVM_INT3_TO_GUEST ? VMDBG_FEAT_SW_BP : 0) |
 			(vm->blockirq ? VMDBG_FEAT_BLOCKIRQ : 0);
 	out->max_frame = VMDBG_MAX_FRAME;

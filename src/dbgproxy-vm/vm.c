@@ -28,7 +28,7 @@ bool vm_check_vcpu(unsigned nr_vcpus, uint32_t index, GError **error)
 }
 
 bool vm_resume_actions(unsigned nr_vcpus, const struct vmdbg_resume *r, uint32_t *actions,
-		       GError **error)
+		       struct vm_step_range *ranges, GError **error)
 {
 	for (unsigned i = 0; i < nr_vcpus; i++)
 		actions[i] = r->default_action;
@@ -36,6 +36,14 @@ bool vm_resume_actions(unsigned nr_vcpus, const struct vmdbg_resume *r, uint32_t
 		struct vmdbg_resume_entry e = vmdbg_resume_get(r, i);
 		if (!vm_check_vcpu(nr_vcpus, e.vcpu, error))
 			return false;
+		if (e.action == VMDBG_ACT_RANGE_STEP) {
+			if (!ranges) {
+				g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+					    "this VM does not offer range stepping");
+				return false;
+			}
+			ranges[e.vcpu] = (struct vm_step_range){ e.start, e.end };
+		}
 		actions[e.vcpu] = e.action;
 	}
 	return true;

@@ -71,11 +71,18 @@ struct vm *vm_create(const struct vm_config *cfg, GError **error);
 struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error);
 struct vm *vm_a64_create(const struct vm_config *cfg, GError **error);
 
+/* A RANGE_STEP's range: the vCPU steps while its pc is in [start, end). */
+struct vm_step_range {
+	uint64_t start, end;
+};
+
 /* For back ends: is index one of nr_vcpus (else EINVAL)?  And the action of
- * every vCPU (actions[nr_vcpus]) that a RESUME asks for. */
+ * every vCPU (actions[nr_vcpus]) that a RESUME asks for, with the range of
+ * each RANGE_STEP in ranges[vcpu] (ranges NULL: a back end without range
+ * stepping, for which RANGE_STEP is EINVAL). */
 bool vm_check_vcpu(unsigned nr_vcpus, uint32_t index, GError **error);
 bool vm_resume_actions(unsigned nr_vcpus, const struct vmdbg_resume *r, uint32_t *actions,
-		       GError **error);
+		       struct vm_step_range *ranges, GError **error);
 
 /* Stop every vCPU and release the VM (NULL is ignored). */
 static inline void vm_destroy(struct vm *vm)

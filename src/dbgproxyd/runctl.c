@@ -327,44 +327,52 @@ void h_step(void *ctx, const struct pkt_param *p)
 	struct session *s = ctx;
 	uint32_t v = s->c_vcpu >= 0 ? (uint32_t)s->c_vcpu : s->last_vcpu;
 	set_resume_all(s, VMDBG_ACT_STAY);
-	struct vmdbg_resume_entry e = { v, VMDBG_ACT_STEP };
+	struct vmdbg_resume_entry e = { v, VMDBG_ACT_STEP, 0, 0 };
 	g_array_append_val(s->resume_entries, e);
 	resume(s);
 }
 
 void h_vcont_query(void *ctx, const struct pkt_param *p)
 {
-	reply(ctx, "vCont;c;C;s;S;t");
+	reply(ctx, "vCont;c;C;s;S;t;r");
 }
 
 /* vCont;action[:tid]...: the first action that names a thread (or none)
- * decides for it (gdb manual, "Packets" > vCont). */
+ * decides for it (gdb manual, "Packets" > vCont).  A range step (r) is the
+ * VM's RANGE_STEP: it steps on the vCPU's own thread while pc stays in the
+ * range, one exchange for a whole `next`; a VM without it single-steps,
+ * which the manual allows ("a single instruction step operation"). */
 void h_vcont(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
 	GArray *acts = p[0].actions;
 	bool any = false;
+	const struct vmdbg_hello *hello = target_hello(s->t);
+	bool ranges = hello && (hello->features & VMDBG_FEAT_RANGE_STEP);
 	set_resume_all(s, VMDBG_ACT_STAY);
 	for (uint32_t v = 0; v < s->nr_vcpus; v++) {
-		uint32_t action = VMDBG_ACT_STAY;
+		struct vmdbg_resume_entry e = { v, VMDBG_ACT_STAY, 0, 0 };
 		for (guint i = 0; i < acts->len; i++) {
 			const struct vcont_action *a = &g_array_index(acts, struct vcont_action, i);
 			if (a->tid != -1 && a->tid != 0 && (uint64_t)a->tid != tid_of(v))
 				continue;
 			switch (a->action) {
-			case 'c': case 'C': action = VMDBG_ACT_CONTINUE; break;
-			case 's': case 'S': action = VMDBG_ACT_STEP; break;
+			case 'c': case 'C': e.action = VMDBG_ACT_CONTINUE; break;
+			case 's': case 'S': e.action = VMDBG_ACT_STEP; break;
 			case 'r':
-				reply(s, "");  /* range stepping is not offered */
-				finish(s);
-				return;
-			default: action = VMDBG_ACT_STAY; break;
+				e.action = VMDBG_ACT_STEP;
+				if (ranges && a->range_start < a->range_end) {
+					e.action = VMDBG_ACT_RANGE_STEP;
+					e.start = a->range_start;
+					e.end = a->range_end;
+				}
+				break;
+			default: e.action = VMDBG_ACT_STAY; break;
 			}
 			break;
 		}
-		struct vmdbg_resume_entry e = { v, action };
 		g_array_append_val(s->resume_entries, e);
-		any |= action != VMDBG_ACT_STAY;
+		any |= e.action != VMDBG_ACT_STAY;
 	}
 	if (!any) {
 		/* only 't' (or threads that do not exist): in all-stop nothing would

@@ -105,6 +105,21 @@ hw_lines() {
 	[ "${vals[3]}" = 16 ]
 }
 
+@test "next over a line that loops 2000 instructions: one range step (vCont;r) in the VM, stopped after the line" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "set *(long *)&spin_count = 1000" "hbreak spin_line" "continue" "delete" \
+		"set debug remote 1" "next" "set debug remote 0" "p \$pc - spin_line" "p \$x9" \
+		"p *(long *)&spin_count" "detach"
+	echo "$output"
+	vals=($(values "$output"))
+	[ "${vals[0]}" = 8 ]   # the line after the loop's
+	[ "${vals[1]}" = 0 ]   # the loop ran to its end
+	[ "${vals[2]}" = 1000 ] # stopped before the store that clears it
+	# gdb asked once for the whole line, never for single steps
+	[ "$(printf '%s\n' "$output" | grep -c 'Sending packet: \$vCont;r')" -eq 1 ]
+	! printf '%s\n' "$output" | grep -q 'Sending packet: \$vCont;s' || false
+}
+
 @test "watch on an 8-byte variable: old and new value of the store, stop after it" {
 	start_vm_arm64 1 && start_daemon
 	run gdb_batch "watch *(long *)&counters" "continue" "p \$pc - tick" "continue" "detach"

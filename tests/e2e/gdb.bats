@@ -62,6 +62,32 @@ teardown() {
 	[ "$((pcs[1]))" -eq "$((second))" ]
 }
 
+@test "next over a line that loops 1000 times: range stepping (vCont;r) in the VM, not one exchange per instruction" {
+	need_kvm_offers single-step
+	start_vm 1 && start_daemon
+	stop_at spin
+	# on the loop's line, however the stop at spin placed us
+	loop=$(grep -n 'for (unsigned long i = 0; i < n; i++) s = ' "$(dirname "$BATS_TEST_FILENAME")/../guest/guest.c" | cut -d: -f1)
+	[ -n "$loop" ]
+	printf '%s\n' "for _ in range(5):" \
+		"    if gdb.selected_frame().find_sal().line == $loop:" \
+		"        break" \
+		"    gdb.execute('next', to_string=True)" > "$TMP/to-loop.py"
+	run gdb_batch "set var spin_count = 1000" "${STOP_AT[@]}" "delete" "source $TMP/to-loop.py" \
+		"info line *\$pc" "set debug remote 1" "next" "set debug remote 0" "p spin_count" "detach"
+	echo "$output" | grep -v '^\[remote\] \(wait\|Packet received: \$*[0-9a-f]*$\)'
+	# the second next steps over the loop line and stops on the line after it
+	printf '%s\n' "$output" | grep -q "spin_result = s;"
+	[ "$(last_value "$output")" = 1000 ]
+	# about 5000 instructions, a handful of exchanges (one per line-table
+	# entry of the line); single steps would be one each
+	nr=$(printf '%s\n' "$output" | grep -c 'Sending packet: \$vCont;r' || true)
+	ns=$(printf '%s\n' "$output" | grep -c 'Sending packet: \$vCont;s' || true)
+	echo "vCont;r: $nr, vCont;s: $ns"
+	[ "$nr" -ge 1 ] && [ "$nr" -le 4 ]
+	[ "$ns" -le 4 ]
+}
+
 @test "set var writes memory the guest then uses" {
 	start_vm 1 && start_daemon
 	stop_at tick

@@ -15,6 +15,8 @@ volatile unsigned long step = 1;
 volatile unsigned long mailbox_in;
 volatile unsigned long mailbox_out;
 volatile unsigned long io_loop_enable; /* set by a debugger: vCPU 1 enters io_loop */
+volatile unsigned long spin_count;     /* set by a debugger: vCPU 0's next pass runs spin() */
+volatile unsigned long spin_result;
 
 /* Defined and statically initialised in boot.S (byte i = (i * 7 + 3) & 0xff).
  * The reference below makes the compiler describe its type in the DWARF,
@@ -23,6 +25,7 @@ extern volatile unsigned char pattern_buf[256];
 __attribute__((used)) static volatile unsigned char *const pattern_buf_ref = pattern_buf;
 
 void tick(unsigned cpu);
+void spin(void);
 void reg_probe(void); /* boot.S: known register values at reg_probe_point */
 void io_loop(void) __attribute__((noreturn)); /* boot.S: port I/O forever */
 void guest_main(unsigned cpu) __attribute__((noreturn));
@@ -72,6 +75,16 @@ __attribute__((noinline)) void tick(unsigned cpu)
 		mailbox_out = mailbox_in;
 }
 
+/* spin_count rounds of arithmetic on ONE source line (the range-stepping
+ * tests `next` over it), then spin_count is cleared. */
+__attribute__((noinline)) void spin(void)
+{
+	unsigned long s = counters[0], n = spin_count;
+	for (unsigned long i = 0; i < n; i++) s = (s ^ i) * 3;
+	spin_result = s;
+	spin_count = 0;
+}
+
 void guest_main(unsigned cpu)
 {
 	lock(&print_lock);
@@ -82,6 +95,8 @@ void guest_main(unsigned cpu)
 
 	for (;;) {
 		tick(cpu);
+		if (cpu == 0 && spin_count)
+			spin();
 		if (cpu == 0)
 			reg_probe();
 		else if (cpu == 1 && io_loop_enable)

@@ -216,7 +216,7 @@ static void step_over(struct fix *f, struct client *owner, unsigned type, uint64
 	g_autoptr(GError) err = NULL;
 	g_assert_cmpint(remove_point(f, owner, type, addr, 4, &d1), !=, TARGET_FAILED);
 	unsigned before = owner->stopped;
-	struct vmdbg_resume_entry step = { 0, VMDBG_ACT_STEP };
+	struct vmdbg_resume_entry step = { 0, VMDBG_ACT_STEP, 0, 0 };
 	g_assert_cmpint(CALL(target_resume(f->t, VMDBG_ACT_STAY, &step, 1, on_done, &d2, &err)), ==,
 			TARGET_PENDING);
 	g_assert_true(run_until(f, NULL, &owner->stopped, before + 1));

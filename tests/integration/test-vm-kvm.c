@@ -686,7 +686,7 @@ static void test_malformed_frames(void)
 	/* RESUME of a vCPU that does not exist */
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	struct vmdbg_resume_entry e = { 5, VMDBG_ACT_CONTINUE };
+	struct vmdbg_resume_entry e = { 5, VMDBG_ACT_CONTINUE, 0, 0 };
 	vmdbg_enc_resume(req, seq, VMDBG_ACT_STAY, &e, 1);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
 	/* pipelined: three requests in one write, three replies in order */

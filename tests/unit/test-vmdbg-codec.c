@@ -429,6 +429,18 @@ static const uint8_t v_resume[] = {
 	0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
 };
 
+/* RESUME, seq 7: default STAY, count 2: {vcpu 1, RANGE_STEP}, {vcpu 0,
+ * CONTINUE}; then vCPU 1's range [0x401000, 0x401010) */
+static const uint8_t v_resume_range[] = {
+	0x38, 0x00, 0x00, 0x00, 0x01, 0x00, 0x0b, 0x00,
+	0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+	0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+	0x00, 0x10, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x10, 0x10, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
 /* DETACH, seq 0xffffffff */
 static const uint8_t v_detach[] = {
 	0x10, 0x00, 0x00, 0x00, 0x01, 0x00, 0x0c, 0x00,
@@ -496,7 +508,7 @@ static const struct vec static_vecs[] = {
 	VEC(v_get_regs_req), VEC(v_get_regs_rep), VEC(v_set_regs_req),
 	VEC(v_read_mem_req), VEC(v_read_mem_rep), VEC(v_write_mem_req),
 	VEC(v_gdbg_x86), VEC(v_sw_bp_insert), VEC(v_sw_bp_remove), VEC(v_pause),
-	VEC(v_resume), VEC(v_detach), VEC(v_stopped), VEC(v_error), VEC(v_ok_set_regs),
+	VEC(v_resume), VEC(v_resume_range), VEC(v_detach), VEC(v_stopped), VEC(v_error), VEC(v_ok_set_regs),
 };
 
 /* All valid frames: the static ones plus the built AArch64 one. */
@@ -1074,6 +1086,68 @@ static void test_resume(void)
 	decode_ok("RESUME count 0", v0, sizeof v0, &m);
 	g_assert_cmpuint(m.u.resume.default_action, ==, 1);
 	g_assert_cmpuint(m.u.resume.count, ==, 0);
+	g_byte_array_unref(out);
+}
+
+static void test_resume_range(void)
+{
+	static const struct vmdbg_resume_entry ents[] = {
+		{ .vcpu = 1, .action = VMDBG_ACT_RANGE_STEP, .start = 0x401000, .end = 0x401010 },
+		{ .vcpu = 0, .action = VMDBG_ACT_CONTINUE, .start = 0x5555, .end = 0x6666 },
+	};
+	GByteArray *out = g_byte_array_new();
+	struct vmdbg_msg m;
+
+	/* only the RANGE_STEP entry's range goes on the wire */
+	vmdbg_enc_resume(out, 7, VMDBG_ACT_STAY, ents, 2);
+	check_encoded("RESUME range", out, v_resume_range, sizeof v_resume_range);
+	decode_ok("RESUME range", v_resume_range, sizeof v_resume_range, &m);
+	g_assert_cmpuint(m.u.resume.count, ==, 2);
+	g_assert_cmpuint(m.u.resume.nranges, ==, 1);
+	struct vmdbg_resume_entry e = vmdbg_resume_get(&m.u.resume, 0);
+	g_assert_cmpuint(e.vcpu, ==, 1);
+	g_assert_cmpuint(e.action, ==, VMDBG_ACT_RANGE_STEP);
+	g_assert_cmpuint(e.start, ==, 0x401000);
+	g_assert_cmpuint(e.end, ==, 0x401010);
+	e = vmdbg_resume_get(&m.u.resume, 1);
+	g_assert_cmpuint(e.action, ==, VMDBG_ACT_CONTINUE);
+	g_assert_cmpuint(e.start, ==, 0);
+	g_assert_cmpuint(e.end, ==, 0);
+
+	/* two ranged entries: each gets its own range, in order */
+	struct vmdbg_resume_entry two[] = {
+		{ .vcpu = 2, .action = VMDBG_ACT_RANGE_STEP, .start = 0x10, .end = 0x20 },
+		{ .vcpu = 0, .action = VMDBG_ACT_STAY },
+		{ .vcpu = 1, .action = VMDBG_ACT_RANGE_STEP, .start = 0x30, .end = 0x40 },
+	};
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_resume(out, 8, VMDBG_ACT_STAY, two, 3);
+	g_assert_cmpuint(out->len, ==, HDR + 8 + 3 * 8 + 2 * 16);
+	decode_ok("RESUME two ranges", out->data, out->len, &m);
+	g_assert_cmpuint(m.u.resume.nranges, ==, 2);
+	e = vmdbg_resume_get(&m.u.resume, 2);
+	g_assert_cmpuint(e.vcpu, ==, 1);
+	g_assert_cmpuint(e.start, ==, 0x30);
+	g_assert_cmpuint(e.end, ==, 0x40);
+	e = vmdbg_resume_get(&m.u.resume, 0);
+	g_assert_cmpuint(e.start, ==, 0x10);
+	g_assert_cmpuint(e.end, ==, 0x20);
+
+	/* an empty or reversed range is EINVAL; a missing one or one too many EPROTO */
+	uint8_t p[sizeof v_resume_range + 16];
+	memcpy(p, v_resume_range, sizeof v_resume_range);
+	wr64(p + 48, 0x401000);
+	expect_fail_hdr("RESUME empty range", p, sizeof v_resume_range, VMDBG_E_INVAL, 0x0b, 7);
+	wr64(p + 48, 0x400fff);
+	expect_fail_hdr("RESUME reversed range", p, sizeof v_resume_range, VMDBG_E_INVAL, 0x0b, 7);
+	memcpy(p, v_resume_range, sizeof v_resume_range);
+	wr32(p, sizeof v_resume_range - 16);
+	expect_fail_hdr("RESUME range missing", p, sizeof v_resume_range - 16, VMDBG_E_PROTO, 0x0b,
+			7);
+	memcpy(p, v_resume_range, sizeof v_resume_range);
+	memset(p + sizeof v_resume_range, 0x11, 16);
+	wr32(p, sizeof p);
+	expect_fail_hdr("RESUME range too many", p, sizeof p, VMDBG_E_PROTO, 0x0b, 7);
 	g_byte_array_unref(out);
 }
 
@@ -2019,14 +2093,17 @@ static void test_resume_invalid(void)
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
 		char *what = g_strdup_printf("RESUME entry action %u", bad[i]);
 		uint8_t p[sizeof v_resume];
+		/* 3 (RANGE_STEP) is an entry's action, but then its range is missing */
+		int code = bad[i] == VMDBG_ACT_RANGE_STEP ? VMDBG_E_PROTO : VMDBG_E_INVAL;
 		memcpy(p, v_resume, sizeof p);
 		wr32(p + 36, bad[i]); /* second entry's action */
-		expect_fail_hdr(what, p, sizeof p, VMDBG_E_INVAL, 0x0b, 14);
+		expect_fail_hdr(what, p, sizeof p, code, 0x0b, 14);
 		memcpy(p, v_resume, sizeof p);
 		wr32(p + 28, bad[i]); /* first entry's action */
-		expect_fail_hdr(what, p, sizeof p, VMDBG_E_INVAL, 0x0b, 14);
+		expect_fail_hdr(what, p, sizeof p, code, 0x0b, 14);
 		g_free(what);
 
+		/* RANGE_STEP is never a default: it needs a range */
 		what = g_strdup_printf("RESUME default action %u", bad[i]);
 		memcpy(p, v_resume, sizeof p);
 		wr32(p + 16, bad[i]);
@@ -2189,6 +2266,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vmdbg/codec/empty", test_empty_messages);
 	g_test_add_func("/vmdbg/codec/resume", test_resume);
 	g_test_add_func("/vmdbg/codec/resume/entries", test_resume_entries);
+	g_test_add_func("/vmdbg/codec/resume/range", test_resume_range);
 	g_test_add_func("/vmdbg/codec/stopped", test_stopped);
 	g_test_add_func("/vmdbg/codec/error", test_error);
 	g_test_add_func("/vmdbg/codec/error/truncation", test_error_truncation);

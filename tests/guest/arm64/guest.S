@@ -21,6 +21,9 @@
  *   pair_target    16 bytes; pair_store does STP of round+0x100, round+0x200
  *   load_target    u64 0x1234, loaded once per pass by load_once
  *   reg_probe_point  x1..x18 hold 0x0101..01 * n, x30 = after_probe
+ *   spin_count     u64, 0; when a debugger sets it to N, the next pass runs
+ *                  spin_line, a loop of 2N instructions on one source line
+ *                  (the range-stepping tests `next` over it), and clears it
  *   power_off      never called by the guest: a test jumps there; it asks
  *                  PSCI (HVC) for SYSTEM_OFF with x19 = 0x5ca1ab1e, so the
  *                  dead guest's registers can be checked
@@ -50,6 +53,7 @@ main_loop:
 	bl	wide_stores
 	bl	pair_store
 	bl	load_once
+	bl	spin
 	bl	reg_probe
 	.global	after_probe
 after_probe:
@@ -111,6 +115,19 @@ pair_store:
 	add	x11, x6, #0x200
 	stp	x10, x11, [x4]
 	ret
+
+/* spin: the loop on ONE source line (';' separates its two instructions,
+ * so the assembler's line table gives both that line) */
+	.global	spin
+spin:
+	adr	x1, spin_count
+	ldr	x9, [x1]
+	cbz	x9, 2f
+	.global	spin_line
+spin_line:
+1:	subs	x9, x9, #1; b.ne 1b
+	str	xzr, [x1]
+2:	ret
 
 	.global	load_once
 load_once:
@@ -184,6 +201,9 @@ round:
 	.global	counters
 counters:
 	.space	8 * MAX_STACKS
+	.global	spin_count
+spin_count:
+	.quad	0
 
 	.bss
 	.balign	16
