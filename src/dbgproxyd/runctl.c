@@ -107,8 +107,8 @@ static void expedited_done(struct session *s, const struct stop_req *req, bool f
 	s->last_vcpu = ev->vcpu;
 	s->g_vcpu = ev->vcpu;
 	g_string_assign(s->stop_reply, r->str);
-	g_message("vCPU %u stopped (reason %u, signal %d) at 0x%" PRIx64 "; told gdb %s", ev->vcpu,
-		  ev->reason, req->signal, ev->pc, r->str);
+	g_info("vCPU %u stopped (reason %u, signal %d) at 0x%" PRIx64 "; told gdb %s", ev->vcpu,
+	       ev->reason, req->signal, ev->pc, r->str);
 	reply(s, r->str);
 	g_string_free(r, TRUE);
 	finish(s);

@@ -120,6 +120,18 @@ hw_lines() {
 	! printf '%s\n' "$output" | grep -q 'Sending packet: \$vCont;s' || false
 }
 
+@test "at the default log level 200 single steps write nothing per step to the daemon's log" {
+	start_vm_arm64 1
+	DAEMON_LOG_LEVEL=message start_daemon
+	before=$(wc -l < "$TMP/daemon.log")
+	run gdb_batch "hbreak tick" "continue" "delete" "stepi 200" "p \$pc != 0" "detach"
+	echo "$output"
+	[ "$(last_value "$output")" = 1 ]
+	cat "$TMP/daemon.log"
+	# connect, attach, the hbreak's stop, end: a few lines, not one per step
+	[ $(( $(wc -l < "$TMP/daemon.log") - before )) -le 10 ]
+}
+
 @test "watch on an 8-byte variable: old and new value of the store, stop after it" {
 	start_vm_arm64 1 && start_daemon
 	run gdb_batch "watch *(long *)&counters" "continue" "p \$pc - tick" "continue" "detach"
