@@ -114,7 +114,9 @@ const char *vmdbg_type_name(uint8_t type)
 		[VMDBG_PAUSE] = "PAUSE",
 		[VMDBG_RESUME] = "RESUME",
 		[VMDBG_DETACH] = "DETACH",
+		[VMDBG_POINT_COND] = "POINT_COND",
 		[VMDBG_EV_STOPPED] = "STOPPED",
+		[VMDBG_EV_OUTPUT] = "OUTPUT",
 		[VMDBG_ERROR] = "ERROR",
 	};
 	uint8_t base = type & VMDBG_TYPE_MASK;
@@ -321,6 +323,53 @@ static bool decode_resume(struct reader *r, struct vmdbg_resume *res, GError **e
 	return true;
 }
 
+static bool decode_point_cond(struct reader *r, struct vmdbg_point_cond *c, GError **error)
+{
+	c->addr = rd64(r);
+	c->nregs = rd32(r);
+	c->nconds = rd32(r);
+	c->ncmds = rd32(r);
+	if (!rd_reserved(r, error) || !r->ok)
+		return false;
+	if (c->nregs > VMDBG_MAX_COND_REGS || c->nconds > VMDBG_MAX_CONDS ||
+	    c->ncmds > VMDBG_MAX_CONDS) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+			    "%u registers, %u conditions and %u commands exceed the limits of %u, %u "
+			    "and %u", c->nregs, c->nconds, c->ncmds, VMDBG_MAX_COND_REGS,
+			    VMDBG_MAX_CONDS, VMDBG_MAX_CONDS);
+		return false;
+	}
+	c->regs = rd_bytes(r, (size_t)c->nregs * 16);
+	if (!r->ok)
+		return false;
+	for (uint32_t i = 0; i < c->nregs; i++) {
+		uint64_t id = get_le64(c->regs + (size_t)i * 16);
+		if (get_le32(c->regs + (size_t)i * 16 + 12) != 0) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+				    "register table entry %u: reserved field is not 0", i);
+			return false;
+		}
+		if (!vmdbg_reg_id_valid(id)) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+				    "register table entry %u: bad register id 0x%" G_GINT64_MODIFIER "x",
+				    i, id);
+			return false;
+		}
+	}
+	c->conds = r->p;
+	for (uint32_t i = 0; i < c->nconds + c->ncmds; i++) {
+		uint32_t len = rd32(r);
+		if (r->ok && (len == 0 || len > VMDBG_MAX_COND_LEN)) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+				    "%s %u of %u bytes (1..%u)", i < c->nconds ? "condition" : "command",
+				    i < c->nconds ? i : i - c->nconds, len, VMDBG_MAX_COND_LEN);
+			return false;
+		}
+		rd_bytes(r, len);
+	}
+	return r->ok;
+}
+
 static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg,
 			   GError **error)
 {
@@ -387,6 +436,18 @@ static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg
 		return true;
 	case VMDBG_RESUME:
 		return reply || decode_resume(r, &msg->u.resume, error);
+	case VMDBG_POINT_COND:
+		return reply || decode_point_cond(r, &msg->u.cond, error);
+	case VMDBG_EV_OUTPUT:
+		if (msg->seq != 0 || reply) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+				    "OUTPUT event with sequence number %u, events carry 0", msg->seq);
+			return false;
+		}
+		msg->u.output.vcpu = rd32(r);
+		msg->u.output.len = rd32(r);
+		msg->u.output.text = (const char *)rd_bytes(r, msg->u.output.len);
+		return r->ok;
 	case VMDBG_EV_STOPPED:
 		if (msg->seq != 0) {
 			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
@@ -429,10 +490,10 @@ static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg
 static bool type_known(uint8_t type)
 {
 	uint8_t base = type & VMDBG_TYPE_MASK;
-	if (base >= VMDBG_HELLO && base <= VMDBG_DETACH)
+	if (base >= VMDBG_HELLO && base <= VMDBG_POINT_COND)
 		return true;
 	/* events and errors are never replies */
-	return type == VMDBG_EV_STOPPED || type == VMDBG_ERROR;
+	return type == VMDBG_EV_STOPPED || type == VMDBG_EV_OUTPUT || type == VMDBG_ERROR;
 }
 
 bool vmdbg_decode(const uint8_t *frame, size_t len, struct vmdbg_msg *msg, GError **error)
@@ -501,6 +562,38 @@ bool vmdbg_regvals_next(const struct vmdbg_reg_vals *vals, size_t *offset, uint6
 	*value = vals->data + *offset + 8;
 	*offset += 8 + *size;
 	return true;
+}
+
+struct vmdbg_cond_reg vmdbg_cond_reg_get(const struct vmdbg_point_cond *c, uint32_t i)
+{
+	struct vmdbg_cond_reg e = { 0, 0 };
+	g_return_val_if_fail(i < c->nregs, e);
+	e.id = get_le64(c->regs + (size_t)i * 16);
+	e.regnum = get_le32(c->regs + (size_t)i * 16 + 8);
+	return e;
+}
+
+/* offset counts bytes from c->conds; decode checked every length */
+bool vmdbg_cond_next(const struct vmdbg_point_cond *c, size_t *offset, const uint8_t **code,
+		     uint32_t *len, uint32_t *index)
+{
+	if (*offset == (size_t)-1)
+		return false;
+	/* which expression does offset start?  count them: at most 2 × VMDBG_MAX_CONDS */
+	size_t o = 0;
+	for (uint32_t i = 0; i < c->nconds + c->ncmds; i++) {
+		uint32_t l = get_le32(c->conds + o);
+		if (o == *offset) {
+			*code = c->conds + o + 4;
+			*len = l;
+			*index = i;
+			*offset = o + 4 + l;
+			return true;
+		}
+		o += 4 + l;
+	}
+	*offset = (size_t)-1;
+	return false;
 }
 
 struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i)
@@ -678,6 +771,38 @@ void vmdbg_enc_resume(GByteArray *out, uint32_t seq, uint32_t default_action,
 			put_le64(out, entries[i].end);
 		}
 	}
+	frame_end(out, s);
+}
+
+void vmdbg_enc_point_cond(GByteArray *out, uint32_t seq, uint64_t addr,
+			  const struct vmdbg_cond_reg *regs, uint32_t nregs,
+			  const uint8_t *const *codes, const uint32_t *lens, uint32_t nconds,
+			  uint32_t ncmds)
+{
+	guint s = frame_begin(out, VMDBG_POINT_COND, seq);
+	put_le64(out, addr);
+	put_le32(out, nregs);
+	put_le32(out, nconds);
+	put_le32(out, ncmds);
+	put_le32(out, 0);
+	for (uint32_t i = 0; i < nregs; i++) {
+		put_le64(out, regs[i].id);
+		put_le32(out, regs[i].regnum);
+		put_le32(out, 0);
+	}
+	for (uint32_t i = 0; i < nconds + ncmds; i++) {
+		put_le32(out, lens[i]);
+		g_byte_array_append(out, codes[i], lens[i]);
+	}
+	frame_end(out, s);
+}
+
+void vmdbg_enc_output(GByteArray *out, uint32_t vcpu, const char *text, uint32_t len)
+{
+	guint s = frame_begin(out, VMDBG_EV_OUTPUT, 0);
+	put_le32(out, vcpu);
+	put_le32(out, len);
+	g_byte_array_append(out, (const guint8 *)text, len);
 	frame_end(out, s);
 }
 

@@ -83,6 +83,28 @@ struct vmdbg_resume {
 	const uint8_t *ranges;   /* nranges × {u64 start, u64 end}, in their order */
 };
 
+/* POINT_COND: the condition list and the commands of the breakpoint at
+ * addr (gdb agent expressions); none of either removes them.  regs maps
+ * the register numbers the bytecode uses (gdb's) to register ids. */
+struct vmdbg_cond_reg {
+	uint64_t id;
+	uint32_t regnum;
+};
+
+struct vmdbg_point_cond {
+	uint64_t addr;
+	uint32_t nregs, nconds, ncmds;
+	const uint8_t *regs;   /* nregs × {u64 id, u32 regnum, u32 reserved(0)} */
+	const uint8_t *conds;  /* nconds × {u32 len, u8 code[len]}, then ncmds more */
+};
+
+/* OUTPUT event: text a breakpoint command printed on a vCPU. */
+struct vmdbg_output {
+	uint32_t vcpu;
+	uint32_t len;
+	const char *text;     /* not NUL-terminated */
+};
+
 struct vmdbg_stopped {
 	uint32_t vcpu;
 	uint32_t reason;      /* enum vmdbg_stop_reason */
@@ -108,6 +130,8 @@ struct vmdbg_msg {
 		struct vmdbg_guest_debug gdbg;    /* SET_GUEST_DEBUG */
 		struct vmdbg_sw_bp sw_bp;         /* SW_BP_INSERT, SW_BP_REMOVE */
 		struct vmdbg_resume resume;       /* RESUME */
+		struct vmdbg_point_cond cond;     /* POINT_COND */
+		struct vmdbg_output output;       /* EV_OUTPUT */
 		struct vmdbg_stopped stopped;     /* EV_STOPPED */
 		struct vmdbg_error error;         /* ERROR */
 	} u;
@@ -136,6 +160,13 @@ bool vmdbg_decode(const uint8_t *frame, size_t len, struct vmdbg_msg *msg,
 uint64_t vmdbg_reg_ids_get(const struct vmdbg_reg_ids *ids, uint32_t i);
 bool vmdbg_regvals_next(const struct vmdbg_reg_vals *vals, size_t *offset,
 			uint64_t *id, const uint8_t **value, uint32_t *size);
+/* Register table entry i of a POINT_COND; its conditions and then its
+ * commands in order (offset starts at 0; false after the last; *index
+ * counts from 0 over both: >= nconds is a command). */
+struct vmdbg_cond_reg vmdbg_cond_reg_get(const struct vmdbg_point_cond *c, uint32_t i);
+bool vmdbg_cond_next(const struct vmdbg_point_cond *c, size_t *offset, const uint8_t **code,
+		     uint32_t *len, uint32_t *index);
+
 /* Entry i, with its range when its action is RANGE_STEP. */
 struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i);
 
@@ -171,6 +202,12 @@ void vmdbg_enc_sw_bp(GByteArray *out, uint8_t type, uint32_t seq,
 /* Entries with action RANGE_STEP carry their range (start, end). */
 void vmdbg_enc_resume(GByteArray *out, uint32_t seq, uint32_t default_action,
 		      const struct vmdbg_resume_entry *entries, uint32_t count);
+/* codes/lens: nconds conditions, then ncmds commands */
+void vmdbg_enc_point_cond(GByteArray *out, uint32_t seq, uint64_t addr,
+			  const struct vmdbg_cond_reg *regs, uint32_t nregs,
+			  const uint8_t *const *codes, const uint32_t *lens, uint32_t nconds,
+			  uint32_t ncmds);
+void vmdbg_enc_output(GByteArray *out, uint32_t vcpu, const char *text, uint32_t len);
 void vmdbg_enc_stopped(GByteArray *out, const struct vmdbg_stopped *s);
 void vmdbg_enc_error(GByteArray *out, uint32_t seq, uint32_t code, const char *text);
 /* A message without payload: PAUSE, DETACH, and every empty "OK" reply. */

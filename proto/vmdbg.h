@@ -35,7 +35,9 @@ enum vmdbg_type {
 	VMDBG_PAUSE           = 0x0a,
 	VMDBG_RESUME          = 0x0b,
 	VMDBG_DETACH          = 0x0c,
+	VMDBG_POINT_COND      = 0x0d,
 	VMDBG_EV_STOPPED      = 0x40,
+	VMDBG_EV_OUTPUT       = 0x41,
 	VMDBG_ERROR           = 0x7f,
 };
 #define VMDBG_REPLY       0x80u
@@ -54,6 +56,12 @@ enum vmdbg_arch {
 #define VMDBG_FEAT_BLOCKIRQ        (1u << 3) /* stepping blocks interrupts */
 #define VMDBG_FEAT_SIMULATED       (1u << 4) /* not KVM: an instruction-set simulator */
 #define VMDBG_FEAT_RANGE_STEP      (1u << 5) /* RESUME action RANGE_STEP supported */
+#define VMDBG_FEAT_CONDITIONS      (1u << 6) /* POINT_COND: breakpoint conditions in the VM */
+
+/* POINT_COND limits. */
+#define VMDBG_MAX_CONDS      32u    /* expressions per point, and commands per point */
+#define VMDBG_MAX_COND_LEN   4096u  /* bytes per expression */
+#define VMDBG_MAX_COND_REGS  256u   /* register table entries per point */
 
 /* ERROR codes. */
 enum vmdbg_err {

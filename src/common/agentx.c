@@ -134,9 +134,6 @@ bool ax_verify(const uint8_t *code, size_t len, GError **error)
 			pushes = pops + 1;
 		} else if (op == OP_PRINTF) {
 			pops = code[pc + 1] + 2;  /* the arguments, function and channel */
-		} else if (op == OP_END) {
-			pops = 1;                 /* the result */
-			pushes = 1;
 		}
 		if (d < pops)
 			return fail(error, "%s at offset %zu needs %d stack value(s), has %d",
@@ -295,6 +292,31 @@ static bool do_printf(const char *format, const uint64_t *args, unsigned nargs,
 	unsigned used = 0;
 	bool ok = true;
 	for (const char *p = format; *p && ok; p++) {
+		if (*p == '\\' && p[1]) {
+			/* the format comes as C source writes it (gdb manual, printf):
+			 * \n, \t, \\, \", octal and hex escapes */
+			static const char from[] = "abfnrtv\\\"'?", to[] = "\a\b\f\n\r\t\v\\\"'?";
+			const char *k = strchr(from, p[1]);
+			if (k) {
+				g_string_append_c(out, to[k - from]);
+				p++;
+			} else if (p[1] >= '0' && p[1] <= '7') {
+				unsigned v = 0, n = 0;
+				for (p++; n < 3 && *p >= '0' && *p <= '7'; n++, p++)
+					v = v * 8 + (unsigned)(*p - '0');
+				g_string_append_c(out, (char)v);
+				p--;
+			} else if (p[1] == 'x' && g_ascii_isxdigit(p[2])) {
+				unsigned v = 0;
+				for (p += 2; g_ascii_isxdigit(*p); p++)
+					v = (v * 16 + (unsigned)g_ascii_xdigit_value(*p)) & 0xff;
+				g_string_append_c(out, (char)v);
+				p--;
+			} else {
+				g_string_append_c(out, *p);
+			}
+			continue;
+		}
 		if (*p != '%') {
 			g_string_append_c(out, *p);
 			continue;
@@ -459,9 +481,8 @@ bool ax_eval(const uint8_t *code, size_t len, const struct ax_env *env, uint64_t
 			sp++;
 			break;
 		}
-		case OP_END:
-			NEED(1);
-			*result = st[sp - 1];
+		case OP_END:  /* the result; commands (printf) end with nothing left */
+			*result = sp ? st[sp - 1] : 0;
 			return true;
 		case OP_DUP:
 			NEED(1);

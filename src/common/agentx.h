@@ -47,7 +47,8 @@ struct ax_env {
  * without `end`.  False with a message that says where. */
 bool ax_verify(const uint8_t *code, size_t len, GError **error);
 
-/* Runs verified code.  True with *result the top of the stack at `end`;
+/* Runs verified code.  True with *result the top of the stack at `end`
+ * (0 when the stack is empty there, as after a command's printf);
  * false with a message (memory not mapped, division by zero, register
  * unknown, step budget spent, stack out of bounds). */
 bool ax_eval(const uint8_t *code, size_t len, const struct ax_env *env, uint64_t *result,

@@ -43,6 +43,7 @@
 
 #include "a64-sim.h"
 #include "vm-boot.h"
+#include "vm-conds.h"
 
 #define RAM_BASE      UINT64_C(0x40000000)
 #define UART_BASE     0x09000000ull   /* PL011 */
@@ -135,6 +136,10 @@ struct vm_a64 {
 	/* guarded by lock */
 	struct a64_debug dbg;        /* the last SET_GUEST_DEBUG, for every vCPU */
 	GHashTable *sw_bps;          /* uint64_t *addr -> original instruction word */
+	struct vm_conds *conds;      /* breakpoint conditions (POINT_COND) */
+	GQueue outputs;              /* struct cmd_output *: what commands printed */
+	size_t output_bytes;         /* in outputs; past OUTPUT_LIMIT new text is dropped */
+	uint64_t output_dropped;
 	GQueue stops;                /* struct vmdbg_stopped * */
 	bool dead;                   /* PSCI SYSTEM_OFF/RESET: the guest is over */
 	int notify_fd;
@@ -297,6 +302,112 @@ static bool in_step_range(const struct sim_vcpu *v)
 	return v->range.end && v->cpu.pc >= v->range.start && v->cpu.pc < v->range.end;
 }
 
+static void *reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *pstate);
+static void hide_sw_bps(struct vm_a64 *vm, uint64_t addr, uint8_t *buf, uint64_t n);
+
+struct cond_ctx {
+	struct vm_a64 *vm;
+	struct sim_vcpu *v;
+};
+
+static bool cond_reg(void *ctx, uint64_t id, uint64_t *value)
+{
+	struct cond_ctx *c = ctx;
+	bool pstate;
+	void *p = reg_storage(c->vm, c->v, id, &pstate);
+	if (pstate) {
+		*value = pstate_of(c->v);
+		return true;
+	}
+	if (!p)
+		return false;
+	uint8_t buf[8] = { 0 };
+	memcpy(buf, p, MIN(vmdbg_reg_bytes(id), 8u));
+	uint64_t le;
+	memcpy(&le, buf, 8);
+	*value = GUINT64_FROM_LE(le);
+	return true;
+}
+
+/* memory as the guest sees it: the original words under software breakpoints */
+static bool cond_mem(void *ctx, uint64_t addr, unsigned len, uint8_t *out)
+{
+	struct cond_ctx *c = ctx;
+	if (!in_ram(c->vm, addr, len))
+		return false;
+	memcpy(out, c->vm->ram + (addr - RAM_BASE), len);
+	hide_sw_bps(c->vm, addr, out, len);
+	return true;
+}
+
+#define OUTPUT_LIMIT (1u << 20)
+
+struct cmd_output {
+	uint32_t vcpu;
+	char *text;
+};
+
+/* With vm->lock held: queue what a breakpoint's commands printed. */
+static void queue_output(struct vm_a64 *vm, struct sim_vcpu *v, const GString *text)
+{
+	if (text->len == 0)
+		return;
+	if (vm->output_bytes + text->len > OUTPUT_LIMIT) {
+		if (vm->output_dropped++ == 0)
+			g_warning("breakpoint commands print faster than the debugger reads: "
+				  "dropping their output");
+		return;
+	}
+	struct cmd_output *o = g_new(struct cmd_output, 1);
+	o->vcpu = v->index;
+	o->text = g_strndup(text->str, text->len);
+	vm->output_bytes += text->len;
+	g_queue_push_tail(&vm->outputs, o);
+	notify(vm);
+}
+
+/* A breakpoint hit at the vCPU's pc: does a condition say to go on (the
+ * commands, if any, ran)? */
+static bool cond_skips(struct vm_a64 *vm, struct sim_vcpu *v)
+{
+	if (vm_conds_count(vm->conds) == 0)
+		return false;
+	struct cond_ctx c = { vm, v };
+	const struct vm_cond_access acc = { cond_reg, cond_mem, &c };
+	g_autofree char *msg = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	enum vm_cond_verdict verdict = vm_conds_eval(vm->conds, v->cpu.pc, &acc, out, &msg);
+	queue_output(vm, v, out);
+	switch (verdict) {
+	case VM_COND_SKIP:
+		return true;
+	case VM_COND_FAILED:
+		g_warning("vCPU %u: %s; stopping there", v->index, msg);
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* Execute the instruction at pc as if no breakpoint were there: the
+ * original word under a software one, hardware breakpoints off for it. */
+static enum a64_exit step_over(struct vm_a64 *vm, struct sim_vcpu *v, const struct a64_mem *mem,
+			       struct a64_event *ev)
+{
+	uint64_t pc = v->cpu.pc;
+	gpointer orig;
+	bool sw = g_hash_table_lookup_extended(vm->sw_bps, &pc, NULL, &orig);
+	if (sw)
+		set_ram_word(vm, pc, GPOINTER_TO_UINT(orig));
+	unsigned nbps = vm->dbg.nbps;
+	vm->dbg.nbps = 0;
+	enum a64_exit e = a64_step(&v->cpu, &vm->dbg, mem, ev);
+	vm->dbg.nbps = nbps;
+	if (sw)
+		set_ram_word(vm, pc, A64_BRK0);
+	return e;
+}
+
 /* Run one vCPU for up to a quantum, with vm->lock held. */
 static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 {
@@ -308,6 +419,7 @@ static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 	for (unsigned i = 0; i < budget; i++) {
 		struct a64_event ev;
 		enum a64_exit e = a64_step(&v->cpu, dbg, &mem, &ev);
+	again:
 		switch (e) {
 		case A64_OK:
 			continue;
@@ -320,11 +432,21 @@ static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
 			return;
 		case A64_BREAKPOINT:
+			if (cond_skips(vm, v)) {
+				e = step_over(vm, v, &mem, &ev);
+				goto again;
+			}
+			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
+			return;
 		case A64_WATCHPOINT:
 			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
 			return;
 		case A64_BRK:
 			if (g_hash_table_contains(vm->sw_bps, &v->cpu.pc)) {
+				if (cond_skips(vm, v)) {
+					e = step_over(vm, v, &mem, &ev);
+					goto again;
+				}
 				stop_vcpu(vm, v, VMDBG_STOP_SW_BP, v->cpu.pc, 0);
 				return;
 			}
@@ -775,6 +897,15 @@ static bool a64_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 	return ok;
 }
 
+static bool a64_point_cond(struct vm *base, const struct vmdbg_point_cond *c, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	ctl_lock(vm);
+	bool ok = vm_conds_set(vm->conds, c, error);
+	ctl_unlock(vm);
+	return ok;
+}
+
 static bool a64_sw_bp_remove(struct vm *base, const struct vmdbg_sw_bp *bp, GError **error)
 {
 	struct vm_a64 *vm = of(base);
@@ -848,6 +979,7 @@ static void a64_detach(struct vm *base)
 	while (g_hash_table_iter_next(&it, &key, &orig))
 		set_ram_word(vm, *(uint64_t *)key, GPOINTER_TO_UINT(orig));
 	g_hash_table_remove_all(vm->sw_bps);
+	vm_conds_clear(vm->conds);
 	unsigned nbps = vm->dbg.nbps, nwps = vm->dbg.nwps;
 	memset(&vm->dbg, 0, sizeof(vm->dbg));
 	vm->dbg.nbps = nbps;
@@ -880,6 +1012,30 @@ static bool a64_pop_stop(struct vm *base, struct vmdbg_stopped *out)
 	return true;
 }
 
+static bool a64_pop_output(struct vm *base, uint32_t *vcpu, GString *text)
+{
+	struct vm_a64 *vm = of(base);
+	ctl_lock(vm);
+	struct cmd_output *o = g_queue_pop_head(&vm->outputs);
+	if (o)
+		vm->output_bytes -= strlen(o->text);
+	ctl_unlock(vm);
+	if (!o)
+		return false;
+	*vcpu = o->vcpu;
+	g_string_assign(text, o->text);
+	g_free(o->text);
+	g_free(o);
+	return true;
+}
+
+static void cmd_output_free(gpointer p)
+{
+	struct cmd_output *o = p;
+	g_free(o->text);
+	g_free(o);
+}
+
 static void a64_hello(struct vm *base, struct vmdbg_hello *out)
 {
 	struct vm_a64 *vm = of(base);
@@ -890,6 +1046,7 @@ static void a64_hello(struct vm *base, struct vmdbg_hello *out)
 	out->hw_bps = vm->dbg.nbps;  /* fixed at creation: no lock needed */
 	out->hw_wps = vm->dbg.nwps;
 	out->features = VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
+			VMDBG_FEAT_CONDITIONS |
 			VMDBG_FEAT_SIMULATED;
 	out->max_frame = VMDBG_MAX_FRAME;
 }
@@ -934,10 +1091,12 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 	vm->dbg.nbps = cfg->hw_bps;
 	vm->dbg.nwps = cfg->hw_wps;
 	vm->sw_bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	vm->conds = vm_conds_new();
 	g_mutex_init(&vm->lock);
 	g_cond_init(&vm->run_cond);
 	g_cond_init(&vm->ctl_done);
 	g_queue_init(&vm->stops);
+	g_queue_init(&vm->outputs);
 	vm->ram = g_try_malloc0(vm->ram_size);
 	if (!vm->ram) {
 		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "cannot allocate %" G_GUINT64_FORMAT
@@ -1013,6 +1172,8 @@ static void a64_destroy(struct vm *base)
 		close(vm->notify_fd);
 	g_queue_clear_full(&vm->stops, g_free);
 	g_hash_table_unref(vm->sw_bps);
+	vm_conds_free(vm->conds);
+	g_queue_clear_full(&vm->outputs, cmd_output_free);
 	g_string_free(vm->serial_line, TRUE);
 	g_mutex_clear(&vm->lock);
 	g_cond_clear(&vm->run_cond);
@@ -1038,4 +1199,6 @@ static const struct vm_ops a64_ops = {
 	.pause = a64_pause,
 	.resume = a64_resume,
 	.detach = a64_detach,
+	.point_cond = a64_point_cond,
+	.pop_output = a64_pop_output,
 };

@@ -76,11 +76,28 @@ static void reply_error(struct client *c, uint32_t seq, const GError *err)
 
 /* Deliver queued stop events (only once the client has said HELLO, so
  * stops that happened with no debugger attached are reported, not lost). */
+#define OUTPUT_BATCH 64
+
 static void deliver_stops(struct server *s)
 {
 	struct client *c = s->client;
 	if (!c || !c->hello_done)
 		return;
+	/* printed before the stops that follow; a bounded batch per wake-up,
+	 * for a dprintf in a tight loop prints as fast as it is read: the
+	 * rest waits for the next turn of the loop (the eventfd is re-armed) */
+	g_autoptr(GString) text = g_string_new(NULL);
+	uint32_t vcpu;
+	unsigned n = 0;
+	while (n < OUTPUT_BATCH && vm_pop_output(s->vm, &vcpu, text)) {
+		vmdbg_enc_output(c->out, vcpu, text->str, (uint32_t)text->len);
+		n++;
+	}
+	if (n == OUTPUT_BATCH) {
+		uint64_t one = 1;
+		ssize_t w = write(vm_notify_fd(s->vm), &one, sizeof(one));
+		(void)w;  /* at its limit the eventfd is readable already */
+	}
 	struct vmdbg_stopped ev;
 	while (vm_pop_stop(s->vm, &ev)) {
 		g_debug("vCPU %u stopped: reason %u pc 0x%" G_GINT64_MODIFIER "x", ev.vcpu, ev.reason,
@@ -219,6 +236,15 @@ static void handle_detach(struct client *c, const struct vmdbg_msg *m)
 	ok(c, m);
 }
 
+static void handle_point_cond(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	if (!vm_point_cond(c->srv->vm, &m->u.cond, &err))
+		reply_error(c, m->seq, err);
+	else
+		ok(c, m);
+}
+
 static const handler_fn handlers[VMDBG_TYPE_MASK + 1] = {
 	[VMDBG_HELLO] = handle_hello,
 	[VMDBG_REG_LIST] = handle_reg_list,
@@ -232,6 +258,7 @@ static const handler_fn handlers[VMDBG_TYPE_MASK + 1] = {
 	[VMDBG_PAUSE] = handle_pause,
 	[VMDBG_RESUME] = handle_resume,
 	[VMDBG_DETACH] = handle_detach,
+	[VMDBG_POINT_COND] = handle_point_cond,
 };
 
 static void dispatch(struct client *c, const struct vmdbg_msg *m)

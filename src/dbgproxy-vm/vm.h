@@ -59,6 +59,11 @@ struct vm_ops {
 	bool (*pause)(struct vm *vm, GError **error);
 	bool (*resume)(struct vm *vm, const struct vmdbg_resume *r, GError **error);
 	void (*detach)(struct vm *vm);
+	/* NULL: the back end has no conditions (no HELLO feature CONDITIONS) */
+	bool (*point_cond)(struct vm *vm, const struct vmdbg_point_cond *c, GError **error);
+	/* breakpoint commands' output, in order: false when there is none
+	 * (NULL: the back end has none) */
+	bool (*pop_output)(struct vm *vm, uint32_t *vcpu, GString *text);
 };
 
 /* Every back end's machine starts with this. */
@@ -100,6 +105,12 @@ static inline int vm_notify_fd(struct vm *vm)
 static inline bool vm_pop_stop(struct vm *vm, struct vmdbg_stopped *out)
 {
 	return vm->ops->pop_stop(vm, out);
+}
+
+/* Output breakpoint commands printed (on notify_fd, like stops). */
+static inline bool vm_pop_output(struct vm *vm, uint32_t *vcpu, GString *text)
+{
+	return vm->ops->pop_output && vm->ops->pop_output(vm, vcpu, text);
 }
 
 static inline void vm_hello(struct vm *vm, struct vmdbg_hello *out)
@@ -153,7 +164,20 @@ static inline bool vm_resume(struct vm *vm, const struct vmdbg_resume *r, GError
 {
 	return vm->ops->resume(vm, r, error);
 }
-/* Restore patched bytes, clear guest debug, resume every vCPU. */
+/* The conditions of the breakpoint at c->addr, evaluated by the vCPU that
+ * hits it: all false, and the hit is stepped over unseen. */
+static inline bool vm_point_cond(struct vm *vm, const struct vmdbg_point_cond *c, GError **error)
+{
+	if (!vm->ops->point_cond) {
+		g_set_error(error, VM_ERROR, VMDBG_E_UNKNOWN,
+			    "this VM does not evaluate breakpoint conditions");
+		return false;
+	}
+	return vm->ops->point_cond(vm, c, error);
+}
+
+/* Restore patched bytes, clear guest debug, resume every vCPU (and drop
+ * every condition). */
 static inline void vm_detach(struct vm *vm)
 {
 	vm->ops->detach(vm);

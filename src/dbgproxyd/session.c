@@ -123,9 +123,13 @@ static void h_qsupported(void *ctx, const struct pkt_param *p)
 		s->gdb_swbreak = strstr(feat, "swbreak+") != NULL;
 		s->gdb_hwbreak = strstr(feat, "hwbreak+") != NULL;
 	}
+	/* conditions go to the VM that evaluates them where the breakpoint hits */
+	const struct vmdbg_hello *h = target_hello(s->t);
+	bool conds = h && (h->features & VMDBG_FEAT_CONDITIONS);
 	g_autofree char *r = g_strdup_printf(
 		"PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;swbreak+;hwbreak+;"
-		"vContSupported+;QStartNoAckMode+", PACKET_SIZE);
+		"vContSupported+;QStartNoAckMode+%s", PACKET_SIZE,
+		conds ? ";ConditionalBreakpoints+;BreakpointCommands+" : "");
 	reply(s, r);
 }
 
@@ -223,6 +227,8 @@ static const struct pkt_row packet_table[] = {
 	{ "vCont", PKT_PREFIX, "A", h_vcont, PKT_F_ASYNC },
 	{ "Z", PKT_PREFIX, "x,x,x", h_insert_point, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "z", PKT_PREFIX, "x,x,x", h_remove_point, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	/* with a condition list (ConditionalBreakpoints) */
+	{ "Z", PKT_PREFIX, "x,x,x;b", h_insert_point, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "Hg", PKT_PREFIX, "t", h_set_thread_g, 0 },
 	{ "Hc", PKT_PREFIX, "t", h_set_thread_c, 0 },
 	{ "T", PKT_PREFIX, "t", h_thread_alive, 0 },
@@ -494,10 +500,25 @@ static void client_lost(void *ctx, const char *why)
 	session_close(s, "lost the VM");
 }
 
+/* Agent printf (dprintf-style agent) output: to gdb's console while it
+ * waits for the guest (an O packet is only allowed then), else the log. */
+static void client_output(void *ctx, uint32_t vcpu, const char *text)
+{
+	struct session *s = ctx;
+	enum target_state st = target_state(s->t);
+	if (s->attached && s->busy && !s->exited && (st == TGT_RUNNING || st == TGT_STOPPING)) {
+		console_out(s, text);
+		flush(s);
+	} else {
+		g_info("vCPU %u printed (gdb is not waiting): %s", vcpu, text);
+	}
+}
+
 static const struct target_client_ops client_ops = {
 	.ready = client_ready,
 	.lost = client_lost,
 	.stopped = session_all_stopped,
+	.output = client_output,
 };
 
 void session_accept(struct daemon *d, int fd, const char *peer)
@@ -514,6 +535,7 @@ void session_accept(struct daemon *d, int fd, const char *peer)
 	s->stop_reply = g_string_new("T05thread:1;");
 	s->c_vcpu = -1;
 	s->resume_entries = g_array_new(FALSE, FALSE, sizeof(struct vmdbg_resume_entry));
+	s->cond_addrs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_queue_init(&s->incoming);
 	ev_io_init(&s->read_w, read_cb, fd, EV_READ);
 	ev_io_init(&s->write_w, write_cb, fd, EV_WRITE);
@@ -563,6 +585,7 @@ void session_free(struct session *s)
 	g_byte_array_unref(s->last);
 	g_string_free(s->stop_reply, TRUE);
 	g_array_unref(s->resume_entries);
+	g_hash_table_unref(s->cond_addrs);
 	struct incoming *in;
 	while ((in = g_queue_pop_head(&s->incoming))) {
 		if (in->packet)

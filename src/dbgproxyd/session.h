@@ -70,6 +70,7 @@ struct session {
 	bool exited;                  /* gdb was told the guest is gone (X) */
 	bool closed;                  /* session_close() ran: freed by the loop later */
 	bool mode_told;               /* gdb was told its description no longer fits */
+	GHashTable *cond_addrs;       /* uint64_t *: points whose conditions the VM holds */
 	uint32_t nr_vcpus;
 	uint32_t g_vcpu;              /* Hg */
 	int64_t c_vcpu;               /* Hc: -1 = all */

@@ -325,6 +325,45 @@ enum target_result target_point_remove(struct target *t, struct target_client *o
 	return hw_change(t, owner, false, (enum hw_kind)type, addr, len, fn, ctx, error);
 }
 
+struct cond_req {
+	target_done_fn fn;
+	void *ctx;
+};
+
+static void cond_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	struct cond_req *r = ctx;
+	if (r->fn)
+		r->fn(r->ctx, m ? NULL : err);
+	g_free(r);
+}
+
+enum target_result target_point_cond(struct target *t, uint64_t addr,
+				     const struct vmdbg_cond_reg *regs, uint32_t nregs,
+				     const uint8_t *const *codes, const uint32_t *lens,
+				     uint32_t nconds, uint32_t ncmds, target_done_fn fn, void *ctx,
+				     GError **error)
+{
+	if (!target_need_ready(t, error))
+		return TARGET_FAILED;
+	const struct vmdbg_hello *h = vmlink_hello(t->link);
+	if (!(h->features & VMDBG_FEAT_CONDITIONS)) {
+		g_set_error(error, TARGET_ERROR, TARGET_E_INVAL,
+			    "the VM does not evaluate breakpoint conditions");
+		return TARGET_FAILED;
+	}
+	g_autoptr(GByteArray) f = g_byte_array_new();
+	uint32_t seq = target_seq(t);
+	vmdbg_enc_point_cond(f, seq, addr, regs, nregs, codes, lens, nconds, ncmds);
+	struct cond_req *r = g_new0(struct cond_req, 1);
+	*r = (struct cond_req){ fn, ctx };
+	if (!target_send(t, f, seq, cond_done, r, error)) {
+		g_free(r);
+		return TARGET_FAILED;
+	}
+	return TARGET_PENDING;
+}
+
 void target_points_drop_owner(struct target *t, struct target_client *owner, bool vm_too)
 {
 	if (!vm_too) {

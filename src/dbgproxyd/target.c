@@ -312,7 +312,19 @@ static void link_stopped(void *owner, const struct vmdbg_stopped *ev)
 	}
 }
 
-static const struct vmlink_ops link_ops = { link_ready, link_lost, link_stopped };
+static void link_output(void *owner, uint32_t vcpu, const char *text, size_t len)
+{
+	struct target *t = owner;
+	g_autofree char *s = g_strndup(text, len);  /* stops at a NUL the VM sent */
+	g_autoptr(GPtrArray) clients = g_ptr_array_copy(t->clients, NULL, NULL);
+	for (guint i = 0; i < clients->len; i++) {
+		struct target_client *c = g_ptr_array_index(clients, i);
+		if (g_ptr_array_find(t->clients, c, NULL) && c->ops->output)
+			c->ops->output(c->ctx, vcpu, s);
+	}
+}
+
+static const struct vmlink_ops link_ops = { link_ready, link_lost, link_stopped, link_output };
 
 struct target *target_new(struct ev_loop *loop, const char *vm_path,
 			  const struct target_config *cfg)

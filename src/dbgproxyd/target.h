@@ -61,6 +61,8 @@ struct target_client_ops {
 	 * with target_take_stop(); interrupted: target_interrupt() asked for
 	 * it; err: the PAUSE failed (the state is STOPPED regardless) */
 	void (*stopped)(void *ctx, bool interrupted, const GError *err);
+	/* a breakpoint command printed text (NUL-terminated) on vCPU vcpu (may be NULL) */
+	void (*output)(void *ctx, uint32_t vcpu, const char *text);
 };
 
 struct target_config {
@@ -178,6 +180,16 @@ enum target_result target_point_insert(struct target *t, struct target_client *o
 enum target_result target_point_remove(struct target *t, struct target_client *owner,
 				       unsigned type, uint64_t addr, uint64_t len, uint32_t vcpu,
 				       target_done_fn fn, void *ctx, GError **error);
+/* The condition list and commands of the breakpoint at addr (gdb agent
+ * expressions: codes holds nconds conditions, then ncmds commands; none
+ * removes them), for the VM to evaluate where it hits (vmdbg
+ * POINT_COND; TARGET_E_INVAL when the VM lacks feature CONDITIONS).
+ * Conditions belong to the address, whoever inserted the point. */
+enum target_result target_point_cond(struct target *t, uint64_t addr,
+				     const struct vmdbg_cond_reg *regs, uint32_t nregs,
+				     const uint8_t *const *codes, const uint32_t *lens,
+				     uint32_t nconds, uint32_t ncmds, target_done_fn fn, void *ctx,
+				     GError **error);
 /* Software breakpoints the VM has now (any owner). */
 unsigned target_sw_points(const struct target *t);
 /* The hardware slot table for people (monitor hw). */

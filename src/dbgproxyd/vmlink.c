@@ -237,6 +237,11 @@ static void hello_done(void *ctx, const struct vmdbg_msg *reply, const GError *e
 
 static void handle_frame(struct vmlink *l, const struct vmdbg_msg *m)
 {
+	if (m->type == VMDBG_EV_OUTPUT) {
+		if (l->state == LINK_READY && l->ops->on_output)
+			l->ops->on_output(l->owner, m->u.output.vcpu, m->u.output.text, m->u.output.len);
+		return;
+	}
 	if (m->type == VMDBG_EV_STOPPED) {
 		if (l->state == LINK_READY)
 			l->ops->on_stopped(l->owner, &m->u.stopped);

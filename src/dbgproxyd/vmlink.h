@@ -29,6 +29,8 @@ struct vmlink_ops {
 	void (*on_ready)(void *owner);                       /* HELLO and REG_LISTs done */
 	void (*on_lost)(void *owner, const char *why);        /* after pending requests failed */
 	void (*on_stopped)(void *owner, const struct vmdbg_stopped *ev);
+	/* what a breakpoint command printed on a vCPU (OUTPUT event) */
+	void (*on_output)(void *owner, uint32_t vcpu, const char *text, size_t len);
 };
 
 /* reply is the decoded reply (valid during the call only), or NULL with err set. */

@@ -120,6 +120,60 @@ hw_lines() {
 	! printf '%s\n' "$output" | grep -q 'Sending packet: \$vCont;s' || false
 }
 
+@test "break/hbreak with a condition: the VM evaluates it (ConditionalBreakpoints), 300 false hits send nothing to gdb" {
+	start_vm_arm64 1 && start_daemon
+	for kind in break hbreak; do
+		# counters has no debug type: gdb compiles a condition on it only by address
+		run gdb_batch "python c0 = int(gdb.parse_and_eval('*(long *)&counters'))" \
+			"python a = int(gdb.parse_and_eval('(long)&counters'))" \
+			"python gdb.execute('$kind tick if *(long *)%d == %d && \$x0 == 0' % (a, c0 + 300))" \
+			"set debug remote 1" "continue" "set debug remote 0" \
+			"python print('HITS-LATER', int(gdb.parse_and_eval('*(long *)&counters')) - c0)" \
+			"delete" "detach"
+		echo "$output" | grep -v 'Packet received: [0-9a-f]*$'
+		[ "$status" -eq 0 ]
+		# the point went to the VM with its bytecode; one stop came back
+		printf '%s\n' "$output" | grep -q 'Sending packet: \$Z[01],[0-9a-f]*,4;X[0-9a-f]*,'
+		[ "$(printf '%s\n' "$output" | grep -Ec 'Packet received: T05thread:1;(sw|hw)break:')" -eq 1 ]
+		printf '%s\n' "$output" | grep -q '^HITS-LATER 300$'
+	done
+}
+
+@test "dprintf-style agent: the VM runs the printf where tick hits, gdb prints it while the guest runs, no stop" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "set dprintf-style agent" \
+		"python a = int(gdb.parse_and_eval('(long)&counters')); c0 = int(gdb.parse_and_eval('*(long *)&counters'))" \
+		"python gdb.execute('dprintf tick,\"tick x0=%%d count=%%ld\\\\n\", \$x0, *(long *)%d' % a)" \
+		"python gdb.execute('break after_probe if *(long *)%d >= %d' % (a, c0 + 5))" \
+		"set debug remote 1" "continue" "set debug remote 0" \
+		"python print('COUNT-NOW', int(gdb.parse_and_eval('*(long *)&counters')) - c0)" "delete" "detach"
+	echo "$output" | grep -v 'Packet received: [0-9a-f]*$'
+	[ "$status" -eq 0 ]
+	# the commands went with the Z0 (BreakpointCommands), the text came as O packets
+	printf '%s\n' "$output" | grep -q 'Sending packet: \$Z0,[0-9a-f]*,4;cmds:[01],X'
+	[ "$(printf '%s\n' "$output" | grep -c 'Packet received: O')" -ge 5 ]
+	[ "$(printf '%s\n' "$output" | grep -Ec 'Packet received: T05')" -eq 1 ]
+	# five consecutive counts, one line each, escapes as C
+	mapfile -t counts < <(printf '%s\n' "$output" | sed -n 's/.*tick x0=0 count=\([0-9]*\)$/\1/p')
+	[ "${#counts[@]}" -ge 5 ]
+	for i in 1 2 3 4; do [ $((counts[i] - counts[i - 1])) -eq 1 ]; done
+	! printf '%s\n' "$output" | grep -q 'count=[0-9]*\\n' || false
+}
+
+@test "a condition that reads unmapped memory stops at the first hit, with the reason in the VM's log" {
+	start_vm_arm64 1 && start_daemon
+	run gdb_batch "break tick if *(long *)0x10 == 1" "continue" "p \$pc == tick" "delete" "detach"
+	echo "$output"
+	[ "$(last_value "$output")" = 1 ]
+	grep -q "could not be evaluated: cannot read 8 byte(s) of guest memory at 0x10" "$TMP/vm.log"
+	# a condition with a register the VM cannot serve as it is (sp is banked)
+	# is refused with advice (gdb shows its own words for a failed Z0)
+	run gdb_batch "set debug remote 1" "break tick if \$sp == 0" "continue" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -q "Cannot insert breakpoint 1"
+	printf '%s\n' "$output" | grep -q "Packet received: E.breakpoint at 0x[0-9a-f]*: the condition reads register sp, which the VM cannot evaluate; use 'set breakpoint condition-evaluation host'"
+}
+
 @test "at the default log level 200 single steps write nothing per step to the daemon's log" {
 	start_vm_arm64 1
 	DAEMON_LOG_LEVEL=message start_daemon

@@ -64,7 +64,7 @@ static void c_stopped(void *ctx, bool interrupted, const GError *err)
 	c->interrupted = interrupted;
 }
 
-static const struct target_client_ops c_ops = { c_ready, c_lost, c_stopped };
+static const struct target_client_ops c_ops = { c_ready, c_lost, c_stopped, NULL };
 
 /* A request's completion. */
 struct done {

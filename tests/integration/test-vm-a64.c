@@ -25,7 +25,7 @@
 #define ESR_EL1       VMDBG_ARM64_SYSREG(3, 0, 5, 2, 0)
 
 static const char *vm_bin, *guest;
-static uint64_t sym_tick, sym_counters, sym_after_probe;
+static uint64_t sym_tick, sym_counters, sym_after_probe, sym_spin_line, sym_spin_count;
 
 static void start(struct vmfix *f, unsigned vcpus, const char *extra)
 {
@@ -120,7 +120,8 @@ static void test_hello_reg_list(void)
 	g_assert_cmpuint(f.hello.hw_bps, ==, 3);
 	g_assert_cmpuint(f.hello.hw_wps, ==, 5);
 	g_assert_cmphex(f.hello.features, ==,
-			VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_SIMULATED);
+			VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_SIMULATED |
+			VMDBG_FEAT_RANGE_STEP | VMDBG_FEAT_CONDITIONS);
 	pause_vm(&f);
 	reg_list(&f, false);
 	g_assert_cmphex(get_reg64(&f, 1, MPIDR_EL1), ==, 0x80000001ull);
@@ -267,6 +268,98 @@ static void test_bad_requests(void)
 	vm_stop(&f);
 }
 
+static void send_cond(struct vmfix *f, uint64_t addr, const uint8_t *code, uint32_t len,
+		      uint32_t regnum, uint32_t expect_err)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	const struct vmdbg_cond_reg reg = { VMDBG_ARM64_X(0), regnum };
+	const uint8_t *codes[] = { code };
+	vmdbg_enc_point_cond(req, seq, addr, &reg, 1, codes, &len, code ? 1 : 0, 0);
+	if (expect_err)
+		g_assert_cmpuint(expect_error(f, req, seq), ==, expect_err);
+	else
+		expect_ok(f, req, seq, VMDBG_POINT_COND);
+}
+
+/* Breakpoint conditions and range steps, as the daemon sends them. */
+static void test_conditions_range(void)
+{
+	struct vmfix f;
+	start(&f, 1, NULL);
+	pause_vm(&f);
+	/* refused: bytecode that underflows; a register the table lacks */
+	static const uint8_t underflow[] = { 0x02, 0x27 };
+	send_cond(&f, sym_tick, underflow, sizeof underflow, 0, VMDBG_E_INVAL);
+	static const uint8_t reads_r5[] = { 0x26, 0x00, 0x05, 0x27 };
+	send_cond(&f, sym_tick, reads_r5, sizeof reads_r5, 0, VMDBG_E_INVAL);
+
+	/* x0 == 1 is never true on vCPU 0 (tick's argument is the vCPU index):
+	 * the breakpoint is stepped over unseen while the guest ticks */
+	static const uint8_t x0_is_1[] = { 0x26, 0x00, 0x00, 0x22, 0x01, 0x13, 0x27 };
+	static const uint8_t x0_is_0[] = { 0x26, 0x00, 0x00, 0x22, 0x00, 0x13, 0x27 };
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	struct vmdbg_sw_bp bp = { .vcpu = 0, .kind = 4, .addr = sym_tick };
+	vmdbg_enc_sw_bp(req, VMDBG_SW_BP_INSERT, seq, &bp);
+	expect_ok(&f, req, seq, VMDBG_SW_BP_INSERT);
+	send_cond(&f, sym_tick, x0_is_1, sizeof x0_is_1, 0, 0);
+	uint64_t c0 = read_u64(&f, sym_counters);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	struct vmdbg_stopped ev;
+	g_assert_false(wait_stop(&f, &ev, 300));
+	pause_vm(&f);
+	g_assert_cmpuint(read_u64(&f, sym_counters), >, c0 + 10);
+	/* x0 == 0: it stops there */
+	send_cond(&f, sym_tick, x0_is_0, sizeof x0_is_0, 0, 0);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	g_assert_true(wait_stop(&f, &ev, 5000));
+	g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_SW_BP);
+	g_assert_cmphex(ev.pc, ==, sym_tick);
+	/* no conditions: removed */
+	send_cond(&f, sym_tick, NULL, 0, 0, 0);
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_sw_bp(req, VMDBG_SW_BP_REMOVE, seq, &bp);
+	expect_ok(&f, req, seq, VMDBG_SW_BP_REMOVE);
+
+	/* a range step from tick over its first four instructions stops at the
+	 * fifth (ret), in one exchange */
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	const struct vmdbg_resume_entry e = { 0, VMDBG_ACT_RANGE_STEP, sym_tick, sym_tick + 16 };
+	vmdbg_enc_resume(req, seq, VMDBG_ACT_STAY, &e, 1);
+	expect_ok(&f, req, seq, VMDBG_RESUME);
+	g_assert_true(wait_stop(&f, &ev, 5000));
+	g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
+	g_assert_cmphex(ev.pc, ==, sym_tick + 16);
+
+	/* a command (printf "s") on a two-instruction loop prints as fast as
+	 * it can be read; the VM still answers (PAUSE) and the text arrives */
+	uint64_t spins = GUINT64_TO_LE(100000000);
+	write_mem(&f, sym_spin_count, &spins, sizeof(spins));
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	bp.addr = sym_spin_line;
+	vmdbg_enc_sw_bp(req, VMDBG_SW_BP_INSERT, seq, &bp);
+	expect_ok(&f, req, seq, VMDBG_SW_BP_INSERT);
+	static const uint8_t print_s[] = { 0x22, 0, 0x22, 0, 0x34, 0, 0x00, 0x02, 's', 0, 0x27 };
+	const uint8_t *codes[] = { print_s };
+	uint32_t lens[] = { sizeof print_s };
+	g_byte_array_set_size(req, 0);
+	seq = next_seq(&f);
+	vmdbg_enc_point_cond(req, seq, sym_spin_line, NULL, 0, codes, lens, 0, 1);
+	expect_ok(&f, req, seq, VMDBG_POINT_COND);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	g_usleep(300 * 1000);
+	pause_vm(&f);
+	g_assert_nonnull(f.output);
+	g_assert_cmpuint(f.output->len, >, 100);
+	g_assert_cmpuint(strspn(f.output->str, "s"), ==, f.output->len);
+	g_assert_false(wait_stop(&f, &ev, 100));  /* the breakpoint never stopped it */
+	vm_stop(&f);
+}
+
 /* SVE at 512 bits: Z in 2048-bit containers, bits past the vector length
  * zero and refused when set. */
 static void test_sve_registers(void)
@@ -330,11 +423,14 @@ int main(int argc, char **argv)
 	sym_tick = tu_symbol(guest, "tick");
 	sym_counters = tu_symbol(guest, "counters");
 	sym_after_probe = tu_symbol(guest, "after_probe");
+	sym_spin_line = tu_symbol(guest, "spin_line");
+	sym_spin_count = tu_symbol(guest, "spin_count");
 	signal(SIGPIPE, SIG_IGN);
 	g_test_add_func("/vm-a64/hello-reg-list", test_hello_reg_list);
 	g_test_add_func("/vm-a64/watchpoint-before-store", test_watchpoint_before_store);
 	g_test_add_func("/vm-a64/guest-exceptions", test_guest_exceptions);
 	g_test_add_func("/vm-a64/bad-requests", test_bad_requests);
+	g_test_add_func("/vm-a64/conditions-range", test_conditions_range);
 	g_test_add_func("/vm-a64/sve-registers", test_sve_registers);
 	return g_test_run();
 }

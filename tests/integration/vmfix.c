@@ -77,6 +77,9 @@ void vm_stop(struct vmfix *f)
 	g_free(f->serial);
 	g_queue_clear_full(&f->events, g_free);
 	g_byte_array_unref(f->in);
+	if (f->output)
+		g_string_free(f->output, TRUE);
+	f->output = NULL;
 }
 
 /* ---- frame I/O ---------------------------------------------------------------------- */
@@ -129,6 +132,12 @@ GByteArray *transact(struct vmfix *f, GByteArray *req, uint32_t seq, struct vmdb
 		g_assert_no_error(err);
 		if (m->type == VMDBG_EV_STOPPED) {
 			g_queue_push_tail(&f->events, g_memdup2(&m->u.stopped, sizeof(m->u.stopped)));
+			continue;
+		}
+		if (m->type == VMDBG_EV_OUTPUT) {
+			if (!f->output)
+				f->output = g_string_new(NULL);
+			g_string_append_len(f->output, m->u.output.text, m->u.output.len);
 			continue;
 		}
 		g_assert_cmpuint(m->seq, ==, seq);
@@ -281,10 +290,17 @@ bool wait_stop(struct vmfix *f, struct vmdbg_stopped *out, int timeout_ms)
 		return true;
 	}
 	g_autoptr(GByteArray) frame = g_byte_array_new();
-	if (!read_frame(f->fd, f->in, frame, timeout_ms))
-		return false;
 	struct vmdbg_msg m;
-	g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+	for (;;) {
+		if (!read_frame(f->fd, f->in, frame, timeout_ms))
+			return false;
+		g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+		if (m.type != VMDBG_EV_OUTPUT)
+			break;
+		if (!f->output)
+			f->output = g_string_new(NULL);
+		g_string_append_len(f->output, m.u.output.text, m.u.output.len);
+	}
 	g_assert_cmpuint(m.type, ==, VMDBG_EV_STOPPED);
 	*out = m.u.stopped;
 	return true;

@@ -23,6 +23,7 @@ struct vmfix {
 	int fd;            /* the client connection */
 	uint32_t seq;
 	GQueue events;     /* struct vmdbg_stopped * received while waiting */
+	GString *output;   /* the text of OUTPUT events received (NULL: none yet) */
 	GByteArray *in;
 	struct vmdbg_hello hello;
 };

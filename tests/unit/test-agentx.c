@@ -207,6 +207,18 @@ static void test_printf(void)
 	      "printf widths");
 	CHECK(strcmp(printed->str, "    7|ab  |\n") == 0, "printed '%s'", printed->str);
 
+	/* escapes as gdb sends them (C source form): \n \t \\ \101 \x42 */
+	static const uint8_t c3[] = {
+		0x22, 0, 0x22, 0,
+		0x34, 0, 0x00, 19, 'a', '\\', 't', 'b', '\\', '\\', '\\', '1', '0', '1', '\\', 'x',
+		'4', '2', '%', '%', '\\', 'n', 0,
+		0x27,
+	};
+	g_string_truncate(printed, 0);
+	CHECK(ax_verify(c3, sizeof c3, NULL) && ax_eval(c3, sizeof c3, &env, &r, NULL),
+	      "printf escapes");
+	CHECK(strcmp(printed->str, "a\tb\\AB%\n") == 0, "printed '%s'", printed->str);
+
 	/* more conversions than arguments: an error, nothing printed */
 	EVAL_FAILS("more conversions", 0x22, 0, 0x22, 0, 0x34, 0, 0x00, 3, '%', 'd', 0, 0x22, 0,
 		   0x27);
@@ -233,7 +245,7 @@ static void test_verifier(void)
 	REFUSED("not supported", 0x22, 1, 0x0c);                /* trace */
 	REFUSED("not supported", 0x2c, 0, 1, 0x27);             /* getv */
 	REFUSED("needs 2 stack value(s), has 1", 0x22, 1, 0x02, 0x27);
-	REFUSED("needs 1 stack value(s), has 0", 0x27);         /* end of nothing */
+	EVAL_IS(0, 0x27);                                        /* end of nothing: 0 */
 	REFUSED("needs 2 stack value(s)", 0x22, 1, 0x32, 1, 0x27); /* pick past the bottom */
 	REFUSED("runs off its end", 0x22, 1);
 	REFUSED("jumps to 9", 0x21, 0x00, 0x09, 0x22, 1, 0x27);

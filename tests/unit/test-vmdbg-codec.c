@@ -1151,6 +1151,111 @@ static void test_resume_range(void)
 	g_byte_array_unref(out);
 }
 
+/* POINT_COND, seq 9: addr 0x40080000, 1 register (id
+ * 0x6030000000100006, x3, as gdb's 3), 2 conditions, 0 commands:
+ * {const8 1, end} and {reg 3, end} */
+static const uint8_t v_point_cond[] = {
+	0x47, 0x00, 0x00, 0x00, 0x01, 0x00, 0x0d, 0x00,
+	0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x08, 0x40, 0x00, 0x00, 0x00, 0x00,
+	0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x06, 0x00, 0x10, 0x00, 0x00, 0x00, 0x30, 0x60,
+	0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x03, 0x00, 0x00, 0x00, 0x22, 0x01, 0x27, 0x04,
+	0x00, 0x00, 0x00, 0x26, 0x00, 0x03, 0x27,
+};
+
+static void test_point_cond(void)
+{
+	static const uint8_t c0[] = { 0x22, 0x01, 0x27 }, c1[] = { 0x26, 0x00, 0x03, 0x27 };
+	const uint8_t *codes[] = { c0, c1 };
+	const uint32_t lens[] = { sizeof c0, sizeof c1 };
+	const struct vmdbg_cond_reg regs[] = { { 0x6030000000100006ull, 3 } };
+	GByteArray *out = g_byte_array_new();
+	struct vmdbg_msg m;
+
+	vmdbg_enc_point_cond(out, 9, 0x40080000, regs, 1, codes, lens, 2, 0);
+	check_encoded("POINT_COND", out, v_point_cond, sizeof v_point_cond);
+	decode_ok("POINT_COND", v_point_cond, sizeof v_point_cond, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_POINT_COND);
+	g_assert_cmphex(m.u.cond.addr, ==, 0x40080000);
+	g_assert_cmpuint(m.u.cond.nregs, ==, 1);
+	g_assert_cmpuint(m.u.cond.nconds, ==, 2);
+	g_assert_cmpuint(m.u.cond.ncmds, ==, 0);
+	struct vmdbg_cond_reg r = vmdbg_cond_reg_get(&m.u.cond, 0);
+	g_assert_cmphex(r.id, ==, 0x6030000000100006ull);
+	g_assert_cmpuint(r.regnum, ==, 3);
+	size_t off = 0;
+	const uint8_t *code;
+	uint32_t len, index;
+	g_assert_true(vmdbg_cond_next(&m.u.cond, &off, &code, &len, &index));
+	g_assert_cmpmem(code, len, c0, sizeof c0);
+	g_assert_cmpuint(index, ==, 0);
+	g_assert_true(vmdbg_cond_next(&m.u.cond, &off, &code, &len, &index));
+	g_assert_cmpmem(code, len, c1, sizeof c1);
+	g_assert_cmpuint(index, ==, 1);
+	g_assert_false(vmdbg_cond_next(&m.u.cond, &off, &code, &len, &index));
+
+	/* one condition and one command: the command comes after it */
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_point_cond(out, 11, 0x2000, regs, 1, codes, lens, 1, 1);
+	decode_ok("POINT_COND command", out->data, out->len, &m);
+	g_assert_cmpuint(m.u.cond.nconds, ==, 1);
+	g_assert_cmpuint(m.u.cond.ncmds, ==, 1);
+	off = 0;
+	g_assert_true(vmdbg_cond_next(&m.u.cond, &off, &code, &len, &index));
+	g_assert_true(vmdbg_cond_next(&m.u.cond, &off, &code, &len, &index));
+	g_assert_cmpuint(index, ==, 1);
+	g_assert_cmpmem(code, len, c1, sizeof c1);
+
+	/* nothing: removes them */
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_point_cond(out, 10, 0x1000, NULL, 0, NULL, NULL, 0, 0);
+	decode_ok("POINT_COND none", out->data, out->len, &m);
+	g_assert_cmpuint(m.u.cond.nconds, ==, 0);
+
+	/* a zero-length condition, a bad register id, nonzero reserved fields,
+	 * too many conditions or commands, a cut condition */
+	uint8_t f[sizeof v_point_cond];
+	memcpy(f, v_point_cond, sizeof f);
+	wr32(f + 56, 0);
+	expect_fail_hdr("POINT_COND empty condition", f, sizeof f, VMDBG_E_INVAL, 0x0d, 9);
+	memcpy(f, v_point_cond, sizeof f);
+	wr64(f + 40, 0x00ff000000000003ull);
+	expect_fail_hdr("POINT_COND bad id", f, sizeof f, VMDBG_E_INVAL, 0x0d, 9);
+	memcpy(f, v_point_cond, sizeof f);
+	f[52] = 1;
+	expect_fail_hdr("POINT_COND reserved", f, sizeof f, VMDBG_E_PROTO, 0x0d, 9);
+	memcpy(f, v_point_cond, sizeof f);
+	f[36] = 1;
+	expect_fail_hdr("POINT_COND reserved 2", f, sizeof f, VMDBG_E_PROTO, 0x0d, 9);
+	memcpy(f, v_point_cond, sizeof f);
+	wr32(f + 28, VMDBG_MAX_CONDS + 1);
+	expect_fail_hdr("POINT_COND too many", f, sizeof f, VMDBG_E_INVAL, 0x0d, 9);
+	memcpy(f, v_point_cond, sizeof f);
+	wr32(f + 32, VMDBG_MAX_CONDS + 1);
+	expect_fail_hdr("POINT_COND too many commands", f, sizeof f, VMDBG_E_INVAL, 0x0d, 9);
+	memcpy(f, v_point_cond, sizeof f);
+	wr32(f + 63, 5);
+	expect_fail_hdr("POINT_COND cut", f, sizeof f, VMDBG_E_PROTO, 0x0d, 9);
+	memcpy(f, v_point_cond, sizeof f);
+	wr32(f + 32, 1);  /* a command announced, none there */
+	expect_fail_hdr("POINT_COND command missing", f, sizeof f, VMDBG_E_PROTO, 0x0d, 9);
+
+	/* OUTPUT: an event (seq 0) with text */
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_output(out, 2, "tick 5\n", 7);
+	g_assert_cmpuint(out->len, ==, HDR + 8 + 7);
+	decode_ok("OUTPUT", out->data, out->len, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_EV_OUTPUT);
+	g_assert_cmpuint(m.u.output.vcpu, ==, 2);
+	g_assert_cmpmem(m.u.output.text, m.u.output.len, "tick 5\n", 7);
+	wr32(out->data + 8, 1);
+	expect_fail("OUTPUT with a seq", out->data, out->len, VMDBG_E_PROTO);
+	g_byte_array_unref(out);
+}
+
 static void test_resume_entries(void)
 {
 	struct vmdbg_resume_entry ents[VMDBG_MAX_VCPUS];
@@ -1752,7 +1857,7 @@ static void test_unknown_type(void)
 {
 	/* bare header frames with types that are not in the spec's table */
 	static const uint16_t types[] = {
-		0x00, 0x0d, 0x0e, 0x3f, 0x41, 0x7e, 0x80, 0x8d, 0xc0, 0xfe, 0xff,
+		0x00, 0x0e, 0x0f, 0x3f, 0x42, 0x7e, 0x80, 0x8e, 0xc0, 0xc1, 0xfe, 0xff,
 		0x100, 0x101, 0x10a, 0x140, 0x17f, 0x181, 0x8001, 0xff0a, 0xffff,
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(types); i++) {
@@ -1776,16 +1881,16 @@ static void test_unknown_type(void)
 	} patched[] = {
 		{ v_stopped, sizeof v_stopped, 0xc0 },  /* STOPPED | reply */
 		{ v_stopped, sizeof v_stopped, 0x140 },
-		{ v_stopped, sizeof v_stopped, 0x41 },
+		{ v_stopped, sizeof v_stopped, 0x42 },
 		{ v_error, sizeof v_error, 0xff },       /* ERROR | reply */
 		{ v_error, sizeof v_error, 0x17f },
 		{ v_error, sizeof v_error, 0x7e },
 		{ v_hello_req, sizeof v_hello_req, 0x101 },
 		{ v_hello_req, sizeof v_hello_req, 0x8001 },
 		{ v_hello_rep, sizeof v_hello_rep, 0x181 },
-		{ v_read_mem_req, sizeof v_read_mem_req, 0x0d },
+		{ v_read_mem_req, sizeof v_read_mem_req, 0x0e },
 		{ v_read_mem_req, sizeof v_read_mem_req, 0x3f },
-		{ v_pause, sizeof v_pause, 0x8d },
+		{ v_pause, sizeof v_pause, 0x8e },
 		{ v_pause, sizeof v_pause, 0x10a },
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(patched); i++) {
@@ -2267,6 +2372,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vmdbg/codec/resume", test_resume);
 	g_test_add_func("/vmdbg/codec/resume/entries", test_resume_entries);
 	g_test_add_func("/vmdbg/codec/resume/range", test_resume_range);
+	g_test_add_func("/vmdbg/codec/point-cond", test_point_cond);
 	g_test_add_func("/vmdbg/codec/stopped", test_stopped);
 	g_test_add_func("/vmdbg/codec/error", test_error);
 	g_test_add_func("/vmdbg/codec/error/truncation", test_error_truncation);

@@ -207,6 +207,17 @@ const struct reg_handle *regset_by_regnum(const struct regset *rs, unsigned regn
 	return regnum <= rs->max_regnum ? rs->by_regnum[regnum] : NULL;
 }
 
+bool regset_plain_vm_id(const struct regset *rs, const struct reg_handle *h, uint64_t *id)
+{
+	if (h->nbanks || h->derive || h->offset || h->bytes > 8)
+		return false;
+	const struct vm_slot *sl = &g_array_index(rs->slots, struct vm_slot, h->slot);
+	if (sl->bytes < h->bytes)
+		return false;
+	*id = sl->id;
+	return true;
+}
+
 size_t regset_g_bytes(const struct regset *rs)
 {
 	return rs->g_bytes;

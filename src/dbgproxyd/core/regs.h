@@ -43,6 +43,11 @@ const struct reg_handle *regset_by_regnum(const struct regset *rs, unsigned regn
 /* Total bytes of all registers: the size of a full 'g' reply. */
 size_t regset_g_bytes(const struct regset *rs);
 
+/* The VM register h is, when h is all of its low bytes (no bank, no
+ * derivation, at most 8 bytes): what an agent expression evaluated in the
+ * VM reads for h's gdb number. */
+bool regset_plain_vm_id(const struct regset *rs, const struct reg_handle *h, uint64_t *id);
+
 const char *reg_handle_name(const struct reg_handle *h);
 unsigned reg_handle_regnum(const struct reg_handle *h);
 unsigned reg_handle_bytes(const struct reg_handle *h);
