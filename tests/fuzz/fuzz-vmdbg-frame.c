@@ -56,6 +56,7 @@ static bool is_ok_reply(uint8_t t)
 	case VMDBG_PAUSE | VMDBG_REPLY:
 	case VMDBG_RESUME | VMDBG_REPLY:
 	case VMDBG_DETACH | VMDBG_REPLY:
+	case VMDBG_POINT_COND | VMDBG_REPLY:
 		return true;
 	default:
 		return false;
@@ -151,11 +152,44 @@ static void check_msg(const struct vmdbg_msg *m, const uint8_t *frame, size_t le
 	case VMDBG_SW_BP_REMOVE:
 		REQUIRE(len == VMDBG_HDR_SIZE + 16);
 		break;
-	case VMDBG_RESUME:
+	case VMDBG_RESUME: {
 		REQUIRE(m->u.resume.default_action <= VMDBG_ACT_STEP);
-		REQUIRE(len == VMDBG_HDR_SIZE + 8 + (size_t)8 * m->u.resume.count);
-		for (uint32_t i = 0; i < m->u.resume.count; i++)
-			REQUIRE(vmdbg_resume_get(&m->u.resume, i).action <= VMDBG_ACT_STEP);
+		uint32_t ranged = 0;
+		for (uint32_t i = 0; i < m->u.resume.count; i++) {
+			struct vmdbg_resume_entry e = vmdbg_resume_get(&m->u.resume, i);
+			REQUIRE(e.action <= VMDBG_ACT_RANGE_STEP);
+			if (e.action == VMDBG_ACT_RANGE_STEP) {
+				REQUIRE(e.start < e.end);
+				ranged++;
+			}
+		}
+		REQUIRE(ranged == m->u.resume.nranges);
+		REQUIRE(len == VMDBG_HDR_SIZE + 8 + (size_t)8 * m->u.resume.count +
+			(size_t)16 * ranged);
+		break;
+	}
+	case VMDBG_POINT_COND: {
+		const struct vmdbg_point_cond *c = &m->u.cond;
+		REQUIRE(c->nregs <= VMDBG_MAX_COND_REGS && c->nconds <= VMDBG_MAX_CONDS &&
+			c->ncmds <= VMDBG_MAX_CONDS);
+		size_t total = VMDBG_HDR_SIZE + 24 + (size_t)16 * c->nregs, off = 0;
+		const uint8_t *code;
+		uint32_t clen, index, n = 0;
+		while (vmdbg_cond_next(c, &off, &code, &clen, &index)) {
+			REQUIRE(index == n);
+			REQUIRE(clen >= 1 && clen <= VMDBG_MAX_COND_LEN);
+			REQUIRE(inside(code, clen, frame, len));
+			total += 4 + clen;
+			n++;
+		}
+		REQUIRE(n == c->nconds + c->ncmds);
+		REQUIRE(len == total);
+		break;
+	}
+	case VMDBG_EV_OUTPUT:
+		REQUIRE(len == VMDBG_HDR_SIZE + 8 + (size_t)m->u.output.len);
+		if (m->u.output.len)
+			REQUIRE(inside((const uint8_t *)m->u.output.text, m->u.output.len, frame, len));
 		break;
 	case VMDBG_EV_STOPPED:
 		REQUIRE(len == VMDBG_HDR_SIZE + 40);
@@ -256,6 +290,25 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 		g_free(e);
 		break;
 	}
+	case VMDBG_POINT_COND: {
+		const struct vmdbg_point_cond *c = &m->u.cond;
+		struct vmdbg_cond_reg *regs = g_new(struct vmdbg_cond_reg, c->nregs + 1);
+		for (uint32_t i = 0; i < c->nregs; i++)
+			regs[i] = vmdbg_cond_reg_get(c, i);
+		const uint8_t *codes[2 * VMDBG_MAX_CONDS];
+		uint32_t lens[2 * VMDBG_MAX_CONDS], index;
+		size_t off = 0;
+		uint32_t n = 0;
+		while (n < 2 * VMDBG_MAX_CONDS && vmdbg_cond_next(c, &off, &codes[n], &lens[n], &index))
+			n++;
+		vmdbg_enc_point_cond(out, m->seq, c->addr, regs, c->nregs, codes, lens, c->nconds,
+				     c->ncmds);
+		g_free(regs);
+		break;
+	}
+	case VMDBG_EV_OUTPUT:
+		vmdbg_enc_output(out, m->u.output.vcpu, m->u.output.text, m->u.output.len);
+		break;
 	case VMDBG_EV_STOPPED:
 		vmdbg_enc_stopped(out, &m->u.stopped);
 		break;
@@ -279,7 +332,7 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 static void same_msg(const struct vmdbg_msg *a, const struct vmdbg_msg *b)
 {
 	SAME(type);
-	if (a->type != VMDBG_EV_STOPPED) /* vmdbg_enc_stopped() always sends seq 0 */
+	if (a->type != VMDBG_EV_STOPPED && a->type != VMDBG_EV_OUTPUT) /* events send seq 0 */
 		SAME(seq);
 
 	switch (a->type) {
@@ -362,9 +415,37 @@ static void same_msg(const struct vmdbg_msg *a, const struct vmdbg_msg *b)
 		for (uint32_t i = 0; i < a->u.resume.count; i++) {
 			struct vmdbg_resume_entry ea = vmdbg_resume_get(&a->u.resume, i);
 			struct vmdbg_resume_entry eb = vmdbg_resume_get(&b->u.resume, i);
-			if (ea.vcpu != eb.vcpu || ea.action != eb.action)
+			if (ea.vcpu != eb.vcpu || ea.action != eb.action || ea.start != eb.start ||
+			    ea.end != eb.end)
 				FAIL("RESUME: entry %u differs", i);
 		}
+		break;
+	case VMDBG_POINT_COND: {
+		SAME(u.cond.addr);
+		SAME(u.cond.nregs);
+		SAME(u.cond.nconds);
+		SAME(u.cond.ncmds);
+		for (uint32_t i = 0; i < a->u.cond.nregs; i++) {
+			struct vmdbg_cond_reg ra = vmdbg_cond_reg_get(&a->u.cond, i);
+			struct vmdbg_cond_reg rb = vmdbg_cond_reg_get(&b->u.cond, i);
+			if (ra.id != rb.id || ra.regnum != rb.regnum)
+				FAIL("POINT_COND: register %u differs", i);
+		}
+		size_t oa = 0, ob = 0;
+		const uint8_t *ca, *cb;
+		uint32_t la, lb, ia, ib;
+		while (vmdbg_cond_next(&a->u.cond, &oa, &ca, &la, &ia)) {
+			if (!vmdbg_cond_next(&b->u.cond, &ob, &cb, &lb, &ib) || la != lb || ia != ib ||
+			    memcmp(ca, cb, la) != 0)
+				FAIL("POINT_COND: expression %u differs", ia);
+		}
+		break;
+	}
+	case VMDBG_EV_OUTPUT:
+		SAME(u.output.vcpu);
+		SAME(u.output.len);
+		if (a->u.output.len && memcmp(a->u.output.text, b->u.output.text, a->u.output.len))
+			FAIL("OUTPUT: text differs");
 		break;
 	case VMDBG_EV_STOPPED:
 		SAME(u.stopped.vcpu);

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# gdb-sim.sh - figures of gdb-multiarch against dbgproxyd and the simulated
+# AArch64 machine (no KVM needed), each feature beside what gdb does
+# without it, in one run:
+#   a  stepi 2000: steps/s
+#   i  next over a line that loops 1000 times (spin_line, 2000 instructions):
+#      s per next with range stepping, and with `set range-stepping off`
+#   d  break tick if <counter> == c0 + 3000: s until the hit with the
+#      condition evaluated in the VM, and by gdb (condition-evaluation host)
+#   p  dprintf tick x 200: s with dprintf-style agent (the VM prints), and
+#      with gdb's style (a stop per hit)
+# Figures, not pass/fail.  Usage: gdb-sim.sh BUILD_DIR (make bench passes it).
+set -u
+B=${1:?usage: gdb-sim.sh BUILD_DIR}
+GDB=${GDB_MULTIARCH:-gdb-multiarch}
+GUEST=$B/tests/guest/arm64/guest.elf
+command -v "$GDB" > /dev/null || { echo "gdb-sim: $GDB not found: skipped"; exit 0; }
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gdb-sim.XXXXXX")
+VM_PID= D_PID=
+cleanup() {
+	for p in $D_PID $VM_PID; do kill "$p" 2> /dev/null; done
+	wait 2> /dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+"$B/dbgproxy-vm" --arch aarch64 --kernel "$GUEST" --socket "$TMP/vm.sock" --vcpus 1 \
+	> "$TMP/serial.log" 2> "$TMP/vm.log" &
+VM_PID=$!
+for _ in $(seq 100); do [ -S "$TMP/vm.sock" ] && break; sleep 0.1; done
+PORT=$((20000 + RANDOM % 30000))
+"$B/dbgproxyd" --listen "127.0.0.1:$PORT" --vm "$TMP/vm.sock" > "$TMP/d.log" 2>&1 &
+D_PID=$!
+for _ in $(seq 100); do grep -q "ready:" "$TMP/d.log" 2> /dev/null && break; sleep 0.1; done
+
+cat > "$TMP/bench.py" <<'EOF'
+import gdb, time
+def ev(e):
+    return int(gdb.parse_and_eval(e))
+def run(c):
+    gdb.execute(c, to_string=True)
+a = ev("(long)&counters")
+sc = ev("(long)&spin_count")
+def result(name, value, unit):
+    print("%-58s %10.4f %s" % (name, value, unit))
+
+# a: stepi
+t = time.perf_counter(); run("stepi 2000"); dt = time.perf_counter() - t
+result("a  stepi 2000", 2000 / dt, "steps/s")
+
+# i: next over the loop line, range stepping on and off
+def next_over(rs):
+    run("set range-stepping " + rs)
+    run("thbreak after_probe"); run("continue")  # past spin's own clearing of the count
+    run("set *(long *)%d = 1000" % sc)
+    run("thbreak spin_line"); run("continue")
+    t = time.perf_counter(); run("next"); return time.perf_counter() - t
+result("i  next over 2000 instructions, range stepping (vCont;r)", next_over("on"), "s")
+result("i  next over 2000 instructions, single steps", next_over("off"), "s")
+run("set range-stepping on")
+
+# d: 3000 false hits of a conditional breakpoint
+def cond(mode, kind):
+    run("set breakpoint condition-evaluation " + mode)
+    c0 = ev("*(long *)%d" % a)
+    run("%s tick if *(long *)%d == %d" % (kind, a, c0 + 3000))
+    t = time.perf_counter(); run("continue"); dt = time.perf_counter() - t
+    run("delete")
+    return dt
+result("d  break if (3000 false hits), evaluated in the VM", cond("target", "break"), "s")
+result("d  hbreak if (3000 false hits), evaluated in the VM", cond("target", "hbreak"), "s")
+result("d  break if (3000 false hits), evaluated by gdb", cond("host", "break"), "s")
+run("set breakpoint condition-evaluation auto")
+
+# p: 200 dprintf hits, then a stop
+def dprintf(style):
+    run("set dprintf-style " + style)
+    c0 = ev("*(long *)%d" % a)
+    run('dprintf tick,"t %%ld\\n", *(long *)%d' % a)
+    run("break after_probe if *(long *)%d >= %d" % (a, c0 + 200))
+    t = time.perf_counter(); run("continue"); dt = time.perf_counter() - t
+    run("delete")
+    return dt
+result("p  dprintf x 200, dprintf-style agent (the VM prints)", dprintf("agent"), "s")
+result("p  dprintf x 200, dprintf-style gdb (a stop per hit)", dprintf("gdb"), "s")
+EOF
+echo "gdb-multiarch -> dbgproxyd -> simulated AArch64 machine (one run; figures, not pass/fail)"
+timeout -s KILL 600 "$GDB" -batch -nx -ex "set pagination off" -ex "set confirm off" \
+	-ex "target remote 127.0.0.1:$PORT" -ex "source $TMP/bench.py" -ex "detach" "$GUEST" 2>&1 |
+	grep -E '^([adip] |Python Exception|Error)' || echo "gdb-sim: no figures (gdb failed)"
