@@ -144,7 +144,7 @@ hw_lines() {
 	run gdb_batch "set dprintf-style agent" \
 		"python a = int(gdb.parse_and_eval('(long)&counters')); c0 = int(gdb.parse_and_eval('*(long *)&counters'))" \
 		"python gdb.execute('dprintf tick,\"tick x0=%%d count=%%ld\\\\n\", \$x0, *(long *)%d' % a)" \
-		"python gdb.execute('break after_probe if *(long *)%d >= %d' % (a, c0 + 5))" \
+		"python gdb.execute('break after_probe if *(long *)%d >= %d' % (a, c0 + 6))" \
 		"set debug remote 1" "continue" "set debug remote 0" \
 		"python print('COUNT-NOW', int(gdb.parse_and_eval('*(long *)&counters')) - c0)" "delete" "detach"
 	echo "$output" | grep -v 'Packet received: [0-9a-f]*$'
@@ -153,7 +153,8 @@ hw_lines() {
 	printf '%s\n' "$output" | grep -q 'Sending packet: \$Z0,[0-9a-f]*,4;cmds:[01],X'
 	[ "$(printf '%s\n' "$output" | grep -c 'Packet received: O')" -ge 5 ]
 	[ "$(printf '%s\n' "$output" | grep -Ec 'Packet received: T05')" -eq 1 ]
-	# five consecutive counts, one line each, escapes as C
+	# five consecutive counts at least (six ticks, the first maybe half done
+	# where gdb attached), one line each, escapes as C
 	mapfile -t counts < <(printf '%s\n' "$output" | sed -n 's/.*tick x0=0 count=\([0-9]*\)$/\1/p')
 	[ "${#counts[@]}" -ge 5 ]
 	for i in 1 2 3 4; do [ $((counts[i] - counts[i - 1])) -eq 1 ]; done
