@@ -11,7 +11,7 @@
  * Checked: no memory error or undefined behaviour (ASan+UBSan); every
  * byte the server writes back is a sequence of well-formed frames, each a
  * reply or an ERROR whose seq is one a request carried (or 0 for an
- * unframeable stream), or a STOPPED event; the client ending (detach)
+ * unframeable stream), or a STOPPED or OUTPUT event; the client ending (detach)
  * always leaves the VM running with no breakpoint.
  *
  * Input: byte 0 chooses the chunk size the stream arrives in (1..256),
@@ -72,7 +72,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* Every frame in out[0..len) is well formed, and is a reply/ERROR to a
- * request seq we sent (seen), or a STOPPED event. */
+ * request seq we sent (seen), or a STOPPED or OUTPUT event. */
 static void check_output(const GByteArray *out, const GHashTable *seen)
 {
 	size_t off = 0;
@@ -88,6 +88,9 @@ static void check_output(const GByteArray *out, const GHashTable *seen)
 			FAIL("the server wrote a frame its own codec rejects: %s", derr->message);
 		if (m.type == VMDBG_EV_STOPPED) {
 			REQUIRE(m.u.stopped.vcpu < 2);
+		} else if (m.type == VMDBG_EV_OUTPUT) {  /* what breakpoint commands print */
+			REQUIRE(m.u.output.vcpu < 2);
+			REQUIRE(m.seq == 0);
 		} else {
 			REQUIRE(m.type == VMDBG_ERROR || (m.type & VMDBG_REPLY));
 			REQUIRE(m.seq == 0 || g_hash_table_contains((GHashTable *)seen,
