@@ -115,6 +115,7 @@ const char *vmdbg_type_name(uint8_t type)
 		[VMDBG_RESUME] = "RESUME",
 		[VMDBG_DETACH] = "DETACH",
 		[VMDBG_POINT_COND] = "POINT_COND",
+		[VMDBG_MEM_MAP] = "MEM_MAP",
 		[VMDBG_EV_STOPPED] = "STOPPED",
 		[VMDBG_EV_OUTPUT] = "OUTPUT",
 		[VMDBG_ERROR] = "ERROR",
@@ -323,6 +324,41 @@ static bool decode_resume(struct reader *r, struct vmdbg_resume *res, GError **e
 	return true;
 }
 
+/* MEM_MAP reply: the regions must be non-empty and neither their guest
+ * nor their file range may wrap. */
+static bool decode_mem_map(struct reader *r, struct vmdbg_mem_map *m, GError **error)
+{
+	m->translation = rd32(r);
+	m->nregions = rd32(r);
+	m->table_offset = rd64(r);
+	m->table_capacity = rd32(r);
+	if (!rd_reserved(r, error) || !r->ok)
+		return false;
+	if (m->nregions > VMDBG_MAX_MEM_REGIONS) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+			    "%u memory regions exceed the limit of %u", m->nregions,
+			    VMDBG_MAX_MEM_REGIONS);
+		return false;
+	}
+	m->regions = rd_bytes(r, (size_t)m->nregions * 24);
+	if (!r->ok)
+		return false;
+	if (m->translation != VMDBG_XLATE_IDENTITY && m->translation != VMDBG_XLATE_X86) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL, "unknown translation %u",
+			    m->translation);
+		return false;
+	}
+	for (uint32_t i = 0; i < m->nregions; i++) {
+		struct vmdbg_mem_region g = vmdbg_mem_region_get(m, i);
+		if (g.size == 0 || g.gpa + g.size < g.gpa || g.offset + g.size < g.offset) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+				    "memory region %u is empty or wraps", i);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool decode_point_cond(struct reader *r, struct vmdbg_point_cond *c, GError **error)
 {
 	c->addr = rd64(r);
@@ -438,6 +474,8 @@ static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg
 		return reply || decode_resume(r, &msg->u.resume, error);
 	case VMDBG_POINT_COND:
 		return reply || decode_point_cond(r, &msg->u.cond, error);
+	case VMDBG_MEM_MAP:
+		return !reply || decode_mem_map(r, &msg->u.mem_map, error);
 	case VMDBG_EV_OUTPUT:
 		if (msg->seq != 0 || reply) {
 			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
@@ -490,7 +528,7 @@ static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg
 static bool type_known(uint8_t type)
 {
 	uint8_t base = type & VMDBG_TYPE_MASK;
-	if (base >= VMDBG_HELLO && base <= VMDBG_POINT_COND)
+	if (base >= VMDBG_HELLO && base <= VMDBG_MEM_MAP)
 		return true;
 	/* events and errors are never replies */
 	return type == VMDBG_EV_STOPPED || type == VMDBG_EV_OUTPUT || type == VMDBG_ERROR;
@@ -594,6 +632,12 @@ bool vmdbg_cond_next(const struct vmdbg_point_cond *c, size_t *offset, const uin
 	}
 	*offset = (size_t)-1;
 	return false;
+}
+
+struct vmdbg_mem_region vmdbg_mem_region_get(const struct vmdbg_mem_map *m, uint32_t i)
+{
+	const uint8_t *p = m->regions + (size_t)i * 24;
+	return (struct vmdbg_mem_region){ get_le64(p), get_le64(p + 8), get_le64(p + 16) };
 }
 
 struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i)
@@ -793,6 +837,23 @@ void vmdbg_enc_point_cond(GByteArray *out, uint32_t seq, uint64_t addr,
 	for (uint32_t i = 0; i < nconds + ncmds; i++) {
 		put_le32(out, lens[i]);
 		g_byte_array_append(out, codes[i], lens[i]);
+	}
+	frame_end(out, s);
+}
+
+void vmdbg_enc_mem_map_reply(GByteArray *out, uint32_t seq, const struct vmdbg_mem_map *m,
+			     const struct vmdbg_mem_region *regions)
+{
+	guint s = frame_begin(out, VMDBG_MEM_MAP | VMDBG_REPLY, seq);
+	put_le32(out, m->translation);
+	put_le32(out, m->nregions);
+	put_le64(out, m->table_offset);
+	put_le32(out, m->table_capacity);
+	put_le32(out, 0);
+	for (uint32_t i = 0; i < m->nregions; i++) {
+		put_le64(out, regions[i].gpa);
+		put_le64(out, regions[i].size);
+		put_le64(out, regions[i].offset);
 	}
 	frame_end(out, s);
 }

@@ -98,6 +98,19 @@ struct vmdbg_point_cond {
 	const uint8_t *conds;  /* nconds × {u32 len, u8 code[len]}, then ncmds more */
 };
 
+/* MEM_MAP reply: guest RAM in the file passed with the reply. */
+struct vmdbg_mem_region {
+	uint64_t gpa, size, offset;  /* guest-physical [gpa, gpa+size) at file offset */
+};
+
+struct vmdbg_mem_map {
+	uint32_t translation;        /* enum vmdbg_translation */
+	uint32_t nregions;
+	uint64_t table_offset;       /* struct vmdbg_shm_bp_table in the file */
+	uint32_t table_capacity;
+	const uint8_t *regions;      /* nregions × {u64 gpa, u64 size, u64 offset} */
+};
+
 /* OUTPUT event: text a breakpoint command printed on a vCPU. */
 struct vmdbg_output {
 	uint32_t vcpu;
@@ -132,6 +145,7 @@ struct vmdbg_msg {
 		struct vmdbg_resume resume;       /* RESUME */
 		struct vmdbg_point_cond cond;     /* POINT_COND */
 		struct vmdbg_output output;       /* EV_OUTPUT */
+		struct vmdbg_mem_map mem_map;     /* MEM_MAP reply */
 		struct vmdbg_stopped stopped;     /* EV_STOPPED */
 		struct vmdbg_error error;         /* ERROR */
 	} u;
@@ -170,6 +184,9 @@ bool vmdbg_cond_next(const struct vmdbg_point_cond *c, size_t *offset, const uin
 /* Entry i, with its range when its action is RANGE_STEP. */
 struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i);
 
+/* Region i of a MEM_MAP reply. */
+struct vmdbg_mem_region vmdbg_mem_region_get(const struct vmdbg_mem_map *m, uint32_t i);
+
 /* Is this a register id this protocol allows (known arch, size <= U2048)? */
 bool vmdbg_reg_id_valid(uint64_t id);
 
@@ -207,10 +224,12 @@ void vmdbg_enc_point_cond(GByteArray *out, uint32_t seq, uint64_t addr,
 			  const struct vmdbg_cond_reg *regs, uint32_t nregs,
 			  const uint8_t *const *codes, const uint32_t *lens, uint32_t nconds,
 			  uint32_t ncmds);
+void vmdbg_enc_mem_map_reply(GByteArray *out, uint32_t seq, const struct vmdbg_mem_map *m,
+			     const struct vmdbg_mem_region *regions);
 void vmdbg_enc_output(GByteArray *out, uint32_t vcpu, const char *text, uint32_t len);
 void vmdbg_enc_stopped(GByteArray *out, const struct vmdbg_stopped *s);
 void vmdbg_enc_error(GByteArray *out, uint32_t seq, uint32_t code, const char *text);
-/* A message without payload: PAUSE, DETACH, and every empty "OK" reply. */
+/* A message without payload: PAUSE, DETACH, MEM_MAP, and every empty "OK" reply. */
 void vmdbg_enc_empty(GByteArray *out, uint8_t type, uint32_t seq);
 
 #endif /* VMDBG_CODEC_H */

@@ -36,6 +36,7 @@ enum vmdbg_type {
 	VMDBG_RESUME          = 0x0b,
 	VMDBG_DETACH          = 0x0c,
 	VMDBG_POINT_COND      = 0x0d,
+	VMDBG_MEM_MAP         = 0x0e,
 	VMDBG_EV_STOPPED      = 0x40,
 	VMDBG_EV_OUTPUT       = 0x41,
 	VMDBG_ERROR           = 0x7f,
@@ -57,6 +58,27 @@ enum vmdbg_arch {
 #define VMDBG_FEAT_SIMULATED       (1u << 4) /* not KVM: an instruction-set simulator */
 #define VMDBG_FEAT_RANGE_STEP      (1u << 5) /* RESUME action RANGE_STEP supported */
 #define VMDBG_FEAT_CONDITIONS      (1u << 6) /* POINT_COND: breakpoint conditions in the VM */
+#define VMDBG_FEAT_SHARED_MEM      (1u << 7) /* MEM_MAP: guest RAM shared as a memfd */
+
+/* MEM_MAP: how the client turns a guest-virtual address into a
+ * guest-physical one, and the table of patched software breakpoints kept
+ * in the shared file (native byte order: both peers are on one host). */
+enum vmdbg_translation {
+	VMDBG_XLATE_IDENTITY = 1,  /* guest-virtual = guest-physical */
+	VMDBG_XLATE_X86      = 2,  /* x86 paging from the vCPU's CR0, CR3, CR4, EFER */
+};
+#define VMDBG_MAX_MEM_REGIONS 64u
+
+struct vmdbg_shm_bp {
+	uint64_t gpa;              /* first patched byte */
+	uint32_t len;              /* 1..4 */
+	uint8_t orig[4];           /* the guest's bytes under the patch */
+};
+struct vmdbg_shm_bp_table {
+	uint32_t seq;              /* odd while the VM changes the table */
+	uint32_t count;            /* entries in use, sorted by gpa */
+	struct vmdbg_shm_bp e[];   /* table_capacity of them */
+};
 
 /* POINT_COND limits. */
 #define VMDBG_MAX_CONDS      32u    /* expressions per point, and commands per point */

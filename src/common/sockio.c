@@ -87,3 +87,62 @@ ssize_t sock_recv_append(int fd, GByteArray *in, size_t chunk)
 	g_byte_array_set_size(in, old + (n > 0 ? (guint)n : 0));
 	return n;
 }
+
+enum sock_flush sock_flush_fds(int fd, GByteArray *out, const int *fds, unsigned *nfds)
+{
+	while (*nfds > 0 && out->len > 0) {
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int) * SOCK_MAX_FDS)];
+		} ctl;
+		memset(&ctl, 0, sizeof(ctl));
+		unsigned n = MIN(*nfds, SOCK_MAX_FDS);
+		struct iovec iov = { out->data, out->len };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+				      .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+		ssize_t sent = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		if (sent < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return SOCK_FLUSH_PENDING;
+			return SOCK_FLUSH_ERROR;
+		}
+		g_byte_array_remove_range(out, 0, (guint)sent);
+		*nfds = 0;
+	}
+	return sock_flush(fd, out);
+}
+
+ssize_t sock_recv_append_fds(int fd, GByteArray *in, size_t chunk, GArray *fds)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * SOCK_MAX_FDS)];
+	} ctl;
+	guint old = in->len;
+	g_byte_array_set_size(in, old + (guint)chunk);
+	struct iovec iov = { in->data + old, chunk };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	g_byte_array_set_size(in, old + (n > 0 ? (guint)n : 0));
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int passed;
+			memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			g_array_append_val(fds, passed);
+		}
+	}
+	return n;
+}

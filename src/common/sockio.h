@@ -32,4 +32,18 @@ enum sock_flush sock_flush(int fd, GByteArray *out);
  * returned (0 at end of stream, -1 with errno, EAGAIN/EINTR included). */
 ssize_t sock_recv_append(int fd, GByteArray *in, size_t chunk);
 
+/* Descriptors passed with the bytes (SCM_RIGHTS): at most this many at once. */
+#define SOCK_MAX_FDS 4
+
+/* sock_flush(), but the first bytes sent carry the descriptors fds[0 ..
+ * *nfds) with them; *nfds becomes 0 once they have gone (the caller still
+ * owns and closes its copies).  out must not be empty while *nfds > 0. */
+enum sock_flush sock_flush_fds(int fd, GByteArray *out, const int *fds, unsigned *nfds);
+
+/* sock_recv_append(), also taking the descriptors that came with the
+ * bytes: appended to fds (a GArray of int, close-on-exec, the caller's to
+ * close).  Descriptors beyond SOCK_MAX_FDS in one message are lost (the
+ * kernel closes them). */
+ssize_t sock_recv_append_fds(int fd, GByteArray *in, size_t chunk, GArray *fds);
+
 #endif

@@ -44,6 +44,7 @@
 #include "a64-sim.h"
 #include "vm-boot.h"
 #include "vm-conds.h"
+#include "vm-shm.h"
 
 #define RAM_BASE      UINT64_C(0x40000000)
 #define UART_BASE     0x09000000ull   /* PL011 */
@@ -118,7 +119,8 @@ struct sim_vcpu {
 
 struct vm_a64 {
 	struct vm base;              /* first: the ops of vm.h */
-	uint8_t *ram;
+	uint8_t *ram;                /* shm.ram */
+	struct vm_shm shm;
 	uint64_t ram_size;
 	unsigned nr_vcpus;
 	struct sim_vcpu *vcpus;
@@ -768,6 +770,31 @@ static void hide_sw_bps(struct vm_a64 *vm, uint64_t addr, uint8_t *buf, uint64_t
 	}
 }
 
+static gint cmp_u64(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The shared table of patched words, after every change (control thread, locked). */
+static void publish_sw_bps(struct vm_a64 *vm)
+{
+	guint n = 0;
+	g_autofree gpointer *keys = g_hash_table_get_keys_as_array(vm->sw_bps, &n);
+	g_autofree uint64_t *addrs = g_new(uint64_t, n + 1);
+	for (guint i = 0; i < n; i++)
+		addrs[i] = *(const uint64_t *)keys[i];
+	qsort(addrs, n, sizeof(*addrs), cmp_u64);
+	struct vmdbg_shm_bp *e = vm_shm_bps_begin(&vm->shm);
+	for (guint i = 0; i < n; i++) {
+		uint32_t le = GUINT32_TO_LE(
+			GPOINTER_TO_UINT(g_hash_table_lookup(vm->sw_bps, &addrs[i])));
+		e[i] = (struct vmdbg_shm_bp){ .gpa = addrs[i], .len = INSN_BYTES };
+		memcpy(e[i].orig, &le, INSN_BYTES);
+	}
+	vm_shm_bps_end(&vm->shm, n);
+}
+
 static long a64_read_mem(struct vm *base, uint32_t vcpu, uint64_t addr, uint32_t len,
 			 uint8_t *out, GError **error)
 {
@@ -815,6 +842,7 @@ static bool a64_write_mem(struct vm *base, uint32_t vcpu, uint64_t addr, const u
 				g_hash_table_iter_replace(&it, GUINT_TO_POINTER(ram_word(vm, w)));
 				set_ram_word(vm, w, A64_BRK0);
 			}
+			publish_sw_bps(vm);
 			ok = true;
 		}
 	}
@@ -891,6 +919,7 @@ static bool a64_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 		g_hash_table_insert(vm->sw_bps, g_memdup2(&bp->addr, sizeof(bp->addr)),
 				    GUINT_TO_POINTER(ram_word(vm, bp->addr)));
 		set_ram_word(vm, bp->addr, A64_BRK0);
+		publish_sw_bps(vm);
 		ok = true;
 	}
 	ctl_unlock(vm);
@@ -920,6 +949,7 @@ static bool a64_sw_bp_remove(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 	} else {
 		set_ram_word(vm, bp->addr, GPOINTER_TO_UINT(orig));
 		g_hash_table_remove(vm->sw_bps, &bp->addr);
+		publish_sw_bps(vm);
 		ok = true;
 	}
 	ctl_unlock(vm);
@@ -979,6 +1009,7 @@ static void a64_detach(struct vm *base)
 	while (g_hash_table_iter_next(&it, &key, &orig))
 		set_ram_word(vm, *(uint64_t *)key, GPOINTER_TO_UINT(orig));
 	g_hash_table_remove_all(vm->sw_bps);
+	publish_sw_bps(vm);
 	vm_conds_clear(vm->conds);
 	unsigned nbps = vm->dbg.nbps, nwps = vm->dbg.nwps;
 	memset(&vm->dbg, 0, sizeof(vm->dbg));
@@ -1046,7 +1077,7 @@ static void a64_hello(struct vm *base, struct vmdbg_hello *out)
 	out->hw_bps = vm->dbg.nbps;  /* fixed at creation: no lock needed */
 	out->hw_wps = vm->dbg.nwps;
 	out->features = VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
-			VMDBG_FEAT_CONDITIONS |
+			VMDBG_FEAT_CONDITIONS | VMDBG_FEAT_SHARED_MEM |
 			VMDBG_FEAT_SIMULATED;
 	out->max_frame = VMDBG_MAX_FRAME;
 }
@@ -1088,6 +1119,7 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 	vm->nr_vcpus = cfg->nr_vcpus;
 	vm->sve_vl = cfg->sve_vl;
 	vm->ram_size = cfg->mem_mib << 20;
+	vm->shm.fd = -1;
 	vm->dbg.nbps = cfg->hw_bps;
 	vm->dbg.nwps = cfg->hw_wps;
 	vm->sw_bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -1097,12 +1129,9 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 	g_cond_init(&vm->ctl_done);
 	g_queue_init(&vm->stops);
 	g_queue_init(&vm->outputs);
-	vm->ram = g_try_malloc0(vm->ram_size);
-	if (!vm->ram) {
-		g_set_error(error, VM_ERROR, VMDBG_E_HOST, "cannot allocate %" G_GUINT64_FORMAT
-			    " MiB of guest memory", cfg->mem_mib);
+	if (!vm_shm_create(&vm->shm, "dbgproxy-vm aarch64 RAM", vm->ram_size, SW_BP_LIMIT, error))
 		goto fail;
-	}
+	vm->ram = vm->shm.ram;
 	struct boot_image img = { 0 };
 	struct boot_window w = { vm->ram, RAM_BASE, vm->ram_size, 0 };
 	GError *boot_err = NULL;
@@ -1152,6 +1181,18 @@ fail:
 	return NULL;
 }
 
+/* The MMU is never on: guest-virtual is guest-physical. */
+static void a64_mem_map(struct vm *base, struct vmdbg_mem_map *m, struct vmdbg_mem_region *regions,
+			int *fd)
+{
+	struct vm_a64 *vm = of(base);
+	*m = (struct vmdbg_mem_map){ .translation = VMDBG_XLATE_IDENTITY, .nregions = 1,
+				     .table_offset = vm->shm.table_offset,
+				     .table_capacity = vm->shm.capacity };
+	regions[0] = (struct vmdbg_mem_region){ RAM_BASE, vm->ram_size, 0 };
+	*fd = vm->shm.fd;
+}
+
 static void a64_destroy(struct vm *base)
 {
 	struct vm_a64 *vm = of(base);
@@ -1179,7 +1220,7 @@ static void a64_destroy(struct vm *base)
 	g_cond_clear(&vm->run_cond);
 	g_cond_clear(&vm->ctl_done);
 	g_free(vm->vcpus);
-	g_free(vm->ram);
+	vm_shm_destroy(&vm->shm);
 	g_free(vm);
 }
 
@@ -1201,4 +1242,5 @@ static const struct vm_ops a64_ops = {
 	.detach = a64_detach,
 	.point_cond = a64_point_cond,
 	.pop_output = a64_pop_output,
+	.mem_map = a64_mem_map,
 };

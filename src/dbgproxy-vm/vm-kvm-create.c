@@ -324,7 +324,7 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 
 	struct vm_kvm *vm = g_new0(struct vm_kvm, 1);
 	vm->base.ops = &kvm_ops;
-	vm->kvm_fd = vm->vm_fd = vm->notify_fd = vm->quit_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->notify_fd = vm->quit_fd = vm->shm.fd = -1;
 	vm->serial_fd = cfg->serial_fd;
 	vm->serial_in_fd = cfg->serial_in_fd;
 	vm->ap_entry = cfg->ap_entry;
@@ -346,13 +346,9 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 	vm->unhandled_mmio = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	vm->dbg = debug_state_new();
 
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
-		set_host_error(error, "mmap(guest memory)");
+	if (!vm_shm_create(&vm->shm, "dbgproxy-vm guest RAM", vm->mem_size, SW_BP_MAX, error))
 		goto fail;
-	}
+	vm->mem = vm->shm.ram;
 	if (!load_guest(vm, cfg, error))
 		goto fail;
 
@@ -491,8 +487,7 @@ void kvm_destroy(struct vm *base)
 		close(vm->notify_fd);
 	if (vm->quit_fd >= 0)
 		close(vm->quit_fd);
-	if (vm->mem)
-		munmap(vm->mem, vm->mem_size);
+	vm_shm_destroy(&vm->shm);
 	if (vm->pc)
 		pc_platform_free(vm->pc);
 	g_queue_clear_full(&vm->stops, g_free);

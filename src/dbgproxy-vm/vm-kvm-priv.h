@@ -57,7 +57,8 @@
 #include "vm-cpuid.h"
 #include "vm-debugstate.h"
 #include "vm-firmware.h"
-#include "vm-paging.h"
+#include "x86-paging.h"
+#include "vm-shm.h"
 #include "vm-pc.h"
 #include "vm-pclayout.h"
 #include "vm-x86regs.h"
@@ -123,8 +124,9 @@ struct vcpu {
 struct vm_kvm {
 	struct vm base;              /* first: the ops of vm.h */
 	int kvm_fd, vm_fd;
-	uint8_t *mem;
+	uint8_t *mem;                /* shm.ram */
 	uint64_t mem_size;
+	struct vm_shm shm;           /* guest RAM as a file a client can map */
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
 	struct x86_xsave_layout xl;

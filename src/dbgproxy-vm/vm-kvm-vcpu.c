@@ -35,6 +35,14 @@ static uint64_t linear_rip(const struct kvm_sregs *s, uint64_t rip)
 void publish(struct vm_kvm *vm, struct debug_state *next)
 {
 	struct debug_state *old = vm->dbg;
+	if (vm->shm.table) {
+		/* the shared copy for a client that reads RAM itself: patched bytes */
+		struct vmdbg_shm_bp *e = vm_shm_bps_begin(&vm->shm);
+		for (size_t i = 0; i < next->nr_sw; i++)
+			e[i] = (struct vmdbg_shm_bp){ .gpa = next->sw[i].gpa, .len = 1,
+						      .orig = { next->sw[i].orig } };
+		vm_shm_bps_end(&vm->shm, (uint32_t)next->nr_sw);
+	}
 	rcu_assign_pointer(vm->dbg, next);
 	urcu_memb_synchronize_rcu();
 	g_free(old);

@@ -494,9 +494,23 @@ static void kvm_hello(struct vm *base, struct vmdbg_hello *out)
 	out->hw_bps = 4; /* DR0-DR3, shared with watchpoints */
 	out->hw_wps = 4;
 	out->features = VMDBG_FEAT_HW_SLOTS_SHARED | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
+			VMDBG_FEAT_SHARED_MEM |
 			(vm->int3 != KVM_INT3_TO_GUEST ? VMDBG_FEAT_SW_BP : 0) |
 			(vm->blockirq ? VMDBG_FEAT_BLOCKIRQ : 0);
 	out->max_frame = VMDBG_MAX_FRAME;
+}
+
+/* One slot from guest-physical 0; guest-virtual addresses go through the
+ * vCPU's page tables. */
+static void kvm_mem_map(struct vm *base, struct vmdbg_mem_map *m, struct vmdbg_mem_region *regions,
+			int *fd)
+{
+	struct vm_kvm *vm = (struct vm_kvm *)base;
+	*m = (struct vmdbg_mem_map){ .translation = VMDBG_XLATE_X86, .nregions = 1,
+				     .table_offset = vm->shm.table_offset,
+				     .table_capacity = vm->shm.capacity };
+	regions[0] = (struct vmdbg_mem_region){ 0, vm->mem_size, 0 };
+	*fd = vm->shm.fd;
 }
 
 const struct vm_ops kvm_ops = {
@@ -515,4 +529,5 @@ const struct vm_ops kvm_ops = {
 	.pause = kvm_pause,
 	.resume = kvm_resume,
 	.detach = kvm_detach,
+	.mem_map = kvm_mem_map,
 };

@@ -29,6 +29,8 @@ struct client {
 	GByteArray *in;
 	GByteArray *out;
 	bool hello_done;
+	int fds[SOCK_MAX_FDS];       /* to pass with the next bytes sent (MEM_MAP) */
+	unsigned nfds;
 	bool closed;                 /* client_close() ran: freed by reap_w later */
 };
 
@@ -53,7 +55,7 @@ static void client_flush(struct client *c)
 {
 	if (c->closed)
 		return;
-	if (sock_flush(c->fd, c->out) == SOCK_FLUSH_ERROR) {
+	if (sock_flush_fds(c->fd, c->out, c->fds, &c->nfds) == SOCK_FLUSH_ERROR) {
 		client_close(c, g_strerror(errno));
 		return;
 	}
@@ -245,6 +247,25 @@ static void handle_point_cond(struct client *c, const struct vmdbg_msg *m)
 		ok(c, m);
 }
 
+/* The reply carries the file: its bytes and the descriptor leave together. */
+static void handle_mem_map(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	struct vmdbg_mem_map map = { 0 };
+	struct vmdbg_mem_region regions[VMDBG_MAX_MEM_REGIONS];
+	int fd = -1;
+	if (!vm_mem_map(c->srv->vm, &map, regions, &fd, &err)) {
+		reply_error(c, m->seq, err);
+	} else if (c->nfds == SOCK_MAX_FDS) {
+		g_set_error(&err, VM_ERROR, VMDBG_E_STATE,
+			    "%u MEM_MAP replies are still unsent; read them first", SOCK_MAX_FDS);
+		reply_error(c, m->seq, err);
+	} else {
+		vmdbg_enc_mem_map_reply(c->out, m->seq, &map, regions);
+		c->fds[c->nfds++] = fd;
+	}
+}
+
 static const handler_fn handlers[VMDBG_TYPE_MASK + 1] = {
 	[VMDBG_HELLO] = handle_hello,
 	[VMDBG_REG_LIST] = handle_reg_list,
@@ -259,6 +280,7 @@ static const handler_fn handlers[VMDBG_TYPE_MASK + 1] = {
 	[VMDBG_RESUME] = handle_resume,
 	[VMDBG_DETACH] = handle_detach,
 	[VMDBG_POINT_COND] = handle_point_cond,
+	[VMDBG_MEM_MAP] = handle_mem_map,
 };
 
 static void dispatch(struct client *c, const struct vmdbg_msg *m)

@@ -64,6 +64,9 @@ struct vm_ops {
 	/* breakpoint commands' output, in order: false when there is none
 	 * (NULL: the back end has none) */
 	bool (*pop_output)(struct vm *vm, uint32_t *vcpu, GString *text);
+	/* NULL: guest RAM is not shared (no HELLO feature SHARED_MEM) */
+	void (*mem_map)(struct vm *vm, struct vmdbg_mem_map *m, struct vmdbg_mem_region *regions,
+			int *fd);
 };
 
 /* Every back end's machine starts with this. */
@@ -174,6 +177,19 @@ static inline bool vm_point_cond(struct vm *vm, const struct vmdbg_point_cond *c
 		return false;
 	}
 	return vm->ops->point_cond(vm, c, error);
+}
+
+/* Guest RAM as a file the client maps (MEM_MAP): the map, its regions
+ * (at most VMDBG_MAX_MEM_REGIONS) and the file, which stays the VM's. */
+static inline bool vm_mem_map(struct vm *vm, struct vmdbg_mem_map *m,
+			      struct vmdbg_mem_region *regions, int *fd, GError **error)
+{
+	if (!vm->ops->mem_map) {
+		g_set_error(error, VM_ERROR, VMDBG_E_UNKNOWN, "this VM does not share its memory");
+		return false;
+	}
+	vm->ops->mem_map(vm, m, regions, fd);
+	return true;
 }
 
 /* Restore patched bytes, clear guest debug, resume every vCPU (and drop

@@ -383,6 +383,7 @@ typedef struct options {
 	char *tdesc;
 	char *x86_arch;
 	gboolean listen_any;
+	gboolean no_shared_memory;
 	gboolean version;
 } Options;
 
@@ -472,6 +473,9 @@ int main(int argc, char **argv)
 		{ "x86-arch", 0, 0, G_OPTION_ARG_STRING, &o.x86_arch,
 		  "x86 guests: auto (default: i386 when vCPU 0 is in 32-bit protected or real mode "
 		  "as gdb attaches, else x86-64), i386 or x86-64", "ARCH" },
+		{ "no-shared-memory", 0, 0, G_OPTION_ARG_NONE, &o.no_shared_memory,
+		  "Read and write guest memory through the VM's socket even when the VM shares its "
+		  "RAM", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -516,7 +520,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct daemon d = { .listen_spec = o.listen, .listen_fd = -1 };
-	struct target_config tcfg = { 0 };
+	struct target_config tcfg = { .no_shared_memory = o.no_shared_memory };
 	if (o.x86_arch && strcmp(o.x86_arch, "i386") == 0)
 		tcfg.x86_arch = &arch_i386;
 	else if (o.x86_arch && (strcmp(o.x86_arch, "x86-64") == 0 || strcmp(o.x86_arch, "x86_64") == 0))

@@ -44,17 +44,22 @@ static void monitor_info_vm(struct session *s, GString *out)
 	g_string_append_printf(out, "hw watchpoints:   %u slots%s\n", h->hw_wps,
 			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED)
 				       ? " (shared with breakpoints)" : "");
-	g_string_append_printf(out, "features:        %s%s%s%s%s\n",
+	g_string_append_printf(out, "features:        %s%s%s%s%s%s%s%s\n",
 			       (h->features & VMDBG_FEAT_SW_BP) ? " sw-breakpoints" : "",
 			       (h->features & VMDBG_FEAT_SINGLESTEP) ? " single-step" : "",
 			       (h->features & VMDBG_FEAT_BLOCKIRQ) ? " step-blocks-irqs" : "",
 			       (h->features & VMDBG_FEAT_SIMULATED) ? " simulated" : "",
-			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED) ? " shared-hw-slots" : "");
+			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED) ? " shared-hw-slots" : "",
+			       (h->features & VMDBG_FEAT_RANGE_STEP) ? " range-step" : "",
+			       (h->features & VMDBG_FEAT_CONDITIONS) ? " conditions" : "",
+			       (h->features & VMDBG_FEAT_SHARED_MEM) ? " shared-memory" : "");
 	g_string_append_printf(out, "state:            %s\n",
 			       target_guest_dead(s->t) ? "shut down" : states[target_state(s->t)]);
 	g_string_append_printf(out, "sw breakpoints:   %u inserted\n", target_sw_points(s->t));
 	g_string_append_printf(out, "registers:        %u in the target description\n",
 			       regset_count(regset_of(s, 0)));
+	g_autofree char *mem = target_describe_mem(s->t);
+	g_string_append_printf(out, "guest memory:     %s\n", mem);
 }
 
 static const struct monitor_cmd monitor_cmds[] = {

@@ -27,6 +27,11 @@ static void send_packet(struct session *s, const void *payload, size_t len)
 	g_byte_array_append(s->out, s->last->data, s->last->len);
 }
 
+void reply_bytes(struct session *s, const void *payload, size_t len)
+{
+	send_packet(s, payload, len);
+}
+
 void reply(struct session *s, const char *payload)
 {
 	send_packet(s, payload, strlen(payload));
@@ -128,7 +133,7 @@ static void h_qsupported(void *ctx, const struct pkt_param *p)
 	bool conds = h && (h->features & VMDBG_FEAT_CONDITIONS);
 	g_autofree char *r = g_strdup_printf(
 		"PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;swbreak+;hwbreak+;"
-		"vContSupported+;QStartNoAckMode+%s", PACKET_SIZE,
+		"vContSupported+;QStartNoAckMode+;binary-upload+%s", PACKET_SIZE,
 		conds ? ";ConditionalBreakpoints+;BreakpointCommands+" : "");
 	reply(s, r);
 }
@@ -213,6 +218,9 @@ static const struct pkt_row packet_table[] = {
 	{ "p", PKT_PREFIX, "x", h_read_reg, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "P", PKT_PREFIX, "x=H", h_write_reg, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "m", PKT_PREFIX, "x,x", h_read_mem, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "x", PKT_PREFIX, "x,x", h_read_mem_bin, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "qCRC:", PKT_PREFIX, "x,x", h_qcrc, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
+	{ "qSearch:memory:", PKT_PREFIX, "x;x;b", h_qsearch_memory, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "M", PKT_PREFIX, "x,x:H", h_write_mem_hex, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "X", PKT_PREFIX, "x,x:b", h_write_mem_bin, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "c", PKT_EXACT, NULL, h_continue, PKT_F_ASYNC },
@@ -533,6 +541,8 @@ void session_accept(struct daemon *d, int fd, const char *peer)
 	s->out = g_byte_array_new();
 	s->last = g_byte_array_new();
 	s->stop_reply = g_string_new("T05thread:1;");
+	s->scratch = g_string_sized_new(PACKET_SIZE + 1);
+	s->membuf = g_malloc(PACKET_SIZE);
 	s->c_vcpu = -1;
 	s->resume_entries = g_array_new(FALSE, FALSE, sizeof(struct vmdbg_resume_entry));
 	s->cond_addrs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -584,6 +594,8 @@ void session_free(struct session *s)
 	g_byte_array_unref(s->out);
 	g_byte_array_unref(s->last);
 	g_string_free(s->stop_reply, TRUE);
+	g_string_free(s->scratch, TRUE);
+	g_free(s->membuf);
 	g_array_unref(s->resume_entries);
 	g_hash_table_unref(s->cond_addrs);
 	struct incoming *in;

@@ -79,6 +79,9 @@ struct session {
 	bool interrupt_queued;        /* Ctrl-C came behind a resume not yet handled */
 	uint32_t resume_default;      /* the last RESUME, to repeat after a stale stop */
 	GArray *resume_entries;       /* struct vmdbg_resume_entry */
+	GString *scratch;             /* a reply being built (kept: no allocation per packet) */
+	uint8_t *membuf;              /* PACKET_SIZE bytes of guest memory being served */
+	bool x_bare;                  /* the client asked x0,0 (lldb): x replies without 'b' */
 };
 
 /* Every request's context starts with one: the session may be gone (and
@@ -100,6 +103,8 @@ uint64_t tid_of(uint32_t vcpu);
 void finish(struct session *s);
 void flush(struct session *s);
 void reply(struct session *s, const char *payload);
+/* A reply of len bytes (binary allowed: escaped when framed). */
+void reply_bytes(struct session *s, const void *payload, size_t len);
 void reply_errno(struct session *s, unsigned code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 void reply_error(struct session *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* An 'O' packet: text gdb prints on its console. */
@@ -130,6 +135,9 @@ void handle_interrupt(struct session *s);
 
 /* regmem.c */
 void h_read_mem(void *ctx, const struct pkt_param *p);
+void h_read_mem_bin(void *ctx, const struct pkt_param *p);
+void h_qcrc(void *ctx, const struct pkt_param *p);
+void h_qsearch_memory(void *ctx, const struct pkt_param *p);
 void h_read_reg(void *ctx, const struct pkt_param *p);
 void h_read_regs(void *ctx, const struct pkt_param *p);
 void h_write_mem_bin(void *ctx, const struct pkt_param *p);

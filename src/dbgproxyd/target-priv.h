@@ -9,6 +9,7 @@
 
 #include "target.h"
 #include "vmlink.h"
+#include "x86-paging.h"
 
 struct target_client {
 	struct target *t;
@@ -32,6 +33,10 @@ struct target {
 	GPtrArray *vcpu_regset;       /* per vCPU: borrowed struct regset * */
 	uint32_t nr_vcpus;            /* of the caches and the tables below */
 	struct regcache **caches;     /* per vCPU */
+	struct vcpu_paging *paging;   /* per vCPU: x86 paging registers at this stop */
+	uint64_t paging_gen;          /* bumped when they may change (resume, SET_REGS) */
+	uint64_t mem_here[2];         /* reads, writes served from shared memory */
+	uint64_t mem_vm[2];           /* reads, writes sent to the VM */
 
 	/* run state */
 	enum target_state state;
@@ -45,6 +50,14 @@ struct target {
 	struct hwslots *hw;           /* NULL until the VM is ready */
 	struct vmdbg_guest_debug hw_committed; /* what the VM has now */
 };
+
+struct vcpu_paging {
+	struct x86_paging pg;
+	bool valid;
+};
+
+/* target-regmem.c: the paging registers are stale from now on. */
+void target_paging_invalidate(struct target *t);
 
 /* target.c: send one encoded request on the link; false (error set) when
  * the link is down. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "target-priv.h"
+#include "guestmem.h"
 
 /* ---- registers -------------------------------------------------------------------------------- */
 
@@ -20,7 +21,146 @@ struct regs_req {
 	uint32_t vcpu;
 	target_done_fn fn;
 	void *ctx;
+	uint64_t paging_gen;
 };
+
+/* ---- paging registers, for guest memory the VM shares -------------------------------------- */
+
+static const uint64_t paging_ids[] = { VMDBG_X86_CR(0), VMDBG_X86_CR(3), VMDBG_X86_CR(4),
+				       VMDBG_X86_EFER };
+
+void target_paging_invalidate(struct target *t)
+{
+	t->paging_gen++;
+	for (uint32_t v = 0; t->paging && v < t->nr_vcpus; v++)
+		t->paging[v].valid = false;
+}
+
+/* Does this vCPU's view of shared memory need paging registers not known yet? */
+static bool paging_wanted(const struct target *t, uint32_t vcpu)
+{
+	struct guestmem *gm = vmlink_guestmem(t->link);
+	return gm && guestmem_translation(gm) == VMDBG_XLATE_X86 && t->paging &&
+	       !t->paging[vcpu].valid;
+}
+
+/* Take the paging registers out of a GET_REGS reply asked at generation gen. */
+static void paging_fill(struct target *t, uint32_t vcpu, const struct vmdbg_reg_vals *vals,
+			uint64_t gen)
+{
+	if (gen != t->paging_gen || !t->paging || vcpu >= t->nr_vcpus)
+		return;  /* the vCPU ran (or was written) since: these are stale */
+	struct x86_paging pg = { 0 };
+	unsigned seen = 0;
+	size_t off = 0;
+	uint64_t id;
+	const uint8_t *val;
+	uint32_t size;
+	while (vmdbg_regvals_next(vals, &off, &id, &val, &size)) {
+		uint64_t *dst = id == paging_ids[0] ? &pg.cr0 : id == paging_ids[1] ? &pg.cr3 :
+				id == paging_ids[2] ? &pg.cr4 : id == paging_ids[3] ? &pg.efer : NULL;
+		if (!dst || size != 8)
+			continue;
+		uint64_t v;
+		memcpy(&v, val, 8);
+		*dst = GUINT64_FROM_LE(v);
+		seen++;
+	}
+	if (seen == G_N_ELEMENTS(paging_ids)) {
+		t->paging[vcpu].pg = pg;
+		t->paging[vcpu].valid = true;
+	}
+}
+
+/* Ask for the paging ids ids lacks (ids: a GArray of uint64_t). */
+static void paging_ids_add(GArray *ids)
+{
+	for (unsigned k = 0; k < G_N_ELEMENTS(paging_ids); k++) {
+		bool have = false;
+		for (guint i = 0; i < ids->len && !have; i++)
+			have = g_array_index(ids, uint64_t, i) == paging_ids[k];
+		if (!have)
+			g_array_append_val(ids, paging_ids[k]);
+	}
+}
+
+static void paging_fetched(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	struct regs_req *r = ctx;
+	if (m)
+		paging_fill(r->t, r->vcpu, &m->u.reg_vals, r->paging_gen);
+	g_free(r);
+}
+
+/* Fetch them on their own (pipelined ahead of a memory request). */
+static void paging_fetch(struct target *t, uint32_t vcpu)
+{
+	g_autoptr(GByteArray) f = g_byte_array_new();
+	uint32_t seq = target_seq(t);
+	vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, vcpu, paging_ids, G_N_ELEMENTS(paging_ids));
+	struct regs_req *r = g_new0(struct regs_req, 1);
+	*r = (struct regs_req){ .t = t, .vcpu = vcpu, .paging_gen = t->paging_gen };
+	if (!target_send(t, f, seq, paging_fetched, r, NULL))
+		g_free(r);
+}
+
+/* The shared RAM as vCPU vcpu sees it now (*pg: its paging, or NULL
+ * where addresses are physical), or NULL when it must be the VM's to do:
+ * not shared, requests still under way (which a transfer must come
+ * after), or x86 paging not known yet. */
+static struct guestmem *shared_view(struct target *t, uint32_t vcpu, size_t len,
+				    const struct x86_paging **pg)
+{
+	struct guestmem *gm = vmlink_guestmem(t->link);
+	if (!gm || vcpu >= t->nr_vcpus || len == 0 || !vmlink_idle(t->link))
+		return NULL;
+	*pg = NULL;
+	if (guestmem_translation(gm) == VMDBG_XLATE_X86) {
+		if (!t->paging || !t->paging[vcpu].valid)
+			return NULL;
+		*pg = &t->paging[vcpu].pg;
+	}
+	return gm;
+}
+
+bool target_read_mem_now(struct target *t, uint32_t vcpu, uint64_t addr, uint8_t *out,
+			 size_t len)
+{
+	const struct x86_paging *pg;
+	struct guestmem *gm = shared_view(t, vcpu, len, &pg);
+	if (!gm || !guestmem_read(gm, pg, addr, out, len))
+		return false;
+	t->mem_here[0]++;
+	return true;
+}
+
+bool target_write_mem_now(struct target *t, uint32_t vcpu, uint64_t addr, const uint8_t *data,
+			  size_t len)
+{
+	const struct x86_paging *pg;
+	struct guestmem *gm = t->state == TGT_STOPPED ? shared_view(t, vcpu, len, &pg) : NULL;
+	if (!gm || !guestmem_write(gm, pg, addr, data, len))
+		return false;
+	t->mem_here[1]++;
+	return true;
+}
+
+char *target_describe_mem(const struct target *t)
+{
+	struct guestmem *gm = vmlink_guestmem(t->link);
+	g_autofree char *how = NULL;
+	if (gm)
+		how = g_strdup_printf("shared by the VM (%" G_GUINT64_FORMAT " MiB, %s)",
+				      guestmem_ram_bytes(gm) >> 20,
+				      guestmem_translation(gm) == VMDBG_XLATE_X86 ? "x86 paging"
+										  : "virtual = physical");
+	else
+		how = g_strdup(t->cfg.no_shared_memory ? "through the VM's socket (--no-shared-memory)"
+						       : "through the VM's socket (the VM does not share it)");
+	return g_strdup_printf("%s; reads/writes served here %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+			       ", by the VM %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+			       how, t->mem_here[0], t->mem_here[1], t->mem_vm[0], t->mem_vm[1]);
+}
 
 static void regs_fetched(void *ctx, const struct vmdbg_msg *m, const GError *err)
 {
@@ -33,6 +173,7 @@ static void regs_fetched(void *ctx, const struct vmdbg_msg *m, const GError *err
 		uint32_t size;
 		while (vmdbg_regvals_next(&m->u.reg_vals, &off, &id, &val, &size))
 			regcache_fill(t->caches[r->vcpu], id, val, size);
+		paging_fill(t, r->vcpu, &m->u.reg_vals, r->paging_gen);
 	}
 	r->fn(r->ctx, m ? NULL : err);
 	g_free(r);
@@ -48,11 +189,13 @@ enum target_result target_fetch_regs(struct target *t, uint32_t vcpu,
 	regcache_missing(t->caches[vcpu], hs, n, ids);
 	if (ids->len == 0)
 		return TARGET_DONE;
+	if (paging_wanted(t, vcpu))  /* for shared memory, in the same exchange */
+		paging_ids_add(ids);
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
 	vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, vcpu, (const uint64_t *)(void *)ids->data, ids->len);
 	struct regs_req *r = g_new0(struct regs_req, 1);
-	*r = (struct regs_req){ t, vcpu, fn, ctx };
+	*r = (struct regs_req){ t, vcpu, fn, ctx, t->paging_gen };
 	if (!target_send(t, f, seq, regs_fetched, r, error)) {
 		g_free(r);
 		return TARGET_FAILED;
@@ -86,12 +229,13 @@ enum target_result target_write_regs(struct target *t, uint32_t vcpu,
 	}
 	if (ids->len == 0) /* only read-only registers, unchanged */
 		return TARGET_DONE;
+	target_paging_invalidate(t);  /* a control register may be among them */
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
 	vmdbg_enc_reg_vals(f, VMDBG_SET_REGS, seq, vcpu, (const uint64_t *)(void *)ids->data,
 			   ids->len, vals->data);
 	struct regs_req *r = g_new0(struct regs_req, 1);
-	*r = (struct regs_req){ t, vcpu, fn, ctx };
+	*r = (struct regs_req){ t, vcpu, fn, ctx, 0 };
 	if (!target_send(t, f, seq, regs_written, r, error)) {
 		g_free(r);
 		regcache_invalidate(t->caches[vcpu]);
@@ -192,6 +336,9 @@ enum target_result target_read_mem(struct target *t, uint32_t vcpu, uint64_t add
 		g_set_error(error, TARGET_ERROR, TARGET_E_INVAL, "reading 0 bytes");
 		return TARGET_FAILED;
 	}
+	if (paging_wanted(t, vcpu) && t->state == TGT_STOPPED)
+		paging_fetch(t, vcpu);  /* pipelined: the next read is served here */
+	t->mem_vm[0]++;
 	struct mem_req *r = g_new0(struct mem_req, 1);
 	r->read_fn = fn;
 	r->ctx = ctx;
@@ -239,6 +386,7 @@ enum target_result target_write_mem(struct target *t, uint32_t vcpu, uint64_t ad
 		return TARGET_FAILED;
 	if (len == 0)
 		return TARGET_DONE;
+	t->mem_vm[1]++;
 	struct mem_req *r = g_new0(struct mem_req, 1);
 	r->write_fn = fn;
 	r->ctx = ctx;

@@ -112,6 +112,7 @@ static void free_caches(struct target *t)
 		for (uint32_t v = 0; v < t->nr_vcpus; v++)
 			regcache_free(t->caches[v]);
 	g_clear_pointer(&t->caches, g_free);
+	g_clear_pointer(&t->paging, g_free);
 	t->nr_vcpus = 0;
 }
 
@@ -179,6 +180,7 @@ static bool learn_vm(struct target *t, const struct arch_ops *arch, GError **err
 	}
 	t->nr_vcpus = h->nr_vcpus;
 	t->caches = g_new0(struct regcache *, t->nr_vcpus);
+	t->paging = g_new0(struct vcpu_paging, t->nr_vcpus);
 	for (uint32_t v = 0; v < t->nr_vcpus; v++)
 		t->caches[v] = regcache_new(target_regset(t, v));
 	return true;
@@ -338,6 +340,7 @@ struct target *target_new(struct ev_loop *loop, const char *vm_path,
 	target_points_init(t);
 	t->not_connected = g_strdup_printf("dbgproxyd is not connected to the VM at %s", vm_path);
 	t->link = vmlink_new(loop, vm_path, &link_ops, t);
+	vmlink_set_share_memory(t->link, !t->cfg.no_shared_memory);
 	return t;
 }
 
@@ -534,6 +537,7 @@ enum target_result target_resume(struct target *t, uint32_t dflt,
 	}
 	for (uint32_t v = 0; v < t->nr_vcpus; v++)
 		regcache_invalidate(t->caches[v]);
+	target_paging_invalidate(t);
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
 	vmdbg_enc_resume(f, seq, dflt, entries, n);

@@ -68,6 +68,7 @@ struct target_client_ops {
 struct target_config {
 	struct tdesc *user_tdesc;         /* --tdesc, or NULL: the built-in one */
 	const struct arch_ops *x86_arch;  /* --x86-arch, or NULL: vCPU 0's mode */
+	bool no_shared_memory;            /* --no-shared-memory: every access through the socket */
 };
 
 struct target *target_new(struct ev_loop *loop, const char *vm_path,
@@ -170,6 +171,18 @@ enum target_result target_read_mem(struct target *t, uint32_t vcpu, uint64_t add
 enum target_result target_write_mem(struct target *t, uint32_t vcpu, uint64_t addr,
 				    const uint8_t *data, size_t len, target_done_fn fn, void *ctx,
 				    GError **error);
+/* The same, done now in the guest memory the VM shares (vmdbg MEM_MAP),
+ * when that can be exactly right: true when done.  False means nothing
+ * was done — the VM does not share, the bytes are not all RAM, a write
+ * touches a software breakpoint, requests to the VM are still under way,
+ * or (x86) the vCPU's paging registers are not known yet — and the
+ * caller uses the calls above. */
+bool target_read_mem_now(struct target *t, uint32_t vcpu, uint64_t addr, uint8_t *out,
+			 size_t len);
+bool target_write_mem_now(struct target *t, uint32_t vcpu, uint64_t addr, const uint8_t *data,
+			  size_t len);
+/* How guest memory is reached, for people (monitor info vm): one line. */
+char *target_describe_mem(const struct target *t);
 
 /* ---- breakpoints and watchpoints ------------------------------------------------------------ */
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "guestmem.h"
 #include "sockio.h"
 
 G_DEFINE_QUARK(dbgproxyd-vmlink-error-quark, vmlink_error)
@@ -46,10 +47,28 @@ struct vmlink {
 	GHashTable *config;        /* vCPU 0's configuration registers: uint64_t id -> GBytes */
 	unsigned config_wanted;
 	bool warned_down;
+	bool share_mem;            /* ask for MEM_MAP when the VM offers it */
+	GArray *fds;               /* int: descriptors received, not yet claimed */
+	struct guestmem *gm;       /* the VM's RAM, when shared */
 };
 
 static void link_down(struct vmlink *l, const char *why);
 static void try_connect(struct vmlink *l);
+
+void vmlink_set_share_memory(struct vmlink *l, bool share)
+{
+	l->share_mem = share;
+}
+
+struct guestmem *vmlink_guestmem(const struct vmlink *l)
+{
+	return l->state == LINK_READY ? l->gm : NULL;
+}
+
+bool vmlink_idle(const struct vmlink *l)
+{
+	return l->pending.length == 0;
+}
 
 bool vmlink_is_ready(const struct vmlink *l)
 {
@@ -204,6 +223,40 @@ static void reg_list_done(void *ctx, const struct vmdbg_msg *reply, const GError
 		fetch_config(l);
 }
 
+static void close_fds(struct vmlink *l)
+{
+	for (guint i = 0; i < l->fds->len; i++)
+		close(g_array_index(l->fds, int, i));
+	g_array_set_size(l->fds, 0);
+}
+
+/* The file comes with the reply: the oldest descriptor received. */
+static void mem_map_done(void *ctx, const struct vmdbg_msg *reply, const GError *err)
+{
+	struct vmlink *l = ctx;
+	if (!reply) {
+		if (l->state == LINK_HANDSHAKE)
+			g_warning("VM %s offers shared memory but MEM_MAP failed: %s; reading guest "
+				  "memory through the socket", l->path, err->message);
+		return;
+	}
+	if (l->fds->len == 0) {
+		g_warning("VM %s sent a MEM_MAP reply without its file; reading guest memory "
+			  "through the socket", l->path);
+		return;
+	}
+	int fd = g_array_index(l->fds, int, 0);
+	g_array_remove_index(l->fds, 0);
+	g_autoptr(GError) e = NULL;
+	guestmem_free(l->gm);
+	l->gm = guestmem_new(fd, &reply->u.mem_map, &e);
+	if (!l->gm)
+		g_warning("VM %s: %s; reading guest memory through the socket", l->path, e->message);
+	else
+		g_message("VM %s shares its guest memory (%" G_GUINT64_FORMAT " MiB): reads and writes "
+			  "need no round trip", l->path, guestmem_ram_bytes(l->gm) >> 20);
+}
+
 static void hello_done(void *ctx, const struct vmdbg_msg *reply, const GError *err)
 {
 	struct vmlink *l = ctx;
@@ -223,6 +276,12 @@ static void hello_done(void *ctx, const struct vmdbg_msg *reply, const GError *e
 		return;
 	}
 	l->hello = *h;
+	if ((h->features & VMDBG_FEAT_SHARED_MEM) && l->share_mem) {
+		g_autoptr(GByteArray) f = g_byte_array_new();
+		uint32_t seq = vmlink_next_seq(l);
+		vmdbg_enc_empty(f, VMDBG_MEM_MAP, seq);
+		enqueue(l, f, seq, mem_map_done, l);
+	}
 	g_ptr_array_set_size(l->reg_ids, (gint)h->nr_vcpus);
 	l->reg_lists_wanted = h->nr_vcpus;
 	for (uint32_t v = 0; v < h->nr_vcpus; v++) {
@@ -274,7 +333,11 @@ static void handle_frame(struct vmlink *l, const struct vmdbg_msg *m)
 static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vmlink *l = w->data;
-	ssize_t n = sock_recv_append(l->fd, l->in, READ_CHUNK);
+	ssize_t n = sock_recv_append_fds(l->fd, l->in, READ_CHUNK, l->fds);
+	if (l->fds->len > SOCK_MAX_FDS) {
+		link_down(l, "the VM sends file descriptors nobody asked for");
+		return;
+	}
 	if (n == 0) {
 		link_down(l, "the VM closed the connection");
 		return;
@@ -360,6 +423,9 @@ static void link_down(struct vmlink *l, const char *why)
 	g_ptr_array_set_size(l->reg_ids, 0);
 	g_hash_table_remove_all(l->config);
 	l->config_wanted = 0;
+	close_fds(l);
+	guestmem_free(l->gm);
+	l->gm = NULL;
 
 	g_autoptr(GError) err = g_error_new(VMLINK_ERROR, VMLINK_E_LOST,
 					    "connection to the VM lost: %s", why);
@@ -427,6 +493,8 @@ struct vmlink *vmlink_new(struct ev_loop *loop, const char *path, const struct v
 	l->in = g_byte_array_new();
 	l->out = g_byte_array_new();
 	l->reg_ids = g_ptr_array_new();
+	l->share_mem = true;
+	l->fds = g_array_new(FALSE, FALSE, sizeof(int));
 	l->config = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					  (GDestroyNotify)g_bytes_unref);
 	g_queue_init(&l->pending);
@@ -457,6 +525,7 @@ void vmlink_free(struct vmlink *l)
 	g_byte_array_unref(l->out);
 	g_ptr_array_unref(l->reg_ids);
 	g_hash_table_unref(l->config);
+	g_array_unref(l->fds);
 	g_free(l->path);
 	g_free(l);
 }

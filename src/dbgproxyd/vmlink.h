@@ -24,6 +24,7 @@ GQuark vmlink_error_quark(void);
 #define VMLINK_E_LOST 1000
 
 struct vmlink;
+struct guestmem;
 
 struct vmlink_ops {
 	void (*on_ready)(void *owner);                       /* HELLO and REG_LISTs done */
@@ -49,6 +50,14 @@ const GArray *vmlink_reg_ids(const struct vmlink *l, uint32_t vcpu);
  * does not have it. */
 const GBytes *vmlink_config(const struct vmlink *l, uint64_t id);
 const char *vmlink_path(const struct vmlink *l);
+
+/* Whether to map the VM's guest memory when it offers to (vmdbg
+ * SHARED_MEM; default yes): takes effect at the next HELLO. */
+void vmlink_set_share_memory(struct vmlink *l, bool share);
+/* The VM's RAM, mapped (NULL: not ready, or not shared). */
+struct guestmem *vmlink_guestmem(const struct vmlink *l);
+/* No request is waiting for its reply: the VM has done all that was asked. */
+bool vmlink_idle(const struct vmlink *l);
 
 /* Requests: take a sequence number, encode the frame with it, send it.
  * vmlink_send() returns false (and never calls fn) when the link is not

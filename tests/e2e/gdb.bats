@@ -201,3 +201,38 @@ teardown() {
 	[[ "$output" =~ rip\ =\ 0x0000000000100 ]]
 	[[ "$output" =~ rsp\ =\ 0x ]]
 }
+
+@test "guest memory through the RAM the VM shares, via the vCPU's page tables (and the same with --no-shared-memory)" {
+	for args in "" --no-shared-memory; do
+		start_vm 1 && start_daemon $args
+		run gdb_batch "x/8xb &pattern_buf" "set var counters[7] = 0x5a5a" "p/x counters[7]" \
+			"monitor info vm" "detach"
+		echo "$output"
+		[[ "$output" == *"0x03	0x0a	0x11	0x18	0x1f	0x26	0x2d	0x34"* ]]
+		[ "$(last_value "$output")" = 0x5a5a ]
+		if [ -z "$args" ]; then
+			printf '%s\n' "$output" | grep -q 'guest memory: *shared by the VM ([0-9]* MiB, x86 paging)'
+			printf '%s\n' "$output" | grep -Eq 'served here [1-9][0-9]*/[1-9]'
+		else
+			printf '%s\n' "$output" | grep -q 'served here 0/0, by the VM [1-9][0-9]*/[1-9]'
+		fi
+		stop_all; common_setup
+	done
+}
+
+@test "shared memory hides a software breakpoint's int3 and leaves writes over it to the VM" {
+	need_kvm_offers sw-breakpoints
+	start_vm 1 && start_daemon
+	tick=$(printf '%x' "0x$(nm "$GUEST_ELF" | awk '$3 == "tick" { print $1 }')")
+	run gdb_batch "set breakpoint always-inserted on" "maint packet m$tick,1" "break tick" \
+		"maint packet m$tick,1" "monitor info vm" "detach"
+	echo "$output"
+	r=($(received "$output"))
+	[ "${r[0]}" = "${r[1]}" ]
+	[ "${r[0]}" != cc ]
+	run gdb_batch "set breakpoint always-inserted on" "break tick" "maint packet M$tick,1:${r[0]}" \
+		"monitor info vm" "continue" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -Eq 'by the VM [0-9]+/[1-9]'
+	printf '%s\n' "$output" | grep -q 'Breakpoint 1, tick'
+}

@@ -100,13 +100,13 @@ start_vm_arm64() {
 	wait_for grep -q "arm64 test guest up" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; return 1; }
 }
 
-# start_daemon: on a free loopback port, sets PORT; logs at
+# start_daemon [ARG...]: on a free loopback port (ARGs go to dbgproxyd), sets PORT; logs at
 # DAEMON_LOG_LEVEL (default info)
 start_daemon() {
 	local try
 	for try in $(seq 1 20); do
 		PORT=$((20000 + RANDOM % 30000))
-		"$DBGPROXYD" --listen "127.0.0.1:$PORT" --vm "$VM_SOCK" --log-level "${DAEMON_LOG_LEVEL:-info}" \
+		"$DBGPROXYD" --listen "127.0.0.1:$PORT" --vm "$VM_SOCK" --log-level "${DAEMON_LOG_LEVEL:-info}" "$@" \
 			> "$TMP/daemon.log" 2>&1 &
 		DAEMON_PID=$!
 		if wait_for grep -q "ready:" "$TMP/daemon.log"; then
@@ -187,6 +187,11 @@ count_in() {
 # the value printed by gdb's last "$N = VALUE" line
 last_value() {
 	printf '%s\n' "$1" | sed -n 's/^\$[0-9]* = //p' | tail -1
+}
+
+# received OUTPUT: the replies of "maint packet" exchanges, as gdb shows them
+received() {
+	printf '%s\n' "$1" | sed -n 's/^received: "\(.*\)"$/\1/p'
 }
 
 # every "$N = VALUE" of gdb's output, one per line

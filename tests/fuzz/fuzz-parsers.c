@@ -5,7 +5,7 @@
  *      dbgproxyd's packet table uses, and pkt_dispatch over a table of them)
  *   1  target-description XML (tdesc.h: tdesc_parse, no includes)
  *   2  the x86 page walker over guest-controlled page tables
- *      (vm-paging.h: x86_translate; the input is CR0/CR3/CR4/EFER, a
+ *      (x86-paging.h: x86_translate; the input is CR0/CR3/CR4/EFER, a
  *      virtual address and 1 MiB of guest memory)
  *   3  the A64 interpreter (a64-sim.h: a64_step over instructions and data
  *      from the input, with watchpoints and breakpoints armed)
@@ -23,7 +23,7 @@
 #include "a64-sim.h"
 #include "packets.h"
 #include "tdesc.h"
-#include "vm-paging.h"
+#include "x86-paging.h"
 
 #define FUZZ_NAME "fuzz-parsers"
 #include "fuzz.h"

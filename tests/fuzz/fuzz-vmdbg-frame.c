@@ -208,8 +208,22 @@ static void check_msg(const struct vmdbg_msg *m, const uint8_t *frame, size_t le
 		break;
 	case VMDBG_PAUSE:
 	case VMDBG_DETACH:
+	case VMDBG_MEM_MAP:
 		REQUIRE(len == VMDBG_HDR_SIZE);
 		break;
+	case VMDBG_MEM_MAP | VMDBG_REPLY: {
+		const struct vmdbg_mem_map *mm = &m->u.mem_map;
+		REQUIRE(mm->translation == VMDBG_XLATE_IDENTITY || mm->translation == VMDBG_XLATE_X86);
+		REQUIRE(mm->nregions <= VMDBG_MAX_MEM_REGIONS);
+		REQUIRE(len == VMDBG_HDR_SIZE + 24 + (size_t)24 * mm->nregions);
+		if (mm->nregions)
+			REQUIRE(inside(mm->regions, (size_t)24 * mm->nregions, frame, len));
+		for (uint32_t i = 0; i < mm->nregions; i++) {
+			struct vmdbg_mem_region r = vmdbg_mem_region_get(mm, i);
+			REQUIRE(r.size > 0 && r.gpa + r.size > r.gpa && r.offset + r.size > r.offset);
+		}
+		break;
+	}
 	default:
 		if (!is_ok_reply(m->type))
 			FAIL("decoded a message of unknown type 0x%02x", m->type);
@@ -260,6 +274,15 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 		vmdbg_enc_reg_vals(out, m->type, m->seq, v->vcpu, ids, v->count, vals->data);
 		g_byte_array_unref(vals);
 		g_free(ids);
+		break;
+	}
+	case VMDBG_MEM_MAP | VMDBG_REPLY: {
+		const struct vmdbg_mem_map *mm = &m->u.mem_map;
+		struct vmdbg_mem_region *r = g_new(struct vmdbg_mem_region, mm->nregions + 1);
+		for (uint32_t i = 0; i < mm->nregions; i++)
+			r[i] = vmdbg_mem_region_get(mm, i);
+		vmdbg_enc_mem_map_reply(out, m->seq, mm, r);
+		g_free(r);
 		break;
 	}
 	case VMDBG_READ_MEM:

@@ -18,7 +18,7 @@
 #include <gio/gio.h>
 
 #include "vm-boot.h"
-#include "vm-paging.h"
+#include "x86-paging.h"
 #include "vm-pclayout.h"
 
 #define GMEM   (4u << 20)

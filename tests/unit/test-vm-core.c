@@ -7,7 +7,7 @@
 #include <glib.h>
 
 #include "vm-debugstate.h"
-#include "vm-paging.h"
+#include "x86-paging.h"
 #include "vm-x86regs.h"
 #include "vmdbg.h"
 

@@ -1151,6 +1151,70 @@ static void test_resume_range(void)
 	g_byte_array_unref(out);
 }
 
+/* MEM_MAP reply, seq 5: x86 paging, 1 region (guest-physical 0, 64 MiB,
+ * file offset 0), the breakpoint table at 0x4000000 with 4096 entries */
+static const uint8_t v_mem_map_reply[] = {
+	0x40, 0x00, 0x00, 0x00, 0x01, 0x00, 0x8e, 0x00,
+	0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x02, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+static void test_mem_map(void)
+{
+	GByteArray *out = g_byte_array_new();
+	struct vmdbg_msg m;
+	const struct vmdbg_mem_region reg = { 0, 0x4000000, 0 };
+	const struct vmdbg_mem_map map = { VMDBG_XLATE_X86, 1, 0x4000000, 4096, NULL };
+	vmdbg_enc_mem_map_reply(out, 5, &map, &reg);
+	check_encoded("MEM_MAP reply", out, v_mem_map_reply, sizeof v_mem_map_reply);
+	decode_ok("MEM_MAP reply", v_mem_map_reply, sizeof v_mem_map_reply, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_MEM_MAP | VMDBG_REPLY);
+	g_assert_cmpuint(m.u.mem_map.translation, ==, VMDBG_XLATE_X86);
+	g_assert_cmpuint(m.u.mem_map.nregions, ==, 1);
+	g_assert_cmphex(m.u.mem_map.table_offset, ==, 0x4000000);
+	g_assert_cmpuint(m.u.mem_map.table_capacity, ==, 4096);
+	struct vmdbg_mem_region r = vmdbg_mem_region_get(&m.u.mem_map, 0);
+	g_assert_cmphex(r.gpa, ==, 0);
+	g_assert_cmphex(r.size, ==, 0x4000000);
+	g_assert_cmphex(r.offset, ==, 0);
+
+	/* the request is empty */
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_empty(out, VMDBG_MEM_MAP, 6);
+	decode_ok("MEM_MAP", out->data, out->len, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_MEM_MAP);
+
+	uint8_t p[sizeof v_mem_map_reply + 24];
+	memcpy(p, v_mem_map_reply, sizeof v_mem_map_reply);
+	wr32(p + 16, 3);
+	expect_fail_hdr("MEM_MAP unknown translation", p, sizeof v_mem_map_reply, VMDBG_E_INVAL, 0x8e, 5);
+	memcpy(p, v_mem_map_reply, sizeof v_mem_map_reply);
+	wr64(p + 48, 0);
+	expect_fail_hdr("MEM_MAP empty region", p, sizeof v_mem_map_reply, VMDBG_E_INVAL, 0x8e, 5);
+	memcpy(p, v_mem_map_reply, sizeof v_mem_map_reply);
+	wr64(p + 40, 0xfffffffffffff000ull);
+	expect_fail_hdr("MEM_MAP region wraps", p, sizeof v_mem_map_reply, VMDBG_E_INVAL, 0x8e, 5);
+	memcpy(p, v_mem_map_reply, sizeof v_mem_map_reply);
+	wr32(p + 36, 1);
+	expect_fail_hdr("MEM_MAP reserved", p, sizeof v_mem_map_reply, VMDBG_E_PROTO, 0x8e, 5);
+	memcpy(p, v_mem_map_reply, sizeof v_mem_map_reply);
+	wr32(p + 20, 2);
+	expect_fail_hdr("MEM_MAP region missing", p, sizeof v_mem_map_reply, VMDBG_E_PROTO, 0x8e, 5);
+	memcpy(p, v_mem_map_reply, sizeof v_mem_map_reply);
+	wr32(p + 20, VMDBG_MAX_MEM_REGIONS + 1);
+	expect_fail_hdr("MEM_MAP too many regions", p, sizeof v_mem_map_reply, VMDBG_E_PROTO, 0x8e, 5);
+	memcpy(p, v_mem_map_reply, sizeof v_mem_map_reply);
+	memset(p + sizeof v_mem_map_reply, 0, 24);
+	wr32(p, sizeof p);
+	expect_fail_hdr("MEM_MAP trailing", p, sizeof p, VMDBG_E_PROTO, 0x8e, 5);
+	g_byte_array_unref(out);
+}
+
 /* POINT_COND, seq 9: addr 0x40080000, 1 register (id
  * 0x6030000000100006, x3, as gdb's 3), 2 conditions, 0 commands:
  * {const8 1, end} and {reg 3, end} */
@@ -1857,7 +1921,7 @@ static void test_unknown_type(void)
 {
 	/* bare header frames with types that are not in the spec's table */
 	static const uint16_t types[] = {
-		0x00, 0x0e, 0x0f, 0x3f, 0x42, 0x7e, 0x80, 0x8e, 0xc0, 0xc1, 0xfe, 0xff,
+		0x00, 0x0f, 0x10, 0x3f, 0x42, 0x7e, 0x80, 0x8f, 0xc0, 0xc1, 0xfe, 0xff,
 		0x100, 0x101, 0x10a, 0x140, 0x17f, 0x181, 0x8001, 0xff0a, 0xffff,
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(types); i++) {
@@ -1888,9 +1952,9 @@ static void test_unknown_type(void)
 		{ v_hello_req, sizeof v_hello_req, 0x101 },
 		{ v_hello_req, sizeof v_hello_req, 0x8001 },
 		{ v_hello_rep, sizeof v_hello_rep, 0x181 },
-		{ v_read_mem_req, sizeof v_read_mem_req, 0x0e },
+		{ v_read_mem_req, sizeof v_read_mem_req, 0x0f },
 		{ v_read_mem_req, sizeof v_read_mem_req, 0x3f },
-		{ v_pause, sizeof v_pause, 0x8e },
+		{ v_pause, sizeof v_pause, 0x8f },
 		{ v_pause, sizeof v_pause, 0x10a },
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(patched); i++) {
@@ -2399,6 +2463,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vmdbg/codec/malformed/stopped", test_stopped_invalid);
 	g_test_add_func("/vmdbg/codec/malformed/error", test_error_invalid);
 	g_test_add_func("/vmdbg/codec/names", test_names);
+	g_test_add_func("/vmdbg/codec/mem_map", test_mem_map);
 
 	return g_test_run();
 }

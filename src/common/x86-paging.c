@@ -1,10 +1,10 @@
 /*
- * vm-paging.c - x86 page-table walker (Intel SDM Vol. 3A chapter 4:
+ * x86-paging.c - x86 page-table walker (Intel SDM Vol. 3A chapter 4:
  * 4.3 32-bit paging, 4.4 PAE paging, 4.5 4-level and 5-level paging).
  * Only translation is modelled: access rights and accessed/dirty bits are
  * ignored, because a debugger may read what the guest itself may not.
  */
-#include "vm-paging.h"
+#include "x86-paging.h"
 
 #include <string.h>
 

@@ -1,11 +1,11 @@
 /*
- * vm-paging.h - guest-virtual to guest-physical translation for x86, done
+ * x86-paging.h - guest-virtual to guest-physical translation for x86, done
  * by walking the guest's page tables in guest memory.  Pure: no KVM calls,
  * so it works from any thread while the vCPU is stopped, and is unit-tested
  * against hand-built page tables.
  */
-#ifndef VM_PAGING_H
-#define VM_PAGING_H
+#ifndef X86_PAGING_H
+#define X86_PAGING_H
 
 #include <stdbool.h>
 #include <stddef.h>
