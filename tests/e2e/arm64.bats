@@ -286,13 +286,26 @@ hw_lines() {
 	start_vm_arm64 1 && start_daemon
 	# gdb inserts both, steps three instructions with them armed, then the
 	# next two stops (one pass of the loop) must be the breakpoint and the
-	# watchpoint: stepping must not have dropped either
-	run gdb_batch "set breakpoint always-inserted on" "hbreak tick" "watch *(long *)&round" \
-		"stepi" "stepi" "stepi" "monitor hw" "continue" "continue" "detach"
+	# watchpoint: stepping must not have dropped either.  The steps start at
+	# load_once (adr, ldr, ret: back to main_loop's "bl spin"), away from
+	# both, not wherever gdb happened to attach: a stepi from tick, or over
+	# the store to round, has gdb itself take that one out (z1/z2) to step
+	# past it, and gdb puts it back only when it next resumes, so `monitor hw`
+	# would rightly not list it then
+	run gdb_batch "thbreak load_once" "continue" \
+		"set breakpoint always-inserted on" "hbreak tick" "watch *(long *)&round" \
+		"stepi" "stepi" "stepi" "p \$pc == after_probe - 8" "monitor hw" \
+		"continue" "continue" "detach"
 	echo "$output"
-	[ "$(nlines "$(hw_lines "$output")")" -eq 2 ]
+	printf '%s\n' "$output" | grep -q 'Temporary breakpoint 1, load_once'
+	[ "$(values "$output")" = 1 ]
+	hw=$(hw_lines "$output")
+	[ "$(nlines "$hw")" -eq 2 ]
+	tick=$(sym tick); round=$(sym round)
+	printf '%s\n' "$hw" | grep -Eq "^BP[0-9] .* exec ${tick}\+4"
+	printf '%s\n' "$hw" | grep -Eq "^WP[0-9] .* write ${round}\+8"
 	after=$(printf '%s\n' "$output" | sed -n '/^hardware debug slots/,$p')
-	printf '%s\n' "$after" | grep -q 'Breakpoint 1, tick'
+	printf '%s\n' "$after" | grep -q 'Breakpoint 2, tick'
 	printf '%s\n' "$after" | grep -q '^Old value = '
 }
 
