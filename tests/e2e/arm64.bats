@@ -450,3 +450,101 @@ hw_lines() {
 	printf '%s\n' "$output" | grep -q 'terminated with signal SIGQUIT'
 	kill -0 "$VM_PID" && kill -0 "$DAEMON_PID"
 }
+
+# mem_sharing_session [DAEMON_ARG...]: gdb reads tick's word raw (no gdb
+# shadowing: maint packet), inserts a breakpoint there, reads it raw again,
+# writes round, writes tick's own word back over the breakpoint, and runs
+# into the breakpoint; sets output
+mem_sharing_session() {
+	start_vm_arm64 1 && start_daemon "$@"
+	local tick round
+	tick=$(sym tick); round=$(sym round)
+	run gdb_batch "set breakpoint always-inserted on" \
+		"maint packet m${tick#0x},4" "break tick" "maint packet m${tick#0x},4" \
+		"maint packet M${round#0x},8:3412000000000000" "p/x *(long *)&round" \
+		"monitor info vm" "continue" "detach"
+	echo "$output"
+}
+
+@test "guest memory is read and written in the RAM the VM shares: breakpoint bytes hidden, a write over one keeps it" {
+	mem_sharing_session
+	raw=($(received "$output"))
+	[ "${#raw[@]}" -ge 2 ]
+	# the guest's own instruction, not BRK #0 (000020d4), under the inserted breakpoint
+	[ "${raw[0]}" = "${raw[1]}" ]
+	[ "${raw[0]}" != 000020d4 ]
+	[ "$(values "$output")" = 0x1234 ]
+	printf '%s\n' "$output" | grep -q 'guest memory: *shared by the VM (64 MiB, virtual = physical)'
+	# both reads and the write were served by the daemon itself
+	printf '%s\n' "$output" | grep -Eq 'served here ([2-9]|[1-9][0-9]+)/[1-9]'
+	printf '%s\n' "$output" | grep -q 'Breakpoint 1, tick'
+	grep -q 'shares its guest memory' "$TMP/daemon.log"
+
+	# a write over the patched word goes to the VM, which keeps the breakpoint
+	stop_all; common_setup
+	start_vm_arm64 1 && start_daemon
+	tick=$(sym tick)
+	run gdb_batch "set breakpoint always-inserted on" "maint packet m${tick#0x},4" "break tick" \
+		"maint packet M${tick#0x},4:${raw[0]}" "monitor info vm" "continue" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -Eq 'by the VM [0-9]+/[1-9]'
+	printf '%s\n' "$output" | grep -q 'Breakpoint 1, tick'
+}
+
+@test "--no-shared-memory: the same through the VM's socket" {
+	mem_sharing_session --no-shared-memory
+	raw=($(received "$output"))
+	[ "${raw[0]}" = "${raw[1]}" ]
+	[ "$(values "$output")" = 0x1234 ]
+	printf '%s\n' "$output" | grep -q "guest memory: *through the VM's socket (--no-shared-memory); reads/writes served here 0/0"
+	printf '%s\n' "$output" | grep -q 'Breakpoint 1, tick'
+}
+
+@test "compare-sections (qCRC), find (qSearch:memory) and x reads are answered by the daemon" {
+	start_vm_arm64 1 && start_daemon
+	tick=$(sym tick)
+	# RAM ends at 0x44000000: a pattern in its last bytes is found by a
+	# search whose range runs past the end
+	run gdb_batch "set debug remote 1" "compare-sections .text" \
+		"set var *(unsigned char *)$tick = ~*(unsigned char *)$tick" "compare-sections .text" \
+		"set var *(unsigned char *)$tick = ~*(unsigned char *)$tick" \
+		"set var *(int *)0x43fffff0 = 0x7e57ab1e" \
+		"find /w 0x40000000, +0x100000, *(int *)tick" \
+		"find /w 0x40090000, +0x4000000, 0x7e57ab1e" \
+		"find /w 0x40000000, +0x100000, 0x0badf00d" \
+		"set debug remote 0" "monitor info vm" "detach"
+	echo "$output"
+	# the CRC came from the daemon, and it sees a changed byte
+	printf '%s\n' "$output" | grep -q 'Sending packet: \$qCRC:'
+	[ "$(printf '%s\n' "$output" | grep -c 'Packet received: C[0-9a-f]\{8\}$')" -eq 2 ]
+	printf '%s\n' "$output" | grep -q 'Section .text, range .*: matched'
+	printf '%s\n' "$output" | grep -q 'Section .text, range .*: MIS-MATCHED'
+	# each search (gdb goes on after a hit, counting) is one packet, answered by the daemon
+	[ "$(printf '%s\n' "$output" | grep -c 'Sending packet: \$qSearch:memory:')" -ge 3 ]
+	printf '%s\n' "$output" | grep -q "^$tick <tick>"
+	printf '%s\n' "$output" | grep -q '^0x43fffff0$'
+	printf '%s\n' "$output" | grep -q 'Packet received: 0$'
+	printf '%s\n' "$output" | grep -q 'Pattern not found'
+	# the searches read megabytes; none of it crossed to gdb or to the VM
+	printf '%s\n' "$output" | grep -Eq 'served here [0-9]{3,}/'
+
+	# x: binary, "b" first for gdb; bare after lldb's probe x0,0
+	run gdb_batch "maint packet x${tick#0x},4" "maint packet x${tick#0x},0" "maint packet x${tick#0x},4" \
+		"detach"
+	echo "$output"
+	r=($(received "$output"))
+	[ "${r[0]}" = 'b\x01\x83\x00\x10' ]
+	[ "${r[1]}" = OK ]
+	[ "${r[2]}" = '\x01\x83\x00\x10' ]
+}
+
+@test "lldb reads memory with x packets" {
+	command -v lldb > /dev/null || skip "lldb is not installed"
+	start_vm_arm64 1 && start_daemon --log-level debug
+	run timeout -s KILL 120 lldb --no-lldbinit -b -o "target create $GUEST_ARM64" \
+		-o "gdb-remote 127.0.0.1:$PORT" -o "memory read -s4 -fx -c2 $(sym tick)" -o "process detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -q "^$(sym tick): 0x10008301 0xf8607822"
+	grep -q 'gdb -> x0,0' "$TMP/daemon.log"
+	grep -q 'gdb -> x4008[0-9a-f]*,[0-9a-f]' "$TMP/daemon.log"
+}
