@@ -211,7 +211,7 @@ static bool resume_queued(const struct session *s)
 		const struct incoming *in = l->data;
 		if (in->oversize)
 			continue;
-		const char *p = g_bytes_get_data(in->packet, NULL);
+		const char *p = (const char *)in->packet->data;
 		if ((p[0] && strchr("cCsS", p[0])) || g_str_has_prefix(p, "vCont;"))
 			return true;
 	}

@@ -272,6 +272,37 @@ static void handle_packet(struct session *s, const char *pkt, size_t len)
 	}
 }
 
+/* A queue entry for a packet: a spare one when there is one (no
+ * allocation per packet once a session has warmed up). */
+#define MAX_SPARE 8
+
+static struct incoming *incoming_new(struct session *s)
+{
+	struct incoming *in = g_queue_pop_head(&s->spare);
+	if (!in) {
+		in = g_new0(struct incoming, 1);
+		in->packet = g_byte_array_new();
+	}
+	in->oversize = false;
+	g_byte_array_set_size(in->packet, 0);
+	return in;
+}
+
+static void incoming_free(struct incoming *in)
+{
+	g_byte_array_unref(in->packet);
+	g_free(in);
+}
+
+static void incoming_done(struct session *s, struct incoming *in)
+{
+	/* a spare keeps its buffer, unless a huge packet made it huge */
+	if (s->spare.length < MAX_SPARE && in->packet->len <= 4096)
+		g_queue_push_head(&s->spare, in);
+	else
+		incoming_free(in);
+}
+
 static void process_incoming(struct session *s)
 {
 	/* a handler that finishes at once must not recurse into the next
@@ -285,17 +316,14 @@ static void process_incoming(struct session *s)
 		struct incoming *in = g_queue_pop_head(&s->incoming);
 		if (!in)
 			break;
-		if (in->packet)
-			s->incoming_bytes -= g_bytes_get_size(in->packet) + INCOMING_OVERHEAD;
 		if (in->oversize) {
 			reply_error(s, "packet longer than the PacketSize of %u bytes", PACKET_SIZE);
 		} else {
-			gsize len;
-			const char *data = g_bytes_get_data(in->packet, &len);
-			handle_packet(s, data, len - 1); /* the stored copy has its NUL */
-			g_bytes_unref(in->packet);
+			s->incoming_bytes -= in->packet->len + INCOMING_OVERHEAD;
+			/* the stored copy has its NUL */
+			handle_packet(s, (const char *)in->packet->data, in->packet->len - 1);
 		}
-		g_free(in);
+		incoming_done(s, in);
 	}
 	if (d->session == s)
 		s->processing = false;
@@ -321,15 +349,15 @@ static void on_rsp_event(void *ctx, const struct rsp_event *ev)
 		}
 		if (!s->no_ack)
 			g_byte_array_append(s->out, (const guint8 *)"+", 1);
-		in = g_new0(struct incoming, 1);
-		in->packet = g_bytes_new(ev->data, ev->len + 1);
+		in = incoming_new(s);
+		g_byte_array_append(in->packet, (const guint8 *)ev->data, (guint)ev->len + 1);
 		s->incoming_bytes += ev->len + 1 + INCOMING_OVERHEAD;
 		g_queue_push_tail(&s->incoming, in);
 		break;
 	case RSP_EV_OVERSIZE:
 		if (!s->no_ack)
 			g_byte_array_append(s->out, (const guint8 *)"+", 1);
-		in = g_new0(struct incoming, 1);
+		in = incoming_new(s);
 		in->oversize = true;
 		g_queue_push_tail(&s->incoming, in);
 		g_warning("gdb sent a packet over %u bytes", PACKET_SIZE);
@@ -547,6 +575,7 @@ void session_accept(struct daemon *d, int fd, const char *peer)
 	s->resume_entries = g_array_new(FALSE, FALSE, sizeof(struct vmdbg_resume_entry));
 	s->cond_addrs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_queue_init(&s->incoming);
+	g_queue_init(&s->spare);
 	ev_io_init(&s->read_w, read_cb, fd, EV_READ);
 	ev_io_init(&s->write_w, write_cb, fd, EV_WRITE);
 	s->read_w.data = s->write_w.data = s;
@@ -598,12 +627,8 @@ void session_free(struct session *s)
 	g_free(s->membuf);
 	g_array_unref(s->resume_entries);
 	g_hash_table_unref(s->cond_addrs);
-	struct incoming *in;
-	while ((in = g_queue_pop_head(&s->incoming))) {
-		if (in->packet)
-			g_bytes_unref(in->packet);
-		g_free(in);
-	}
+	g_queue_clear_full(&s->incoming, (GDestroyNotify)incoming_free);
+	g_queue_clear_full(&s->spare, (GDestroyNotify)incoming_free);
 	g_free(s->peer);
 	g_free(s);
 }

@@ -44,7 +44,7 @@
 
 struct incoming {
 	bool oversize;
-	GBytes *packet;
+	GByteArray *packet;           /* the payload and a NUL (reused: see spare) */
 };
 
 struct session {
@@ -61,6 +61,7 @@ struct session {
 	bool no_ack;
 	bool gdb_swbreak, gdb_hwbreak;
 	GQueue incoming;              /* struct incoming * */
+	GQueue spare;                 /* struct incoming * handled, kept for the next packets */
 	size_t incoming_bytes;        /* their payloads, bounded by MAX_INCOMING */
 	bool busy;                    /* a PKT_F_ASYNC row runs until finish() */
 	bool processing;              /* process_incoming() is on the stack */

@@ -207,15 +207,26 @@ enum pkt_result pkt_dispatch(const struct pkt_row *rows, size_t nrows, const cha
 		}
 		named = true;
 		struct pkt_param params[PKT_MAX_PARAMS];
-		g_autoptr(GByteArray) scratch = g_byte_array_new();
-		/* 'H' decodes into scratch: reserve so its pointer is stable */
+		/* 'H' and 'b' decode into scratch: one kept for the outermost call
+		 * (no allocation per packet), a fresh one for a nested call */
+		static GByteArray *kept;
+		static unsigned depth;
+		GByteArray *scratch = depth == 0 && kept ? kept : g_byte_array_new();
 		g_byte_array_set_size(scratch, 0);
-		if (!pkt_parse(r->match == PKT_EXACT ? NULL : r->schema, packet + nl, len - nl, params,
-			       scratch))
-			continue;
-		if (!admit || admit(ctx, r->flags))
+		depth++;
+		bool parsed = pkt_parse(r->match == PKT_EXACT ? NULL : r->schema, packet + nl, len - nl,
+					params, scratch);
+		if (parsed && (!admit || admit(ctx, r->flags)))
 			r->handler(ctx, params);
-		pkt_params_clear(params);
+		if (parsed)
+			pkt_params_clear(params);
+		depth--;
+		if (depth == 0 && !kept && scratch->len <= 65536)
+			kept = scratch;
+		else if (scratch != kept)
+			g_byte_array_unref(scratch);
+		if (!parsed)
+			continue;
 		return PKT_HANDLED;
 	}
 	return named ? PKT_BAD_PARAMS : PKT_UNKNOWN;
