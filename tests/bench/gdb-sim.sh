@@ -9,6 +9,9 @@
 #      condition evaluated in the VM, and by gdb (condition-evaluation host)
 #   p  dprintf tick x 200: s with dprintf-style agent (the VM prints), and
 #      with gdb's style (a stop per hit)
+#   g  8-byte memory read round trip (gdb's read_memory, 2000 times): us, with
+#      the RAM the VM shares and with --no-shared-memory
+#   e  dump 1 MiB of guest RAM: MiB/s, the same two ways
 # Figures, not pass/fail.  Usage: gdb-sim.sh BUILD_DIR (make bench passes it).
 set -u
 B=${1:?usage: gdb-sim.sh BUILD_DIR}
@@ -43,6 +46,23 @@ sc = ev("(long)&spin_count")
 def result(name, value, unit):
     print("%-58s %10.4f %s" % (name, value, unit))
 
+def mem_figures(how):
+    inf = gdb.selected_inferior()
+    t = time.perf_counter()
+    for _ in range(2000):
+        inf.read_memory(a, 8)
+    result("g  8-byte read round trip, " + how, (time.perf_counter() - t) / 2000 * 1e6, "us")
+    t = time.perf_counter()
+    run("dump binary memory /dev/null 0x40000000 0x40100000")
+    result("e  dump 1 MiB, " + how, 1 / (time.perf_counter() - t), "MiB/s")
+
+if PARTS == "socket":
+    mem_figures("through the VM's socket (--no-shared-memory)")
+else:
+    mem_figures("shared memory")
+    exec(open(REST).read())
+EOF
+cat > "$TMP/rest.py" <<'EOF'
 # a: stepi
 t = time.perf_counter(); run("stepi 2000"); dt = time.perf_counter() - t
 result("a  stepi 2000", 2000 / dt, "steps/s")
@@ -83,7 +103,19 @@ def dprintf(style):
 result("p  dprintf x 200, dprintf-style agent (the VM prints)", dprintf("agent"), "s")
 result("p  dprintf x 200, dprintf-style gdb (a stop per hit)", dprintf("gdb"), "s")
 EOF
+# bench PARTS: gdb runs bench.py against the daemon on PORT
+bench() {
+	timeout -s KILL 600 "$GDB" -batch -nx -ex "set pagination off" -ex "set confirm off" \
+		-ex "target remote 127.0.0.1:$PORT" -ex "python PARTS = '$1'; REST = '$TMP/rest.py'" -ex "source $TMP/bench.py" \
+		-ex "detach" "$GUEST" 2>&1 |
+		grep -E '^([adipge] |Python Exception|Error)' || echo "gdb-sim: no figures (gdb failed)"
+}
 echo "gdb-multiarch -> dbgproxyd -> simulated AArch64 machine (one run; figures, not pass/fail)"
-timeout -s KILL 600 "$GDB" -batch -nx -ex "set pagination off" -ex "set confirm off" \
-	-ex "target remote 127.0.0.1:$PORT" -ex "source $TMP/bench.py" -ex "detach" "$GUEST" 2>&1 |
-	grep -E '^([adip] |Python Exception|Error)' || echo "gdb-sim: no figures (gdb failed)"
+bench all
+# the memory figures again, every byte through the VM's socket
+kill "$D_PID"; wait "$D_PID" 2> /dev/null
+PORT=$((20000 + RANDOM % 30000))
+"$B/dbgproxyd" --listen "127.0.0.1:$PORT" --vm "$TMP/vm.sock" --no-shared-memory > "$TMP/d.log" 2>&1 &
+D_PID=$!
+for _ in $(seq 100); do grep -q "ready:" "$TMP/d.log" 2> /dev/null && break; sleep 0.1; done
+bench socket
