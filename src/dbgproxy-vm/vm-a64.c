@@ -43,7 +43,7 @@
 
 #include "a64-sim.h"
 #include "vm-boot.h"
-#include "vm-conds.h"
+#include "vmdbg-conds.h"
 #include "vm-shm.h"
 
 #define RAM_BASE      UINT64_C(0x40000000)
@@ -121,6 +121,7 @@ struct vm_a64 {
 	struct vm base;              /* first: the ops of vm.h */
 	uint8_t *ram;                /* shm.ram */
 	struct vm_shm shm;
+	bool no_conditions;          /* HELLO without CONDITIONS */
 	uint64_t ram_size;
 	unsigned nr_vcpus;
 	struct sim_vcpu *vcpus;
@@ -929,6 +930,11 @@ static bool a64_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 static bool a64_point_cond(struct vm *base, const struct vmdbg_point_cond *c, GError **error)
 {
 	struct vm_a64 *vm = of(base);
+	if (vm->no_conditions) {
+		g_set_error(error, VM_ERROR, VMDBG_E_UNKNOWN,
+			    "this VM does not evaluate breakpoint conditions (--no-conditions)");
+		return false;
+	}
 	ctl_lock(vm);
 	bool ok = vm_conds_set(vm->conds, c, error);
 	ctl_unlock(vm);
@@ -1077,7 +1083,7 @@ static void a64_hello(struct vm *base, struct vmdbg_hello *out)
 	out->hw_bps = vm->dbg.nbps;  /* fixed at creation: no lock needed */
 	out->hw_wps = vm->dbg.nwps;
 	out->features = VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
-			VMDBG_FEAT_CONDITIONS | VMDBG_FEAT_SHARED_MEM |
+			(vm->no_conditions ? 0 : VMDBG_FEAT_CONDITIONS) | VMDBG_FEAT_SHARED_MEM |
 			VMDBG_FEAT_SIMULATED;
 	out->max_frame = VMDBG_MAX_FRAME;
 }
@@ -1118,6 +1124,7 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 	vm->serial_line = g_string_new(NULL);
 	vm->nr_vcpus = cfg->nr_vcpus;
 	vm->sve_vl = cfg->sve_vl;
+	vm->no_conditions = cfg->no_conditions;
 	vm->ram_size = cfg->mem_mib << 20;
 	vm->shm.fd = -1;
 	vm->dbg.nbps = cfg->hw_bps;

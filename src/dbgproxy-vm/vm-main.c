@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 	g_autofree gchar *initrd = NULL, *protocol = NULL, *vga = NULL;
 	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1, sve_vl = -1; /* -1: not given */
 	gboolean paused = FALSE, version = FALSE, ap_entry = FALSE, no_console = FALSE, probe = FALSE;
+	gboolean no_conditions = FALSE;
 	GOptionEntry entries[] = {
 		{ "arch", 'a', 0, G_OPTION_ARG_STRING, &arch,
 		  "x86_64 (a KVM VM, the default) or aarch64 (a simulated machine)", "ARCH" },
@@ -106,6 +107,9 @@ int main(int argc, char **argv)
 		{ "sve-vl", 0, 0, G_OPTION_ARG_INT, &sve_vl,
 		  "aarch64: give the vCPUs SVE with this vector length, 128..2048 bits in "
 		  "steps of 128 (default: no SVE)", "BITS" },
+		{ "no-conditions", 0, 0, G_OPTION_ARG_NONE, &no_conditions,
+		  "aarch64: do not evaluate breakpoint conditions here (vmdbg without CONDITIONS, as "
+		  "a VMM without them: the debugger evaluates them)", NULL },
 		{ "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
 		  "Start with every vCPU stopped at the entry point until a debugger resumes it", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -151,8 +155,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxy-vm: --arch must be x86_64 or aarch64, not '%s'\n", arch);
 		return 2;
 	}
-	if (vm_arch == VMDBG_ARCH_X86_64 && (hw_bps != -1 || hw_wps != -1 || sve_vl != -1)) {
-		fprintf(stderr, "dbgproxy-vm: --hw-bps, --hw-wps and --sve-vl are for --arch aarch64\n");
+	if (vm_arch == VMDBG_ARCH_X86_64 && (hw_bps != -1 || hw_wps != -1 || sve_vl != -1 ||
+					      no_conditions)) {
+		fprintf(stderr, "dbgproxy-vm: --hw-bps, --hw-wps, --sve-vl and --no-conditions are for "
+			"--arch aarch64\n");
 		return 2;
 	}
 	if (hw_bps == -1)
@@ -199,7 +205,7 @@ int main(int argc, char **argv)
 
 	struct vm_config cfg = {
 		.arch = vm_arch, .hw_bps = (unsigned)hw_bps, .hw_wps = (unsigned)hw_wps,
-		.sve_vl = (unsigned)sve_vl, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
+		.sve_vl = (unsigned)sve_vl, .no_conditions = no_conditions, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
 		.mem_mib = (uint64_t)mem, .start_paused = paused, .serial_fd = STDOUT_FILENO,
 		.initrd = initrd, .boot_protocol = boot_protocol, .vga_file = vga,
 		.ap_entry = ap_entry,

@@ -197,15 +197,15 @@ static void point(struct session *s, bool insert, const struct pkt_param *p)
 	r->type = (unsigned)p[0].u;
 	r->addr = p[1].u;
 	g_autoptr(GError) err = NULL;
-	const struct vmdbg_hello *hello = target_hello(s->t);
-	bool vm_conds = hello && (hello->features & VMDBG_FEAT_CONDITIONS) && r->type <= 1;
+	/* the VM evaluates them, or the daemon does for a VM that does not */
+	bool vm_conds = r->type <= 1;
 	if (insert && p[3].s && !parse_conds(s, r, p[3].s, p[3].len, &err)) {
 		reply_error(s, "breakpoint at 0x%" PRIx64 ": %s", r->addr, err->message);
 		finish(s);
 		point_req_free(r);
 		return;
 	}
-	/* the VM learns the new list, or that an old one is gone */
+	/* the target learns the new list, or that an old one is gone */
 	r->send_cond = vm_conds && ((r->codes && r->codes->len) || (r->cmds && r->cmds->len) ||
 				    g_hash_table_contains(s->cond_addrs, &r->addr));
 	enum target_result res = insert

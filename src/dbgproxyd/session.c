@@ -128,13 +128,12 @@ static void h_qsupported(void *ctx, const struct pkt_param *p)
 		s->gdb_swbreak = strstr(feat, "swbreak+") != NULL;
 		s->gdb_hwbreak = strstr(feat, "hwbreak+") != NULL;
 	}
-	/* conditions go to the VM that evaluates them where the breakpoint hits */
-	const struct vmdbg_hello *h = target_hello(s->t);
-	bool conds = h && (h->features & VMDBG_FEAT_CONDITIONS);
+	/* conditions are evaluated where the breakpoint hits: in the VM, or in
+	 * the daemon for a VM without vmdbg CONDITIONS */
 	g_autofree char *r = g_strdup_printf(
 		"PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;swbreak+;hwbreak+;"
-		"vContSupported+;QStartNoAckMode+;binary-upload+%s", PACKET_SIZE,
-		conds ? ";ConditionalBreakpoints+;BreakpointCommands+" : "");
+		"vContSupported+;QStartNoAckMode+;binary-upload+;ConditionalBreakpoints+;"
+		"BreakpointCommands+", PACKET_SIZE);
 	reply(s, r);
 }
 

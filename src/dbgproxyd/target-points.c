@@ -69,6 +69,12 @@ bool target_sw_point_at(const struct target *t, uint64_t addr)
 	return g_hash_table_contains(t->sw_points, &addr);
 }
 
+uint32_t target_sw_point_kind(const struct target *t, uint64_t addr)
+{
+	const struct sw_point *sp = g_hash_table_lookup(t->sw_points, &addr);
+	return sp ? sp->kind : 0;
+}
+
 unsigned target_sw_points(const struct target *t)
 {
 	return g_hash_table_size(t->sw_points);
@@ -346,12 +352,8 @@ enum target_result target_point_cond(struct target *t, uint64_t addr,
 {
 	if (!target_need_ready(t, error))
 		return TARGET_FAILED;
-	const struct vmdbg_hello *h = vmlink_hello(t->link);
-	if (!(h->features & VMDBG_FEAT_CONDITIONS)) {
-		g_set_error(error, TARGET_ERROR, TARGET_E_INVAL,
-			    "the VM does not evaluate breakpoint conditions");
-		return TARGET_FAILED;
-	}
+	if (target_conds_local(t))  /* the daemon evaluates them */
+		return target_conds_set(t, addr, regs, nregs, codes, lens, nconds, ncmds, error);
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
 	vmdbg_enc_point_cond(f, seq, addr, regs, nregs, codes, lens, nconds, ncmds);

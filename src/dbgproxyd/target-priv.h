@@ -36,6 +36,13 @@ struct target {
 	struct vcpu_paging *paging;   /* per vCPU: x86 paging registers at this stop */
 	uint64_t paging_gen;          /* bumped when they may change (resume, SET_REGS) */
 	uint64_t mem_here[2];         /* reads, writes served from shared memory */
+
+	/* conditions the daemon evaluates (target-conds.c) */
+	struct vm_conds *conds;       /* per address, for a VM without CONDITIONS */
+	bool *skip;                   /* per vCPU: a dropped hit to step over before it runs */
+	uint64_t *skip_pc;
+	struct cond_eval *eval;       /* under way, or NULL */
+	struct stepover *so;          /* under way, or NULL */
 	uint64_t mem_vm[2];           /* reads, writes sent to the VM */
 
 	/* run state */
@@ -59,6 +66,33 @@ struct vcpu_paging {
 /* target-regmem.c: the paging registers are stale from now on. */
 void target_paging_invalidate(struct target *t);
 
+/* target-conds.c */
+bool target_conds_local(const struct target *t);
+void target_conds_reset(struct target *t);
+void target_conds_free(struct target *t);  /* no callbacks */
+enum target_result target_conds_set(struct target *t, uint64_t addr,
+				    const struct vmdbg_cond_reg *regs, uint32_t nregs,
+				    const uint8_t *const *codes, const uint32_t *lens,
+				    uint32_t nconds, uint32_t ncmds, GError **error);
+/* The all-stop pause is done: true when hits at listed points are being
+ * evaluated (the clients hear stopped() when that is over). */
+bool target_conds_filter(struct target *t, bool interrupted);
+/* A resume that must first step vCPUs over dropped hits: true when that
+ * has begun (fn is called once the resume itself is done). */
+bool target_stepover_begin(struct target *t, uint32_t dflt, const struct vmdbg_resume_entry *entries,
+			   unsigned n, target_done_fn fn, void *ctx);
+/* A stop event: true when it was the step-over's own step (consumed). */
+bool target_stepover_stopped(struct target *t, const struct vmdbg_stopped *ev);
+/* The step-over is over without its resume (a pause, the VM gone). */
+void target_stepover_abandon(struct target *t, const GError *err);
+
+/* target.c */
+void target_tell_stopped(struct target *t, bool interrupted, const GError *err);
+void target_tell_output(struct target *t, uint32_t vcpu, const char *text);
+enum target_result target_resume_now(struct target *t, uint32_t dflt,
+				     const struct vmdbg_resume_entry *entries, unsigned n,
+				     target_done_fn fn, void *ctx, GError **error);
+
 /* target.c: send one encoded request on the link; false (error set) when
  * the link is down. */
 bool target_send(struct target *t, const GByteArray *frame, uint32_t seq, vmlink_reply_fn fn,
@@ -78,5 +112,7 @@ void target_points_free(struct target *t);
 void target_points_drop_owner(struct target *t, struct target_client *owner, bool vm_too);
 /* Is a queued software breakpoint stop at addr still one of ours? */
 bool target_sw_point_at(const struct target *t, uint64_t addr);
+/* Its kind (gdb's), 0 when there is none. */
+uint32_t target_sw_point_kind(const struct target *t, uint64_t addr);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "target-priv.h"
+#include "vmdbg-conds.h"
 
 G_DEFINE_QUARK(dbgproxyd-target-error-quark, target_error)
 
@@ -113,6 +114,8 @@ static void free_caches(struct target *t)
 			regcache_free(t->caches[v]);
 	g_clear_pointer(&t->caches, g_free);
 	g_clear_pointer(&t->paging, g_free);
+	g_clear_pointer(&t->skip, g_free);
+	g_clear_pointer(&t->skip_pc, g_free);
 	t->nr_vcpus = 0;
 }
 
@@ -181,6 +184,8 @@ static bool learn_vm(struct target *t, const struct arch_ops *arch, GError **err
 	t->nr_vcpus = h->nr_vcpus;
 	t->caches = g_new0(struct regcache *, t->nr_vcpus);
 	t->paging = g_new0(struct vcpu_paging, t->nr_vcpus);
+	t->skip = g_new0(bool, t->nr_vcpus);
+	t->skip_pc = g_new0(uint64_t, t->nr_vcpus);
 	for (uint32_t v = 0; v < t->nr_vcpus; v++)
 		t->caches[v] = regcache_new(target_regset(t, v));
 	return true;
@@ -212,6 +217,7 @@ static void link_ready(void *owner)
 	t->guest_dead = false;
 	t->interrupted = false;
 	target_points_reset(t);
+	target_conds_reset(t);
 	if (!learn_vm(t, NULL, &err)) {
 		/* the link stays up; clients are told why registers cannot be served */
 		g_warning("cannot serve the VM's registers: %s", err->message);
@@ -228,6 +234,9 @@ static void link_ready(void *owner)
 static void link_lost(void *owner, const char *why)
 {
 	struct target *t = owner;
+	g_autoptr(GError) lost = g_error_new(VMLINK_ERROR, VMLINK_E_LOST, "the VM is gone: %s", why);
+	target_stepover_abandon(t, lost);
+	target_conds_reset(t);
 	g_queue_clear_full(&t->pending_stops, g_free);
 	t->state = TGT_STOPPED;
 	t->interrupted = false;
@@ -242,7 +251,7 @@ static void link_lost(void *owner, const char *why)
 	forget_vm(t);
 }
 
-static void tell_stopped(struct target *t, bool interrupted, const GError *err)
+void target_tell_stopped(struct target *t, bool interrupted, const GError *err)
 {
 	g_autoptr(GPtrArray) clients = g_ptr_array_copy(t->clients, NULL, NULL);
 	for (guint i = 0; i < clients->len; i++) {
@@ -272,7 +281,16 @@ static void pause_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 		t->state = TGT_STOPPED;
 		if (!m)
 			g_warning("PAUSE failed: %s", err->message);
-		tell_stopped(t, interrupted, m ? NULL : err);
+		target_stepover_abandon(t, NULL);  /* its step did not finish: the pause came first */
+		/* still stopping for the clients while hits are evaluated (what
+		 * commands print reaches gdb as console output meanwhile) */
+		t->state = TGT_STOPPING;
+		if (m && target_conds_filter(t, interrupted)) {
+			g_free(r);
+			return;
+		}
+		t->state = TGT_STOPPED;
+		target_tell_stopped(t, interrupted, m ? NULL : err);
 	}
 	g_free(r);
 }
@@ -301,6 +319,8 @@ static void link_stopped(void *owner, const struct vmdbg_stopped *ev)
 		g_warning("stop event for vCPU %u, but the VM has %u", ev->vcpu, t->nr_vcpus);
 		return;
 	}
+	if (target_stepover_stopped(t, ev))
+		return;
 	if (t->clients->len == 0) {
 		/* kept: the next client's '?' tells it (a guest that died meanwhile) */
 		g_message("vCPU %u stopped (reason %u) with no gdb attached", ev->vcpu, ev->reason);
@@ -314,16 +334,20 @@ static void link_stopped(void *owner, const struct vmdbg_stopped *ev)
 	}
 }
 
-static void link_output(void *owner, uint32_t vcpu, const char *text, size_t len)
+void target_tell_output(struct target *t, uint32_t vcpu, const char *s)
 {
-	struct target *t = owner;
-	g_autofree char *s = g_strndup(text, len);  /* stops at a NUL the VM sent */
 	g_autoptr(GPtrArray) clients = g_ptr_array_copy(t->clients, NULL, NULL);
 	for (guint i = 0; i < clients->len; i++) {
 		struct target_client *c = g_ptr_array_index(clients, i);
 		if (g_ptr_array_find(t->clients, c, NULL) && c->ops->output)
 			c->ops->output(c->ctx, vcpu, s);
 	}
+}
+
+static void link_output(void *owner, uint32_t vcpu, const char *text, size_t len)
+{
+	g_autofree char *s = g_strndup(text, len);  /* stops at a NUL the VM sent */
+	target_tell_output(owner, vcpu, s);
 }
 
 static const struct vmlink_ops link_ops = { link_ready, link_lost, link_stopped, link_output };
@@ -338,6 +362,7 @@ struct target *target_new(struct ev_loop *loop, const char *vm_path,
 	t->clients = g_ptr_array_new();
 	g_queue_init(&t->pending_stops);
 	target_points_init(t);
+	t->conds = vm_conds_new();
 	t->not_connected = g_strdup_printf("dbgproxyd is not connected to the VM at %s", vm_path);
 	t->link = vmlink_new(loop, vm_path, &link_ops, t);
 	vmlink_set_share_memory(t->link, !t->cfg.no_shared_memory);
@@ -358,6 +383,7 @@ void target_free(struct target *t)
 		g_free(c);
 	}
 	g_ptr_array_set_size(t->clients, 0);
+	target_conds_free(t);
 	vmlink_free(t->link);
 	forget_vm(t);
 	target_points_free(t);
@@ -415,6 +441,7 @@ enum target_result target_client_remove(struct target *t, struct target_client *
 	/* leave the guest as if no debugger had been there: the VM drops every
 	 * point and resumes every vCPU */
 	g_queue_clear_full(&t->pending_stops, g_free);
+	target_conds_reset(t);
 	t->interrupted = false;
 	t->state = TGT_RUNNING;
 	g_autoptr(GByteArray) f = g_byte_array_new();
@@ -538,6 +565,15 @@ enum target_result target_resume(struct target *t, uint32_t dflt,
 	for (uint32_t v = 0; v < t->nr_vcpus; v++)
 		regcache_invalidate(t->caches[v]);
 	target_paging_invalidate(t);
+	if (target_stepover_begin(t, dflt, entries, n, fn, ctx))
+		return TARGET_PENDING;
+	return target_resume_now(t, dflt, entries, n, fn, ctx, error);
+}
+
+enum target_result target_resume_now(struct target *t, uint32_t dflt,
+				     const struct vmdbg_resume_entry *entries, unsigned n,
+				     target_done_fn fn, void *ctx, GError **error)
+{
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
 	vmdbg_enc_resume(f, seq, dflt, entries, n);

@@ -120,8 +120,14 @@ hw_lines() {
 	! printf '%s\n' "$output" | grep -q 'Sending packet: \$vCont;s' || false
 }
 
-@test "break/hbreak with a condition: the VM evaluates it (ConditionalBreakpoints), 300 false hits send nothing to gdb" {
-	start_vm_arm64 1 && start_daemon
+# The condition tests run twice: against a VM that evaluates conditions
+# (vmdbg CONDITIONS) and against one that does not (--no-conditions), where
+# dbgproxyd evaluates them and steps the vCPU over a false hit itself;
+# gdb must see no difference.  VM_ARGS: the VM's extra arguments.
+
+# conditional_hits: break and hbreak whose condition is true at the 300th hit
+conditional_hits() {
+	start_vm_arm64 1 ${VM_ARGS:-} && start_daemon
 	for kind in break hbreak; do
 		# counters has no debug type: gdb compiles a condition on it only by address
 		run gdb_batch "python c0 = int(gdb.parse_and_eval('*(long *)&counters'))" \
@@ -139,8 +145,18 @@ hw_lines() {
 	done
 }
 
-@test "dprintf-style agent: the VM runs the printf where tick hits, gdb prints it while the guest runs, no stop" {
-	start_vm_arm64 1 && start_daemon
+@test "break/hbreak with a condition: the VM evaluates it (ConditionalBreakpoints), 300 false hits send nothing to gdb" {
+	conditional_hits
+}
+
+@test "the same with a VM without conditions (--no-conditions): dbgproxyd evaluates them and steps over false hits" {
+	VM_ARGS=--no-conditions conditional_hits
+	! grep -q 'features:.* conditions' "$TMP/daemon.log" || false
+}
+
+# agent_dprintf: dprintf-style agent at tick, a stop after six ticks
+agent_dprintf() {
+	start_vm_arm64 1 ${VM_ARGS:-} && start_daemon
 	run gdb_batch "set dprintf-style agent" \
 		"python a = int(gdb.parse_and_eval('(long)&counters')); c0 = int(gdb.parse_and_eval('*(long *)&counters'))" \
 		"python gdb.execute('dprintf tick,\"tick x0=%%d count=%%ld\\\\n\", \$x0, *(long *)%d' % a)" \
@@ -161,12 +177,25 @@ hw_lines() {
 	! printf '%s\n' "$output" | grep -q 'count=[0-9]*\\n' || false
 }
 
-@test "a condition that reads unmapped memory stops at the first hit, with the reason in the VM's log" {
+@test "dprintf-style agent: the VM runs the printf where tick hits, gdb prints it while the guest runs, no stop" {
+	agent_dprintf
+}
+
+@test "dprintf-style agent with a VM without conditions: dbgproxyd runs the printf" {
+	VM_ARGS=--no-conditions agent_dprintf
+}
+
+@test "a condition that reads unmapped memory stops at the first hit, with the reason in the log of whoever evaluated it" {
+	for args in "" --no-conditions; do
+		start_vm_arm64 1 $args && start_daemon
+		run gdb_batch "break tick if *(long *)0x10 == 1" "continue" "p \$pc == tick" "delete" "detach"
+		echo "$output"
+		[ "$(last_value "$output")" = 1 ]
+		log=$TMP/vm.log; [ -z "$args" ] || log=$TMP/daemon.log
+		grep -q "could not be evaluated: cannot read 8 byte(s) of guest memory at 0x10" "$log"
+		stop_all; common_setup
+	done
 	start_vm_arm64 1 && start_daemon
-	run gdb_batch "break tick if *(long *)0x10 == 1" "continue" "p \$pc == tick" "delete" "detach"
-	echo "$output"
-	[ "$(last_value "$output")" = 1 ]
-	grep -q "could not be evaluated: cannot read 8 byte(s) of guest memory at 0x10" "$TMP/vm.log"
 	# a condition with a register the VM cannot serve as it is (sp is banked)
 	# is refused with advice (gdb shows its own words for a failed Z0)
 	run gdb_batch "set debug remote 1" "break tick if \$sp == 0" "continue" "detach"
@@ -547,4 +576,23 @@ mem_sharing_session() {
 	printf '%s\n' "$output" | grep -q "^$(sym tick): 0x10008301 0xf8607822"
 	grep -q 'gdb -> x0,0' "$TMP/daemon.log"
 	grep -q 'gdb -> x4008[0-9a-f]*,[0-9a-f]' "$TMP/daemon.log"
+}
+
+@test "Ctrl-C while dbgproxyd evaluates a never-true condition (VM without conditions): SIGINT, the point still works after" {
+	start_vm_arm64 1 --no-conditions && start_daemon
+	gdb_bg "$TMP/gdb.out" "break tick if \$x0 == 77" "continue" "p \$pc != 0" "delete" \
+		"hbreak tick" "continue" "p \$pc == tick" "detach"
+	wait_for grep -q "resumed by gdb" "$TMP/daemon.log"
+	sleep 1
+	kill -INT "$GDB_PIDS"
+	wait_for sh -c "! kill -0 $GDB_PIDS 2>/dev/null"
+	cat "$TMP/gdb.out"
+	grep -q "received signal SIGINT" "$TMP/gdb.out"
+	grep -q 'Breakpoint 2, tick' "$TMP/gdb.out"
+	[ "$(last_value "$(cat "$TMP/gdb.out")")" = 1 ]
+	# the guest runs on, no breakpoint left in it
+	kill -0 "$VM_PID" && kill -0 "$DAEMON_PID"
+	GDB_PIDS=
+	run gdb_batch "monitor info vm" "detach"
+	printf '%s\n' "$output" | grep -q 'sw breakpoints: *0 inserted'
 }

@@ -1,7 +1,7 @@
 /*
- * vm-conds.c - breakpoint conditions evaluated in the VM (vm-conds.h).
+ * vmdbg-conds.c - breakpoint conditions (vmdbg-conds.h).
  */
-#include "vm-conds.h"
+#include "vmdbg-conds.h"
 
 #include "agentx.h"
 #include "vmdbg.h"
@@ -72,7 +72,7 @@ bool vm_conds_set(struct vm_conds *t, const struct vmdbg_point_cond *c, GError *
 		const char *what = cmd ? "command" : "condition";
 		g_autoptr(GError) verr = NULL;
 		if (!ax_verify(code, len, &verr)) {
-			g_set_error(error, g_quark_from_static_string("vm-conds"), VMDBG_E_INVAL,
+			g_set_error(error, g_quark_from_static_string("vmdbg-conds"), VMDBG_E_INVAL,
 				    "%s %u at 0x%" G_GINT64_MODIFIER "x: %s", what, i, addr,
 				    verr->message);
 			point_free(pt);
@@ -86,7 +86,7 @@ bool vm_conds_set(struct vm_conds *t, const struct vmdbg_point_cond *c, GError *
 			for (uint32_t j = 0; j < pt->nregs; j++)
 				found |= pt->regs[j].regnum == regs[k];
 			if (!found) {
-				g_set_error(error, g_quark_from_static_string("vm-conds"), VMDBG_E_INVAL,
+				g_set_error(error, g_quark_from_static_string("vmdbg-conds"), VMDBG_E_INVAL,
 					    "%s %u at 0x%" G_GINT64_MODIFIER "x reads register "
 					    "%u, which the register table does not name", what, i, addr,
 					    regs[k]);

@@ -1,5 +1,5 @@
 /*
- * vm-conds.h - breakpoint conditions evaluated in the VM (vmdbg
+ * vmdbg-conds.h - breakpoint conditions evaluated where a breakpoint hits (vmdbg
  * POINT_COND): per breakpoint address, gdb's agent-expression bytecode —
  * conditions and commands (dprintf's agent printf), verified when they
  * arrive — and the table from gdb's register numbers to register ids.
@@ -7,8 +7,8 @@
  * be reported or stepped over unseen (as gdbserver: a true condition runs
  * the commands, and a point with commands reports nothing).
  */
-#ifndef VM_CONDS_H
-#define VM_CONDS_H
+#ifndef VMDBG_CONDS_H
+#define VMDBG_CONDS_H
 
 #include <stdbool.h>
 #include <stdint.h>
