@@ -56,8 +56,20 @@ def mem_figures(how):
     run("dump binary memory /dev/null 0x40000000 0x40100000")
     result("e  dump 1 MiB, " + how, 1 / (time.perf_counter() - t), "MiB/s")
 
+# d: 3000 false hits of a conditional breakpoint
+def cond(mode, kind):
+    run("set breakpoint condition-evaluation " + mode)
+    c0 = ev("*(long *)%d" % a)
+    run("%s tick if *(long *)%d == %d" % (kind, a, c0 + 3000))
+    t = time.perf_counter(); run("continue"); dt = time.perf_counter() - t
+    run("delete")
+    return dt
+
 if PARTS == "socket":
     mem_figures("through the VM's socket (--no-shared-memory)")
+elif PARTS == "daemon-conds":
+    result("d  break if (3000 false hits), evaluated by dbgproxyd", cond("target", "break"), "s")
+    result("d  hbreak if (3000 false hits), evaluated by dbgproxyd", cond("target", "hbreak"), "s")
 else:
     mem_figures("shared memory")
     exec(open(REST).read())
@@ -79,13 +91,6 @@ result("i  next over 2000 instructions, single steps", next_over("off"), "s")
 run("set range-stepping on")
 
 # d: 3000 false hits of a conditional breakpoint
-def cond(mode, kind):
-    run("set breakpoint condition-evaluation " + mode)
-    c0 = ev("*(long *)%d" % a)
-    run("%s tick if *(long *)%d == %d" % (kind, a, c0 + 3000))
-    t = time.perf_counter(); run("continue"); dt = time.perf_counter() - t
-    run("delete")
-    return dt
 result("d  break if (3000 false hits), evaluated in the VM", cond("target", "break"), "s")
 result("d  hbreak if (3000 false hits), evaluated in the VM", cond("target", "hbreak"), "s")
 result("d  break if (3000 false hits), evaluated by gdb", cond("host", "break"), "s")
@@ -119,3 +124,15 @@ PORT=$((20000 + RANDOM % 30000))
 D_PID=$!
 for _ in $(seq 100); do grep -q "ready:" "$TMP/d.log" 2> /dev/null && break; sleep 0.1; done
 bench socket
+# conditions again, with a VM that leaves them to dbgproxyd
+kill "$D_PID" "$VM_PID"; wait "$D_PID" "$VM_PID" 2> /dev/null
+rm -f "$TMP/vm.sock"
+"$B/dbgproxy-vm" --arch aarch64 --kernel "$GUEST" --socket "$TMP/vm.sock" --vcpus 1 --no-conditions \
+	> "$TMP/serial.log" 2> "$TMP/vm.log" &
+VM_PID=$!
+for _ in $(seq 100); do [ -S "$TMP/vm.sock" ] && break; sleep 0.1; done
+PORT=$((20000 + RANDOM % 30000))
+"$B/dbgproxyd" --listen "127.0.0.1:$PORT" --vm "$TMP/vm.sock" > "$TMP/d.log" 2>&1 &
+D_PID=$!
+for _ in $(seq 100); do grep -q "ready:" "$TMP/d.log" 2> /dev/null && break; sleep 0.1; done
+bench daemon-conds
