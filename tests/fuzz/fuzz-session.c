@@ -16,7 +16,8 @@
  * ends and is freed when gdb goes.
  *
  * Input: byte 0 chooses the chunk size the stream arrives in (1..256),
- * the rest is the stream.
+ * the rest is the stream.  With FUZZ_VM_NO_CONDITIONS in the environment
+ * the VM leaves breakpoint conditions to the daemon (target-conds.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -86,6 +87,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct vm_config cfg = {
 		.arch = VMDBG_ARCH_AARCH64, .kernel = guest, .nr_vcpus = 2, .mem_mib = 4,
 		.serial_fd = devnull, .serial_in_fd = -1, .hw_bps = 6, .hw_wps = 4,
+		/* set: a VM without conditions, the daemon evaluates them */
+		.no_conditions = getenv("FUZZ_VM_NO_CONDITIONS") != NULL,
 	};
 	GError *err = NULL;
 	vm = vm_a64_create(&cfg, &err);
