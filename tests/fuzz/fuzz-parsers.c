@@ -9,6 +9,11 @@
  *      virtual address and 1 MiB of guest memory)
  *   3  the A64 interpreter (a64-sim.h: a64_step over instructions and data
  *      from the input, with watchpoints and breakpoints armed)
+ *   4  (first byte exactly 4) guest memory a VM shares (guestmem.h): a
+ *      MEM_MAP whose second region, breakpoint table (sequence, count,
+ *      entries) and page tables come from the input, then reads and writes
+ *      through it; a read that claims success over a table with nothing
+ *      patched returns the file's bytes
  * Each must return an answer or an error for any input, never crash, and
  * never touch memory outside what it was given (ASan).  Invariants checked
  * (abort() on violation): a translated address lies in guest memory with
@@ -18,9 +23,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "a64-sim.h"
+#include "guestmem.h"
 #include "packets.h"
 #include "tdesc.h"
 #include "x86-paging.h"
@@ -30,6 +39,7 @@
 
 static const char *const schemas[] = {
 	NULL, "s", "H", "x", "x=H", "x,x", "x,x:H", "x,x:b", "x;x", "A", "x,x,x", "t", "s:x,x",
+	"x;x;b",
 };
 
 static void noop(void *ctx, const struct pkt_param *p)
@@ -57,6 +67,9 @@ static void fuzz_packets(const uint8_t *data, size_t size)
 		{ "G", PKT_PREFIX, "H", noop, 0 },
 		{ "P", PKT_PREFIX, "x=H", noop, 0 },
 		{ "m", PKT_PREFIX, "x,x", noop, PKT_F_NEEDS_TARGET },
+		{ "x", PKT_PREFIX, "x,x", noop, 0 },
+		{ "qCRC:", PKT_PREFIX, "x,x", noop, 0 },
+		{ "qSearch:memory:", PKT_PREFIX, "x;x;b", noop, 0 },
 		{ "M", PKT_PREFIX, "x,x:H", noop, 0 },
 		{ "X", PKT_PREFIX, "x,x:b", noop, 0 },
 		{ "C", PKT_PREFIX, "x;x", noop, 0 },
@@ -94,6 +107,76 @@ static void fuzz_paging(const uint8_t *data, size_t size)
 	    contig == 0)
 		abort();
 	g_free(mem);
+}
+
+#define GM_RAM   (64u * 1024)
+#define GM_FILE  (GM_RAM + 4096)
+#define GM_CAP   200u
+
+/* One sealed memfd for every input, as a VM makes it. */
+static uint8_t *gm_file(int *fd_out)
+{
+	static int fd = -1;
+	static uint8_t *map;
+	if (fd < 0) {
+		fd = memfd_create("fuzz-guestmem", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (fd < 0 || ftruncate(fd, GM_FILE) != 0 ||
+		    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0)
+			abort();
+		map = mmap(NULL, GM_FILE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			abort();
+	}
+	*fd_out = fd;
+	return map;
+}
+
+static uint64_t take64(const uint8_t **data, size_t *size)
+{
+	uint64_t v = 0;
+	memcpy(&v, *data, MIN(*size, sizeof(v)));
+	*data += MIN(*size, sizeof(v));
+	*size -= MIN(*size, sizeof(v));
+	return v;
+}
+
+static void fuzz_guestmem(const uint8_t *data, size_t size)
+{
+	int fd;
+	uint8_t *file = gm_file(&fd);
+	memset(file, 0, GM_FILE);
+	uint64_t head = take64(&data, &size);
+	uint64_t r2[3] = { take64(&data, &size), take64(&data, &size), take64(&data, &size) };
+	struct x86_paging pg = { take64(&data, &size), take64(&data, &size) % GM_RAM,
+				 take64(&data, &size), take64(&data, &size) };
+	/* the table: sequence and count straight from the input, then entries */
+	struct vmdbg_shm_bp_table *tb = (void *)(file + GM_RAM);
+	tb->seq = (uint32_t)(head >> 8);
+	tb->count = (uint32_t)(head >> 40);
+	size_t nent = MIN(size / 2, (size_t)GM_CAP * sizeof(struct vmdbg_shm_bp));
+	memcpy(tb->e, data, nent);
+	data += nent;
+	size -= nent;
+	memcpy(file, data, MIN(size, (size_t)GM_RAM));  /* RAM: page tables and all */
+	uint64_t wire[6] = { 0, GM_RAM / 2, 0, r2[0], r2[1], r2[2] };
+	struct vmdbg_mem_map m = { (head & 1) ? VMDBG_XLATE_X86 : VMDBG_XLATE_IDENTITY,
+				   (head & 2) ? 2 : 1, GM_RAM, GM_CAP, (const uint8_t *)wire };
+	g_autoptr(GError) err = NULL;
+	struct guestmem *g = guestmem_new(dup(fd), &m, &err);
+	if (!g)
+		return;
+	bool patched = tb->count != 0;
+	uint8_t buf[4096];
+	for (unsigned i = 0; i < 8; i++) {
+		uint64_t addr = i < 4 ? r2[i % 3] + i : (head >> (i * 4)) % (GM_RAM + 64);
+		size_t len = 1 + (size_t)((head >> (i * 3)) % sizeof(buf));
+		bool ok = guestmem_read(g, &pg, addr, buf, len);
+		if (ok && !patched && m.translation == VMDBG_XLATE_IDENTITY && addr < GM_RAM / 2 &&
+		    len <= GM_RAM / 2 - addr && memcmp(buf, file + addr, len) != 0)
+			abort();
+		guestmem_write(g, &pg, addr, buf, len);
+	}
+	guestmem_free(g);
 }
 
 #define A64_MEM 4096u
@@ -157,6 +240,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
+	if (data[0] == 4) {
+		fuzz_guestmem(data + 1, size - 1);
+		return 0;
+	}
 	switch (data[0] & 3) {
 	case 0: fuzz_packets(data + 1, size - 1); break;
 	case 1: fuzz_tdesc(data + 1, size - 1); break;
