@@ -33,7 +33,7 @@
  * stay readable; a dead guest cannot be resumed (ESTATE) — and every other
  * call answers NOT_SUPPORTED in x0.
  */
-#include "vm.h"
+#include "vm-a64-priv.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -41,40 +41,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "a64-sim.h"
 #include "vm-boot.h"
-#include "vmdbg-conds.h"
-#include "vm-shm.h"
-
-#define RAM_BASE      UINT64_C(0x40000000)
-#define UART_BASE     0x09000000ull   /* PL011 */
-#define UART_SIZE     0x1000ull
-#define UART_DR       0x0             /* data register */
-#define QUANTUM       4096u           /* instructions per vCPU turn */
-#define IDLE_SLEEP_US 1000            /* every running vCPU is in WFI */
-#define SW_BP_LIMIT   4096u
-#define A64_BRK0      0xd4200000u     /* BRK #0 */
-#define INSN_BYTES    4u
-
-/* PSTATE as KVM's core "pstate" register shows it (SPSR layout, D1.7) */
-#define PSTATE_NZCV_MASK 0xf0000000ull
-#define PSTATE_DAIF_MASK 0x3c0ull     /* D A I F, bits 9:6 */
-#define PSTATE_M_EL1H    0x5ull       /* M[3:0] = EL1 with SP_EL1, M[4] = 0 (AArch64) */
-#define PSTATE_M_MASK    0x1full
-#define PSTATE_RESET     (PSTATE_DAIF_MASK | PSTATE_M_EL1H)
-
-/* Vector offset for a synchronous exception from the current EL with
- * SP_ELx (D1.10.2, Table D1-7). */
-#define VECTOR_CUR_SPX_SYNC 0x200ull
-
-/* KVM core register word offsets past user_pt_regs (proto/vmdbg.h). */
-#define NR_SPSR 5
-
-/* The system registers the simulated vCPU has (KVM_REG_ARM64_SYSREG). */
-enum sysreg_index {
-	SR_MIDR, SR_MPIDR, SR_SCTLR, SR_CPACR, SR_TTBR0, SR_TTBR1, SR_TCR, SR_ESR, SR_FAR,
-	SR_MAIR, SR_VBAR, SR_CONTEXTIDR, SR_TPIDR_EL1, SR_TPIDR_EL0, SR_MDSCR, NR_SYSREGS
-};
 
 static const struct {
 	uint64_t id;
@@ -98,428 +65,8 @@ static const struct {
 	[SR_MDSCR]      = { VMDBG_ARM64_SYSREG(2, 0, 0, 2, 2), 0 },
 };
 
-enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
-
-struct sim_vcpu {
-	unsigned index;
-	struct a64_cpu cpu;          /* SP_EL1 is cpu.sp: the vCPU runs at EL1h */
-	uint64_t sp_el0, elr_el1, spsr[NR_SPSR];
-	uint64_t daif;               /* PSTATE.DAIF bits; NZCV lives in cpu.nzcv */
-	uint64_t sys[NR_SYSREGS];
-	/* SVE (when the VM has it): Z as 2048-bit containers, P and FFR as
-	 * 256-bit ones; bytes past the vector length stay zero. */
-	uint8_t (*z)[256];
-	uint8_t (*p)[32];
-	uint8_t ffr[32];
-	enum vcpu_state state;
-	bool step;                   /* the next instruction is a single step */
-	struct vm_step_range range;  /* with step: steps go on while pc is in it (end 0: none) */
-	bool idle;                   /* its last turn ended in WFI */
-};
-
-struct vm_a64 {
-	struct vm base;              /* first: the ops of vm.h */
-	uint8_t *ram;                /* shm.ram */
-	struct vm_shm shm;
-	bool no_conditions;          /* HELLO without CONDITIONS */
-	uint64_t ram_size;
-	unsigned nr_vcpus;
-	struct sim_vcpu *vcpus;
-	unsigned sve_vl;             /* bits, 0 = none */
-	int serial_fd;
-	GString *serial_line;        /* simulation thread only */
-
-	GMutex lock;
-	GCond run_cond;              /* vCPUs to run, or quit */
-	GCond ctl_done;              /* the control thread released the lock */
-	gint ctl_waiting;            /* atomic */
-	bool quit;
-	GThread *thread;
-
-	/* guarded by lock */
-	struct a64_debug dbg;        /* the last SET_GUEST_DEBUG, for every vCPU */
-	GHashTable *sw_bps;          /* uint64_t *addr -> original instruction word */
-	struct vm_conds *conds;      /* breakpoint conditions (POINT_COND) */
-	GQueue outputs;              /* struct cmd_output *: what commands printed */
-	size_t output_bytes;         /* in outputs; past OUTPUT_LIMIT new text is dropped */
-	uint64_t output_dropped;
-	GQueue stops;                /* struct vmdbg_stopped * */
-	bool dead;                   /* PSCI SYSTEM_OFF/RESET: the guest is over */
-	int notify_fd;
-};
-
-/* PSCI function ids (DEN0022D, 5.1) and return values (5.2.2). */
-#define PSCI_VERSION        0x84000000u
-#define PSCI_SYSTEM_OFF     0x84000008u
-#define PSCI_SYSTEM_RESET   0x84000009u
-#define PSCI_VERSION_1_0    0x00010000u
-#define PSCI_NOT_SUPPORTED  UINT64_MAX      /* -1 */
-
 static const struct vm_ops a64_ops;
 static void a64_destroy(struct vm *base);
-
-static struct vm_a64 *of(struct vm *base)
-{
-	return (struct vm_a64 *)base;
-}
-
-/* ---- locking: the control thread's side ----------------------------------------- */
-
-static void ctl_lock(struct vm_a64 *vm)
-{
-	g_atomic_int_inc(&vm->ctl_waiting);
-	g_mutex_lock(&vm->lock);
-	g_atomic_int_dec_and_test(&vm->ctl_waiting);
-}
-
-static void ctl_unlock(struct vm_a64 *vm)
-{
-	g_cond_broadcast(&vm->ctl_done);
-	g_mutex_unlock(&vm->lock);
-}
-
-/* ---- memory --------------------------------------------------------------------- */
-
-static bool in_ram(const struct vm_a64 *vm, uint64_t addr, uint64_t len)
-{
-	return addr >= RAM_BASE && addr - RAM_BASE < vm->ram_size &&
-	       vm->ram_size - (addr - RAM_BASE) >= len;
-}
-
-static void serial_out(struct vm_a64 *vm, uint8_t byte)
-{
-	g_string_append_c(vm->serial_line, (char)byte);
-	if (byte == '\n' || vm->serial_line->len >= 4096) {
-		ssize_t r = write(vm->serial_fd, vm->serial_line->str, vm->serial_line->len);
-		(void)r; /* the guest's console is best effort */
-		g_string_truncate(vm->serial_line, 0);
-	}
-}
-
-static bool sim_read(void *ctx, uint64_t addr, void *buf, unsigned len)
-{
-	struct vm_a64 *vm = ctx;
-	if (in_ram(vm, addr, len)) {
-		memcpy(buf, vm->ram + (addr - RAM_BASE), len);
-		return true;
-	}
-	if (addr >= UART_BASE && addr - UART_BASE + len <= UART_SIZE) {
-		memset(buf, 0, len);
-		return true;
-	}
-	return false;
-}
-
-static bool sim_write(void *ctx, uint64_t addr, const void *buf, unsigned len)
-{
-	struct vm_a64 *vm = ctx;
-	if (in_ram(vm, addr, len)) {
-		memcpy(vm->ram + (addr - RAM_BASE), buf, len);
-		return true;
-	}
-	if (addr >= UART_BASE && addr - UART_BASE + len <= UART_SIZE) {
-		if (addr - UART_BASE == UART_DR)
-			serial_out(vm, *(const uint8_t *)buf);
-		return true;
-	}
-	return false;
-}
-
-static uint32_t ram_word(const struct vm_a64 *vm, uint64_t addr)
-{
-	uint32_t w;
-	memcpy(&w, vm->ram + (addr - RAM_BASE), sizeof(w));
-	return GUINT32_FROM_LE(w);
-}
-
-static void set_ram_word(struct vm_a64 *vm, uint64_t addr, uint32_t w)
-{
-	w = GUINT32_TO_LE(w);
-	memcpy(vm->ram + (addr - RAM_BASE), &w, sizeof(w));
-}
-
-/* ---- events ------------------------------------------------------------------------ */
-
-static void notify(struct vm_a64 *vm)
-{
-	uint64_t one = 1;
-	ssize_t r = write(vm->notify_fd, &one, sizeof(one));
-	(void)r; /* an eventfd at its limit is already readable */
-}
-
-/* With vm->lock held: the vCPU stops and reports why. */
-static void stop_vcpu(struct vm_a64 *vm, struct sim_vcpu *v, uint32_t reason, uint64_t info0,
-		      uint64_t info1)
-{
-	struct vmdbg_stopped ev = {
-		.vcpu = v->index, .reason = reason, .pc = v->cpu.pc, .info = { info0, info1, 0 },
-	};
-	v->state = VCPU_STOPPED;
-	v->step = false;
-	g_queue_push_tail(&vm->stops, g_memdup2(&ev, sizeof(ev)));
-	notify(vm);
-}
-
-static uint64_t pstate_of(const struct sim_vcpu *v)
-{
-	return ((uint64_t)v->cpu.nzcv & PSTATE_NZCV_MASK) | v->daif | PSTATE_M_EL1H;
-}
-
-/* Synchronous exception to EL1 (D1.10): the guest's own handler runs. */
-static void take_exception(struct sim_vcpu *v, uint64_t esr)
-{
-	v->sys[SR_ESR] = esr;
-	v->elr_el1 = v->cpu.pc;
-	v->spsr[0] = pstate_of(v);
-	v->daif = PSTATE_DAIF_MASK;
-	v->cpu.pc = v->sys[SR_VBAR] + VECTOR_CUR_SPX_SYNC;
-}
-
-/* A PSCI call (HVC, pc already past it), with vm->lock held.  Returns true
- * when it stopped the machine for good. */
-static bool psci_call(struct vm_a64 *vm, struct sim_vcpu *v)
-{
-	uint32_t fn = (uint32_t)v->cpu.x[0];
-	if (fn == PSCI_SYSTEM_OFF || fn == PSCI_SYSTEM_RESET) {
-		g_message("vCPU %u: guest %s (PSCI) at 0x%" G_GINT64_MODIFIER "x", v->index,
-			  fn == PSCI_SYSTEM_OFF ? "powered off" : "asked for a reset", v->cpu.pc);
-		vm->dead = true;
-		stop_vcpu(vm, v, VMDBG_STOP_SHUTDOWN,
-			  fn == PSCI_SYSTEM_OFF ? VMDBG_SHUTDOWN_POWEROFF : VMDBG_SHUTDOWN_RESET, 0);
-		for (unsigned i = 0; i < vm->nr_vcpus; i++)
-			if (vm->vcpus[i].state == VCPU_RUNNING) {
-				vm->vcpus[i].state = VCPU_STOPPED;
-				vm->vcpus[i].step = false;
-			}
-		return true;
-	}
-	v->cpu.x[0] = fn == PSCI_VERSION ? PSCI_VERSION_1_0 : PSCI_NOT_SUPPORTED;
-	return false;
-}
-
-/* ---- the simulation thread ---------------------------------------------------------- */
-
-/* After a completed step: does a range step go on (pc still in its range)? */
-static bool in_step_range(const struct sim_vcpu *v)
-{
-	return v->range.end && v->cpu.pc >= v->range.start && v->cpu.pc < v->range.end;
-}
-
-static void *reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *pstate);
-static void hide_sw_bps(struct vm_a64 *vm, uint64_t addr, uint8_t *buf, uint64_t n);
-
-struct cond_ctx {
-	struct vm_a64 *vm;
-	struct sim_vcpu *v;
-};
-
-static bool cond_reg(void *ctx, uint64_t id, uint64_t *value)
-{
-	struct cond_ctx *c = ctx;
-	bool pstate;
-	void *p = reg_storage(c->vm, c->v, id, &pstate);
-	if (pstate) {
-		*value = pstate_of(c->v);
-		return true;
-	}
-	if (!p)
-		return false;
-	uint8_t buf[8] = { 0 };
-	memcpy(buf, p, MIN(vmdbg_reg_bytes(id), 8u));
-	uint64_t le;
-	memcpy(&le, buf, 8);
-	*value = GUINT64_FROM_LE(le);
-	return true;
-}
-
-/* memory as the guest sees it: the original words under software breakpoints */
-static bool cond_mem(void *ctx, uint64_t addr, unsigned len, uint8_t *out)
-{
-	struct cond_ctx *c = ctx;
-	if (!in_ram(c->vm, addr, len))
-		return false;
-	memcpy(out, c->vm->ram + (addr - RAM_BASE), len);
-	hide_sw_bps(c->vm, addr, out, len);
-	return true;
-}
-
-#define OUTPUT_LIMIT (1u << 20)
-
-struct cmd_output {
-	uint32_t vcpu;
-	char *text;
-};
-
-/* With vm->lock held: queue what a breakpoint's commands printed. */
-static void queue_output(struct vm_a64 *vm, struct sim_vcpu *v, const GString *text)
-{
-	if (text->len == 0)
-		return;
-	if (vm->output_bytes + text->len > OUTPUT_LIMIT) {
-		if (vm->output_dropped++ == 0)
-			g_warning("breakpoint commands print faster than the debugger reads: "
-				  "dropping their output");
-		return;
-	}
-	struct cmd_output *o = g_new(struct cmd_output, 1);
-	o->vcpu = v->index;
-	o->text = g_strndup(text->str, text->len);
-	vm->output_bytes += text->len;
-	g_queue_push_tail(&vm->outputs, o);
-	notify(vm);
-}
-
-/* A breakpoint hit at the vCPU's pc: does a condition say to go on (the
- * commands, if any, ran)? */
-static bool cond_skips(struct vm_a64 *vm, struct sim_vcpu *v)
-{
-	if (vm_conds_count(vm->conds) == 0)
-		return false;
-	struct cond_ctx c = { vm, v };
-	const struct vm_cond_access acc = { cond_reg, cond_mem, &c };
-	g_autofree char *msg = NULL;
-	g_autoptr(GString) out = g_string_new(NULL);
-	enum vm_cond_verdict verdict = vm_conds_eval(vm->conds, v->cpu.pc, &acc, out, &msg);
-	queue_output(vm, v, out);
-	switch (verdict) {
-	case VM_COND_SKIP:
-		return true;
-	case VM_COND_FAILED:
-		g_warning("vCPU %u: %s; stopping there", v->index, msg);
-		return false;
-	default:
-		return false;
-	}
-}
-
-/* Execute the instruction at pc as if no breakpoint were there: the
- * original word under a software one, hardware breakpoints off for it. */
-static enum a64_exit step_over(struct vm_a64 *vm, struct sim_vcpu *v, const struct a64_mem *mem,
-			       struct a64_event *ev)
-{
-	uint64_t pc = v->cpu.pc;
-	gpointer orig;
-	bool sw = g_hash_table_lookup_extended(vm->sw_bps, &pc, NULL, &orig);
-	if (sw)
-		set_ram_word(vm, pc, GPOINTER_TO_UINT(orig));
-	unsigned nbps = vm->dbg.nbps;
-	vm->dbg.nbps = 0;
-	enum a64_exit e = a64_step(&v->cpu, &vm->dbg, mem, ev);
-	vm->dbg.nbps = nbps;
-	if (sw)
-		set_ram_word(vm, pc, A64_BRK0);
-	return e;
-}
-
-/* Run one vCPU for up to a quantum, with vm->lock held. */
-static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
-{
-	const struct a64_mem mem = { sim_read, sim_write, vm };
-	struct a64_debug *dbg = &vm->dbg;
-	unsigned budget = v->step && !v->range.end ? 1 : QUANTUM;
-	dbg->single_step = v->step;
-	v->idle = false;
-	for (unsigned i = 0; i < budget; i++) {
-		struct a64_event ev;
-		enum a64_exit e = a64_step(&v->cpu, dbg, &mem, &ev);
-	again:
-		switch (e) {
-		case A64_OK:
-			continue;
-		case A64_WFI:            /* nothing will wake it sooner than the next turn */
-			v->idle = true;
-			return;
-		case A64_SOFTWARE_STEP:
-			if (in_step_range(v))
-				continue;
-			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
-			return;
-		case A64_BREAKPOINT:
-			if (cond_skips(vm, v)) {
-				e = step_over(vm, v, &mem, &ev);
-				goto again;
-			}
-			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
-			return;
-		case A64_WATCHPOINT:
-			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
-			return;
-		case A64_BRK:
-			if (g_hash_table_contains(vm->sw_bps, &v->cpu.pc)) {
-				if (cond_skips(vm, v)) {
-					e = step_over(vm, v, &mem, &ev);
-					goto again;
-				}
-				stop_vcpu(vm, v, VMDBG_STOP_SW_BP, v->cpu.pc, 0);
-				return;
-			}
-			take_exception(v, ev.esr);
-			if (v->step) { /* the step ends at the handler's first instruction */
-				stop_vcpu(vm, v, VMDBG_STOP_DEBUG,
-					  (uint64_t)A64_EC_SSTEP_CUR << 26 | A64_ESR_IL, 0);
-				return;
-			}
-			continue;
-		case A64_HLT:
-			v->cpu.pc += INSN_BYTES;
-			stop_vcpu(vm, v, VMDBG_STOP_HALTED, 0, 0);
-			return;
-		case A64_HVC:
-			if (psci_call(vm, v))
-				return;
-			if (v->step && !in_step_range(v)) { /* the HVC completed: that was the step */
-				stop_vcpu(vm, v, VMDBG_STOP_DEBUG,
-					  (uint64_t)A64_EC_SSTEP_CUR << 26 | A64_ESR_IL, 0);
-				return;
-			}
-			continue;
-		case A64_UNDEFINED:
-			g_message("vCPU %u: undefined instruction 0x%08x at 0x%" G_GINT64_MODIFIER "x",
-				  v->index, ev.insn, v->cpu.pc);
-			stop_vcpu(vm, v, VMDBG_STOP_UNDEFINED, ev.insn, 0);
-			return;
-		case A64_MEM_FAULT:
-			g_message("vCPU %u: access to 0x%" G_GINT64_MODIFIER "x outside memory at 0x%"
-				  G_GINT64_MODIFIER "x", v->index, ev.far, v->cpu.pc);
-			stop_vcpu(vm, v, VMDBG_STOP_FAULT, ev.far, ev.far == v->cpu.pc);
-			return;
-		}
-	}
-}
-
-static gpointer sim_thread(gpointer arg)
-{
-	struct vm_a64 *vm = arg;
-	unsigned next = 0;
-	g_mutex_lock(&vm->lock);
-	while (!vm->quit) {
-		while (g_atomic_int_get(&vm->ctl_waiting))
-			g_cond_wait(&vm->ctl_done, &vm->lock);
-		unsigned running = 0, idle = 0;
-		for (unsigned k = 0; k < vm->nr_vcpus; k++) {
-			struct sim_vcpu *v = &vm->vcpus[(next + k) % vm->nr_vcpus];
-			if (v->state != VCPU_RUNNING)
-				continue;
-			running++;
-			if (v->idle && !v->step) {   /* one WFI turn skipped per round */
-				v->idle = false;
-				idle++;
-				continue;
-			}
-			run_turn(vm, v);
-			next = (v->index + 1) % vm->nr_vcpus;
-			break;
-		}
-		if (running == 0) {
-			g_cond_wait(&vm->run_cond, &vm->lock);
-		} else if (idle == running) {
-			gint64 until = g_get_monotonic_time() + IDLE_SLEEP_US;
-			g_cond_wait_until(&vm->run_cond, &vm->lock, until);
-		}
-	}
-	g_mutex_unlock(&vm->lock);
-	return NULL;
-}
 
 /* ---- checks shared by the calls ------------------------------------------------------ */
 
@@ -540,7 +87,7 @@ static struct sim_vcpu *stopped_vcpu(struct vm_a64 *vm, uint32_t index, GError *
 
 /* Where a register id's value lives in a vCPU (PSTATE is composed, and
  * returns NULL with *special set).  NULL for an id the vCPU lacks. */
-static void *reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *pstate)
+void *sim_reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *pstate)
 {
 	*pstate = false;
 	for (unsigned n = 0; n < 31; n++)
@@ -651,15 +198,15 @@ static bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, ui
 		append_sve_vls(vm, values);  /* configuration: no lock, no stop needed */
 		return true;
 	}
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	struct sim_vcpu *v = stopped_vcpu(vm, vcpu, error);
 	bool ok = v != NULL;
 	for (uint32_t i = 0; ok && i < count; i++) {
 		bool pstate;
-		void *p = reg_storage(vm, v, ids[i], &pstate);
+		void *p = sim_reg_storage(vm, v, ids[i], &pstate);
 		uint32_t bytes = vmdbg_reg_bytes(ids[i]);
 		if (pstate) {
-			uint64_t val = GUINT64_TO_LE(pstate_of(v));
+			uint64_t val = GUINT64_TO_LE(sim_pstate_of(v));
 			g_byte_array_append(values, (const guint8 *)&val, sizeof(val));
 		} else if (vm->sve_vl && ids[i] == VMDBG_ARM64_SVE_VLS) {
 			append_sve_vls(vm, values);
@@ -672,7 +219,7 @@ static bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, ui
 			ok = false;
 		}
 	}
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return ok;
 }
 
@@ -710,7 +257,7 @@ static bool value_ok(const struct vm_a64 *vm, uint64_t id, const uint8_t *val, G
 static bool a64_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GError **error)
 {
 	struct vm_a64 *vm = of(base);
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	struct sim_vcpu *v = stopped_vcpu(vm, vals->vcpu, error);
 	bool ok = v != NULL;
 	/* check all, then apply all */
@@ -722,7 +269,7 @@ static bool a64_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GEr
 			uint32_t size;
 			vmdbg_regvals_next(vals, &off, &id, &val, &size);
 			bool pstate;
-			void *p = reg_storage(vm, v, id, &pstate);
+			void *p = sim_reg_storage(vm, v, id, &pstate);
 			if (pass == 0) {
 				if (vm->sve_vl && id == VMDBG_ARM64_SVE_VLS) {
 					g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
@@ -749,14 +296,14 @@ static bool a64_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GEr
 			}
 		}
 	}
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return ok;
 }
 
 /* ---- memory calls ------------------------------------------------------------------------ */
 
 /* Put the original instructions back into a copy of RAM [addr, addr+n). */
-static void hide_sw_bps(struct vm_a64 *vm, uint64_t addr, uint8_t *buf, uint64_t n)
+void sim_hide_sw_bps(struct vm_a64 *vm, uint64_t addr, uint8_t *buf, uint64_t n)
 {
 	if (g_hash_table_size(vm->sw_bps) == 0)
 		return;
@@ -801,9 +348,9 @@ static long a64_read_mem(struct vm *base, uint32_t vcpu, uint64_t addr, uint32_t
 {
 	struct vm_a64 *vm = of(base);
 	long done = -1;
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	if (stopped_vcpu(vm, vcpu, error)) {
-		if (!in_ram(vm, addr, 1)) {
+		if (!sim_in_ram(vm, addr, 1)) {
 			g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
 				    "address 0x%" G_GINT64_MODIFIER "x is not in guest RAM "
 				    "[0x%" G_GINT64_MODIFIER "x, +%" G_GUINT64_FORMAT " MiB)",
@@ -811,11 +358,11 @@ static long a64_read_mem(struct vm *base, uint32_t vcpu, uint64_t addr, uint32_t
 		} else {
 			uint64_t n = MIN((uint64_t)len, vm->ram_size - (addr - RAM_BASE));
 			memcpy(out, vm->ram + (addr - RAM_BASE), n);
-			hide_sw_bps(vm, addr, out, n);
+			sim_hide_sw_bps(vm, addr, out, n);
 			done = (long)n;
 		}
 	}
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return done;
 }
 
@@ -824,9 +371,9 @@ static bool a64_write_mem(struct vm *base, uint32_t vcpu, uint64_t addr, const u
 {
 	struct vm_a64 *vm = of(base);
 	bool ok = false;
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	if (stopped_vcpu(vm, vcpu, error)) {
-		if (!in_ram(vm, addr, len)) {
+		if (!sim_in_ram(vm, addr, len)) {
 			g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
 				    "[0x%" G_GINT64_MODIFIER "x, +%u) is not all in guest RAM; nothing "
 				    "was written", addr, len);
@@ -840,14 +387,14 @@ static bool a64_write_mem(struct vm *base, uint32_t vcpu, uint64_t addr, const u
 				uint64_t w = *(uint64_t *)key;
 				if (w + INSN_BYTES <= addr || w >= addr + len)
 					continue;
-				g_hash_table_iter_replace(&it, GUINT_TO_POINTER(ram_word(vm, w)));
-				set_ram_word(vm, w, A64_BRK0);
+				g_hash_table_iter_replace(&it, GUINT_TO_POINTER(sim_ram_word(vm, w)));
+				sim_set_ram_word(vm, w, A64_BRK0);
 			}
 			publish_sw_bps(vm);
 			ok = true;
 		}
 	}
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return ok;
 }
 
@@ -863,7 +410,7 @@ static bool a64_set_guest_debug(struct vm *base, const struct vmdbg_guest_debug 
 		return false;
 	}
 	const struct vmdbg_arm64_debugregs *r = &g->regs.arm64;
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	for (unsigned i = 0; i < VMDBG_MAX_DBG_REGS; i++) {
 		bool bp_past = i >= vm->dbg.nbps && (r->dbg_bcr[i] || r->dbg_bvr[i]);
 		bool wp_past = i >= vm->dbg.nwps && (r->dbg_wcr[i] || r->dbg_wvr[i]);
@@ -872,7 +419,7 @@ static bool a64_set_guest_debug(struct vm *base, const struct vmdbg_guest_debug 
 				    "%s %u is set, but the VM has %u %s", bp_past ? "breakpoint" : "watchpoint",
 				    i, bp_past ? vm->dbg.nbps : vm->dbg.nwps,
 				    bp_past ? "breakpoint pairs" : "watchpoint pairs");
-			ctl_unlock(vm);
+			sim_ctl_unlock(vm);
 			return false;
 		}
 	}
@@ -881,7 +428,7 @@ static bool a64_set_guest_debug(struct vm *base, const struct vmdbg_guest_debug 
 	memcpy(vm->dbg.bvr, r->dbg_bvr, sizeof(vm->dbg.bvr));
 	memcpy(vm->dbg.wcr, r->dbg_wcr, sizeof(vm->dbg.wcr));
 	memcpy(vm->dbg.wvr, r->dbg_wvr, sizeof(vm->dbg.wvr));
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	g_debug("guest debug: control 0x%x bcr0 0x%" G_GINT64_MODIFIER "x wcr0 0x%"
 		G_GINT64_MODIFIER "x", g->control, r->dbg_bcr[0], r->dbg_wcr[0]);
 	return true;
@@ -904,10 +451,10 @@ static bool a64_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 {
 	struct vm_a64 *vm = of(base);
 	bool ok = false;
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	if (!sw_bp_check(vm, bp, error)) {
 		/* error set */
-	} else if (!in_ram(vm, bp->addr, INSN_BYTES)) {
+	} else if (!sim_in_ram(vm, bp->addr, INSN_BYTES)) {
 		g_set_error(error, VM_ERROR, VMDBG_E_FAULT,
 			    "breakpoint address 0x%" G_GINT64_MODIFIER "x is not in guest RAM", bp->addr);
 	} else if (g_hash_table_contains(vm->sw_bps, &bp->addr)) {
@@ -918,12 +465,12 @@ static bool a64_sw_bp_insert(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 			    SW_BP_LIMIT);
 	} else {
 		g_hash_table_insert(vm->sw_bps, g_memdup2(&bp->addr, sizeof(bp->addr)),
-				    GUINT_TO_POINTER(ram_word(vm, bp->addr)));
-		set_ram_word(vm, bp->addr, A64_BRK0);
+				    GUINT_TO_POINTER(sim_ram_word(vm, bp->addr)));
+		sim_set_ram_word(vm, bp->addr, A64_BRK0);
 		publish_sw_bps(vm);
 		ok = true;
 	}
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return ok;
 }
 
@@ -935,9 +482,9 @@ static bool a64_point_cond(struct vm *base, const struct vmdbg_point_cond *c, GE
 			    "this VM does not evaluate breakpoint conditions (--no-conditions)");
 		return false;
 	}
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	bool ok = vm_conds_set(vm->conds, c, error);
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return ok;
 }
 
@@ -945,7 +492,7 @@ static bool a64_sw_bp_remove(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 {
 	struct vm_a64 *vm = of(base);
 	bool ok = false;
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	gpointer orig;
 	if (!sw_bp_check(vm, bp, error)) {
 		/* error set */
@@ -953,12 +500,12 @@ static bool a64_sw_bp_remove(struct vm *base, const struct vmdbg_sw_bp *bp, GErr
 		g_set_error(error, VM_ERROR, VMDBG_E_NOENT,
 			    "no breakpoint at 0x%" G_GINT64_MODIFIER "x", bp->addr);
 	} else {
-		set_ram_word(vm, bp->addr, GPOINTER_TO_UINT(orig));
+		sim_set_ram_word(vm, bp->addr, GPOINTER_TO_UINT(orig));
 		g_hash_table_remove(vm->sw_bps, &bp->addr);
 		publish_sw_bps(vm);
 		ok = true;
 	}
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return ok;
 }
 
@@ -968,12 +515,12 @@ static bool a64_pause(struct vm *base, GError **error)
 {
 	struct vm_a64 *vm = of(base);
 	(void)error;
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].state = VCPU_STOPPED;
 		vm->vcpus[i].step = false;
 	}
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return true;
 }
 
@@ -984,9 +531,9 @@ static bool a64_resume(struct vm *base, const struct vmdbg_resume *r, GError **e
 	struct vm_step_range ranges[VMDBG_MAX_VCPUS];
 	if (!vm_resume_actions(vm->nr_vcpus, r, actions, ranges, error))
 		return false;
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	if (vm->dead) {
-		ctl_unlock(vm);
+		sim_ctl_unlock(vm);
 		g_set_error(error, VM_ERROR, VMDBG_E_STATE, "the guest has shut down");
 		return false;
 	}
@@ -1000,20 +547,20 @@ static bool a64_resume(struct vm *base, const struct vmdbg_resume *r, GError **e
 		v->state = VCPU_RUNNING;
 	}
 	g_cond_broadcast(&vm->run_cond);
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	return true;
 }
 
 static void a64_detach(struct vm *base)
 {
 	struct vm_a64 *vm = of(base);
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	guint removed = g_hash_table_size(vm->sw_bps);
 	GHashTableIter it;
 	gpointer key, orig;
 	g_hash_table_iter_init(&it, vm->sw_bps);
 	while (g_hash_table_iter_next(&it, &key, &orig))
-		set_ram_word(vm, *(uint64_t *)key, GPOINTER_TO_UINT(orig));
+		sim_set_ram_word(vm, *(uint64_t *)key, GPOINTER_TO_UINT(orig));
 	g_hash_table_remove_all(vm->sw_bps);
 	publish_sw_bps(vm);
 	vm_conds_clear(vm->conds);
@@ -1027,7 +574,7 @@ static void a64_detach(struct vm *base)
 			vm->vcpus[i].state = VCPU_RUNNING;
 	}
 	g_cond_broadcast(&vm->run_cond);
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	g_message("debug state cleared: %u software breakpoint(s) restored, guest resumed", removed);
 }
 
@@ -1039,9 +586,9 @@ static int a64_notify_fd(struct vm *base)
 static bool a64_pop_stop(struct vm *base, struct vmdbg_stopped *out)
 {
 	struct vm_a64 *vm = of(base);
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	struct vmdbg_stopped *ev = g_queue_pop_head(&vm->stops);
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	if (!ev)
 		return false;
 	*out = *ev;
@@ -1052,11 +599,11 @@ static bool a64_pop_stop(struct vm *base, struct vmdbg_stopped *out)
 static bool a64_pop_output(struct vm *base, uint32_t *vcpu, GString *text)
 {
 	struct vm_a64 *vm = of(base);
-	ctl_lock(vm);
+	sim_ctl_lock(vm);
 	struct cmd_output *o = g_queue_pop_head(&vm->outputs);
 	if (o)
 		vm->output_bytes -= strlen(o->text);
-	ctl_unlock(vm);
+	sim_ctl_unlock(vm);
 	if (!o)
 		return false;
 	*vcpu = o->vcpu;
@@ -1147,7 +694,7 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 		g_error_free(boot_err);
 		goto fail;
 	}
-	if (!in_ram(vm, img.entry, INSN_BYTES) || (img.entry & (INSN_BYTES - 1))) {
+	if (!sim_in_ram(vm, img.entry, INSN_BYTES) || (img.entry & (INSN_BYTES - 1))) {
 		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
 			    "%s: entry point 0x%" G_GINT64_MODIFIER "x is not an aligned RAM address",
 			    cfg->kernel, img.entry);
@@ -1204,14 +751,14 @@ static void a64_destroy(struct vm *base)
 {
 	struct vm_a64 *vm = of(base);
 	if (vm->thread) {
-		ctl_lock(vm);
+		sim_ctl_lock(vm);
 		vm->quit = true;
 		g_cond_broadcast(&vm->run_cond);
-		ctl_unlock(vm);
+		sim_ctl_unlock(vm);
 		g_thread_join(vm->thread);
 	}
 	if (vm->serial_line->len)
-		serial_out(vm, '\n');
+		sim_serial_out(vm, '\n');
 	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
 		g_free(vm->vcpus[i].z);
 		g_free(vm->vcpus[i].p);

@@ -347,8 +347,7 @@ void h_vcont(void *ctx, const struct pkt_param *p)
 	struct session *s = ctx;
 	GArray *acts = p[0].actions;
 	bool any = false;
-	const struct vmdbg_hello *hello = target_hello(s->t);
-	bool ranges = hello && (hello->features & VMDBG_FEAT_RANGE_STEP);
+	bool ranges = target_vm_has(s->t, VMDBG_FEAT_RANGE_STEP);
 	set_resume_all(s, VMDBG_ACT_STAY);
 	for (uint32_t v = 0; v < s->nr_vcpus; v++) {
 		struct vmdbg_resume_entry e = { v, VMDBG_ACT_STAY, 0, 0 };

@@ -60,8 +60,7 @@ struct stepover {
 
 bool target_conds_local(const struct target *t)
 {
-	const struct vmdbg_hello *h = vmlink_is_ready(t->link) ? vmlink_hello(t->link) : NULL;
-	return h && !(h->features & VMDBG_FEAT_CONDITIONS);
+	return vmlink_is_ready(t->link) && !target_vm_has(t, VMDBG_FEAT_CONDITIONS);
 }
 
 /* Forget the memory fetched for the last stop. */

@@ -81,6 +81,11 @@ const struct vmdbg_hello *target_hello(const struct target *t)
 	return vmlink_hello(t->link);
 }
 
+bool target_vm_has(const struct target *t, uint32_t feature)
+{
+	return vmlink_is_ready(t->link) && (vmlink_hello(t->link)->features & feature);
+}
+
 uint32_t target_nr_vcpus(const struct target *t)
 {
 	return t->nr_vcpus;

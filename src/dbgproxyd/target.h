@@ -99,6 +99,8 @@ const char *target_tdesc_error(const struct target *t);
 bool target_connected(const struct target *t);
 const char *target_vm_path(const struct target *t);
 const struct vmdbg_hello *target_hello(const struct target *t);
+/* Does the VM, connected now, have this HELLO feature (VMDBG_FEAT_*)? */
+bool target_vm_has(const struct target *t, uint32_t feature);
 uint32_t target_nr_vcpus(const struct target *t);
 const struct arch_ops *target_arch(const struct target *t);
 const struct tdesc *target_tdesc(const struct target *t);
