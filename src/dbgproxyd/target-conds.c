@@ -134,6 +134,8 @@ static bool acc_reg(void *ctx, uint64_t id, uint64_t *value)
 	struct cond_eval *e = ctx;
 	gpointer v;
 	if (g_hash_table_lookup_extended(e->regs, &id, NULL, &v)) {
+		if (!v)
+			return false;  /* the VM would not give it: the expression fails */
 		*value = *(uint64_t *)v;
 		return true;
 	}
@@ -175,9 +177,26 @@ static void fetch_done(struct cond_eval *e)
 	eval_step(e);
 }
 
+/* The ids asked in one GET_REGS: those its reply lacks are unreadable. */
+struct regs_fetch {
+	struct cond_eval *e;
+	GArray *ids;
+};
+
+/* Ids not in the table yet become unreadable (a NULL value). */
+static void mark_unreadable(struct cond_eval *e, const GArray *ids)
+{
+	for (guint i = 0; i < ids->len; i++) {
+		uint64_t id = g_array_index(ids, uint64_t, i);
+		if (!g_hash_table_contains(e->regs, &id))
+			g_hash_table_insert(e->regs, g_memdup2(&id, sizeof(id)), NULL);
+	}
+}
+
 static void regs_fetched(void *ctx, const struct vmdbg_reg_vals *vals, const GError *err)
 {
-	struct cond_eval *e = ctx;
+	struct regs_fetch *rf = ctx;
+	struct cond_eval *e = rf->e;
 	size_t off = 0;
 	uint64_t id;
 	const uint8_t *val;
@@ -192,6 +211,9 @@ static void regs_fetched(void *ctx, const struct vmdbg_reg_vals *vals, const GEr
 	}
 	if (!vals)
 		g_debug("condition registers: %s", err->message);
+	mark_unreadable(e, rf->ids);
+	g_array_unref(rf->ids);
+	g_free(rf);
 	fetch_done(e);
 }
 
@@ -218,12 +240,17 @@ static bool eval_fetch(struct cond_eval *e, uint32_t vcpu)
 	e->outstanding = 1;  /* held until every request is out */
 	if (e->want_regs->len) {
 		g_autoptr(GError) err = NULL;
-		if (target_get_vm_regs(t, vcpu, (const uint64_t *)(void *)e->want_regs->data,
-				       e->want_regs->len, regs_fetched, e, &err) == TARGET_PENDING)
+		struct regs_fetch *rf = g_new0(struct regs_fetch, 1);
+		rf->e = e;
+		rf->ids = g_array_copy(e->want_regs);
+		if (target_get_vm_regs(t, vcpu, (const uint64_t *)(void *)rf->ids->data, rf->ids->len,
+				       regs_fetched, rf, &err) == TARGET_PENDING) {
 			e->outstanding++;
-		else  /* never asked again: the run fails on it */
-			g_hash_table_insert(e->regs, g_memdup2(e->want_regs->data, 8),
-					    g_memdup2(&(uint64_t){ 0 }, 8));
+		} else {  /* never asked again: the run fails on them */
+			mark_unreadable(e, rf->ids);
+			g_array_unref(rf->ids);
+			g_free(rf);
+		}
 	}
 	for (guint i = 0; i < e->want_mem->len; i++) {
 		struct mem_fetch *mf = g_new0(struct mem_fetch, 1);
@@ -426,6 +453,18 @@ static void stepover_restore(struct target *t, struct stepover *so)
 	so->sw = so->hw = false;
 }
 
+/* The VM refused the step (a dead guest, say): no step will come, and the
+ * resume fails with the VM's reason. */
+static void step_resumed(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	struct target *t = ctx;
+	if (!m && t->so) {
+		g_warning("stepping over a breakpoint: %s", err->message);
+		t->state = TGT_STOPPED;
+		target_stepover_abandon(t, err);
+	}
+}
+
 /* Step the next vCPU over its point, or send the resume itself. */
 static void stepover_go(struct target *t, struct stepover *so)
 {
@@ -454,7 +493,9 @@ static void stepover_go(struct target *t, struct stepover *so)
 	uint32_t seq = target_seq(t);
 	struct vmdbg_resume_entry step = { .vcpu = v, .action = VMDBG_ACT_STEP };
 	vmdbg_enc_resume(f, seq, VMDBG_ACT_STAY, &step, 1);
-	send_or_warn(t, f, seq);
+	g_autoptr(GError) err = NULL;
+	if (!target_send(t, f, seq, step_resumed, t, &err))
+		target_stepover_abandon(t, err);
 }
 
 bool target_stepover_begin(struct target *t, uint32_t dflt, const struct vmdbg_resume_entry *entries,
