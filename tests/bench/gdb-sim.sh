@@ -26,14 +26,25 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-"$B/dbgproxy-vm" --arch aarch64 --kernel "$GUEST" --socket "$TMP/vm.sock" --vcpus 1 \
-	> "$TMP/serial.log" 2> "$TMP/vm.log" &
-VM_PID=$!
-for _ in $(seq 100); do [ -S "$TMP/vm.sock" ] && break; sleep 0.1; done
-PORT=$((20000 + RANDOM % 30000))
-"$B/dbgproxyd" --listen "127.0.0.1:$PORT" --vm "$TMP/vm.sock" > "$TMP/d.log" 2>&1 &
-D_PID=$!
-for _ in $(seq 100); do grep -q "ready:" "$TMP/d.log" 2> /dev/null && break; sleep 0.1; done
+# start_vm [ARG...]: a fresh VM (its old one stopped), ARGs to dbgproxy-vm
+start_vm() {
+	if [ -n "$VM_PID" ]; then kill "$VM_PID"; wait "$VM_PID" 2> /dev/null; fi
+	rm -f "$TMP/vm.sock"
+	"$B/dbgproxy-vm" --arch aarch64 --kernel "$GUEST" --socket "$TMP/vm.sock" --vcpus 1 "$@" \
+		> "$TMP/serial.log" 2> "$TMP/vm.log" &
+	VM_PID=$!
+	for _ in $(seq 100); do [ -S "$TMP/vm.sock" ] && break; sleep 0.1; done
+}
+# start_daemon [ARG...]: a fresh daemon on a new PORT, ARGs to dbgproxyd
+start_daemon() {
+	if [ -n "$D_PID" ]; then kill "$D_PID"; wait "$D_PID" 2> /dev/null; fi
+	PORT=$((20000 + RANDOM % 30000))
+	"$B/dbgproxyd" --listen "127.0.0.1:$PORT" --vm "$TMP/vm.sock" "$@" > "$TMP/d.log" 2>&1 &
+	D_PID=$!
+	for _ in $(seq 100); do grep -q "ready:" "$TMP/d.log" 2> /dev/null && break; sleep 0.1; done
+}
+start_vm
+start_daemon
 
 cat > "$TMP/bench.py" <<'EOF'
 import gdb, time
@@ -118,21 +129,9 @@ bench() {
 echo "gdb-multiarch -> dbgproxyd -> simulated AArch64 machine (one run; figures, not pass/fail)"
 bench all
 # the memory figures again, every byte through the VM's socket
-kill "$D_PID"; wait "$D_PID" 2> /dev/null
-PORT=$((20000 + RANDOM % 30000))
-"$B/dbgproxyd" --listen "127.0.0.1:$PORT" --vm "$TMP/vm.sock" --no-shared-memory > "$TMP/d.log" 2>&1 &
-D_PID=$!
-for _ in $(seq 100); do grep -q "ready:" "$TMP/d.log" 2> /dev/null && break; sleep 0.1; done
+start_daemon --no-shared-memory
 bench socket
 # conditions again, with a VM that leaves them to dbgproxyd
-kill "$D_PID" "$VM_PID"; wait "$D_PID" "$VM_PID" 2> /dev/null
-rm -f "$TMP/vm.sock"
-"$B/dbgproxy-vm" --arch aarch64 --kernel "$GUEST" --socket "$TMP/vm.sock" --vcpus 1 --no-conditions \
-	> "$TMP/serial.log" 2> "$TMP/vm.log" &
-VM_PID=$!
-for _ in $(seq 100); do [ -S "$TMP/vm.sock" ] && break; sleep 0.1; done
-PORT=$((20000 + RANDOM % 30000))
-"$B/dbgproxyd" --listen "127.0.0.1:$PORT" --vm "$TMP/vm.sock" > "$TMP/d.log" 2>&1 &
-D_PID=$!
-for _ in $(seq 100); do grep -q "ready:" "$TMP/d.log" 2> /dev/null && break; sleep 0.1; done
+start_vm --no-conditions
+start_daemon
 bench daemon-conds
