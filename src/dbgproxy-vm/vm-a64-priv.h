@@ -122,9 +122,18 @@ uint64_t sim_pstate_of(const struct sim_vcpu *v);
 gpointer sim_thread(gpointer arg);
 
 /* vm-a64.c */
-/* Where register id lives in v (NULL: not one of v's; *pstate: it is PSTATE). */
-void *sim_reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *pstate);
 /* Put the original instructions back into a copy of RAM [addr, addr+n). */
 void sim_hide_sw_bps(struct vm_a64 *vm, uint64_t addr, uint8_t *buf, uint64_t n);
+/* With the lock held: vCPU index exists and the vCPU is stopped. */
+struct sim_vcpu *sim_stopped_vcpu(struct vm_a64 *vm, uint32_t index, GError **error);
+
+/* vm-a64-regs.c: the register calls of vm_ops */
+/* Where register id lives in v (NULL: not one of v's; *pstate: it is PSTATE). */
+void *sim_reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *pstate);
+uint64_t sim_sysreg_reset(unsigned k);  /* system register k's value at reset */
+bool a64_reg_list(struct vm *base, uint32_t vcpu, GArray *ids, GError **error);
+bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, uint32_t count,
+		  GByteArray *values, GError **error);
+bool a64_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GError **error);
 
 #endif
