@@ -99,6 +99,9 @@ const char *vmdbg_type_name(uint8_t type)
 		[VMDBG_DETACH] = "DETACH",
 		[VMDBG_POINT_COND] = "POINT_COND",
 		[VMDBG_MEM_MAP] = "MEM_MAP",
+		[VMDBG_WATCH_INSERT] = "WATCH_INSERT",
+		[VMDBG_WATCH_REMOVE] = "WATCH_REMOVE",
+		[VMDBG_WATCH_LIST] = "WATCH_LIST",
 		[VMDBG_EV_STOPPED] = "STOPPED",
 		[VMDBG_EV_OUTPUT] = "OUTPUT",
 		[VMDBG_ERROR] = "ERROR",
@@ -342,6 +345,58 @@ static bool decode_mem_map(struct reader *r, struct vmdbg_mem_map *m, GError **e
 	return true;
 }
 
+/* A watch's kind and range: gdb's Z2-Z4, 1..VMDBG_MAX_WATCH_LEN bytes, not
+ * wrapping. */
+static bool watch_valid(uint32_t kind, uint64_t addr, uint64_t len, GError **error)
+{
+	if (kind < VMDBG_WATCH_WRITE || kind > VMDBG_WATCH_ACCESS) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL, "unknown watch kind %u", kind);
+		return false;
+	}
+	if (len == 0 || len > VMDBG_MAX_WATCH_LEN || addr + len - 1 < addr) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_INVAL,
+			    "watch of %" G_GUINT64_FORMAT " bytes at 0x%" G_GINT64_MODIFIER "x "
+			    "(1..%u, not wrapping)", len, addr, VMDBG_MAX_WATCH_LEN);
+		return false;
+	}
+	return true;
+}
+
+/* WATCH_LIST reply: at most VMDBG_MAX_WATCHES records, each valid as a
+ * WATCH_INSERT with at most VMDBG_WATCH_MAX_PAGES pages. */
+static bool decode_watch_list(struct reader *r, struct vmdbg_watch_list *l, GError **error)
+{
+	l->count = rd32(r);
+	if (!rd_reserved(r, error) || !r->ok)
+		return false;
+	if (l->count > VMDBG_MAX_WATCHES) {
+		g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO, "%u watches exceed the limit of %u",
+			    l->count, VMDBG_MAX_WATCHES);
+		return false;
+	}
+	l->data = r->p;
+	size_t before = r->left;
+	for (uint32_t i = 0; i < l->count && r->ok; i++) {
+		uint64_t addr = rd64(r), len = rd64(r);
+		uint32_t kind = rd32(r), npages = rd32(r);
+		rd64(r);
+		rd64(r);
+		if (!r->ok)
+			return false;
+		if (!watch_valid(kind, addr, len, error))
+			return false;
+		if (npages == 0 || npages > VMDBG_WATCH_MAX_PAGES) {
+			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
+				    "watch %u protects %u pages (1..%u)", i, npages,
+				    VMDBG_WATCH_MAX_PAGES);
+			return false;
+		}
+		rd_bytes(r, (size_t)npages * 8);
+	}
+	l->len = before - r->left;
+	return r->ok;
+}
+
 static bool decode_point_cond(struct reader *r, struct vmdbg_point_cond *c, GError **error)
 {
 	c->addr = rd64(r);
@@ -459,6 +514,18 @@ static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg
 		return reply || decode_point_cond(r, &msg->u.cond, error);
 	case VMDBG_MEM_MAP:
 		return !reply || decode_mem_map(r, &msg->u.mem_map, error);
+	case VMDBG_WATCH_INSERT:
+	case VMDBG_WATCH_REMOVE:
+		if (reply)
+			return true;
+		msg->u.watch.vcpu = rd32(r);
+		msg->u.watch.kind = rd32(r);
+		msg->u.watch.addr = rd64(r);
+		msg->u.watch.len = rd64(r);
+		return r->ok && watch_valid(msg->u.watch.kind, msg->u.watch.addr, msg->u.watch.len,
+					    error);
+	case VMDBG_WATCH_LIST:
+		return !reply || decode_watch_list(r, &msg->u.watch_list, error);
 	case VMDBG_EV_OUTPUT:
 		if (msg->seq != 0 || reply) {
 			g_set_error(error, VMDBG_CODEC_ERROR, VMDBG_E_PROTO,
@@ -511,7 +578,7 @@ static bool decode_payload(uint8_t type, struct reader *r, struct vmdbg_msg *msg
 static bool type_known(uint8_t type)
 {
 	uint8_t base = type & VMDBG_TYPE_MASK;
-	if (base >= VMDBG_HELLO && base <= VMDBG_MEM_MAP)
+	if (base >= VMDBG_HELLO && base <= VMDBG_WATCH_LIST)
 		return true;
 	/* events and errors are never replies */
 	return type == VMDBG_EV_STOPPED || type == VMDBG_EV_OUTPUT || type == VMDBG_ERROR;
@@ -621,6 +688,25 @@ struct vmdbg_mem_region vmdbg_mem_region_get(const struct vmdbg_mem_map *m, uint
 {
 	const uint8_t *p = m->regions + (size_t)i * 24;
 	return (struct vmdbg_mem_region){ get_le64(p), get_le64(p + 8), get_le64(p + 16) };
+}
+
+bool vmdbg_watch_list_next(const struct vmdbg_watch_list *l, size_t *offset,
+			   struct vmdbg_watch_info *out)
+{
+	if (*offset + 40 > l->len)
+		return false;
+	const uint8_t *p = l->data + *offset;
+	memset(out, 0, sizeof(*out));
+	out->addr = get_le64(p);
+	out->len = get_le64(p + 8);
+	out->kind = get_le32(p + 16);
+	out->npages = get_le32(p + 20);
+	out->hits = get_le64(p + 24);
+	out->silent = get_le64(p + 32);
+	for (uint32_t i = 0; i < out->npages; i++)
+		out->pages[i] = get_le64(p + 40 + (size_t)i * 8);
+	*offset += 40 + (size_t)out->npages * 8;
+	return true;
 }
 
 struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_t i)

@@ -111,6 +111,31 @@ struct vmdbg_mem_map {
 	const uint8_t *regions;      /* nregions × {u64 gpa, u64 size, u64 offset} */
 };
 
+/* WATCH_INSERT, WATCH_REMOVE: a page-protection watch on guest-virtual
+ * [addr, addr + len), translated through vcpu. */
+struct vmdbg_watch {
+	uint32_t vcpu;
+	uint32_t kind;        /* enum vmdbg_watch_kind */
+	uint64_t addr, len;
+};
+
+/* WATCH_LIST reply: count records; iterate with vmdbg_watch_list_next(). */
+struct vmdbg_watch_list {
+	uint32_t count;
+	const uint8_t *data;
+	size_t len;
+};
+
+/* One watch as WATCH_LIST reports it. */
+struct vmdbg_watch_info {
+	uint64_t addr, len;   /* as inserted */
+	uint32_t kind;        /* enum vmdbg_watch_kind */
+	uint32_t npages;      /* guest-physical pages protected for it */
+	uint64_t hits;        /* accesses reported (STOPPED WATCH) */
+	uint64_t silent;      /* accesses to its pages that missed its bytes */
+	uint64_t pages[VMDBG_WATCH_MAX_PAGES]; /* their guest-physical addresses */
+};
+
 /* OUTPUT event: text a breakpoint command printed on a vCPU. */
 struct vmdbg_output {
 	uint32_t vcpu;
@@ -146,6 +171,8 @@ struct vmdbg_msg {
 		struct vmdbg_point_cond cond;     /* POINT_COND */
 		struct vmdbg_output output;       /* EV_OUTPUT */
 		struct vmdbg_mem_map mem_map;     /* MEM_MAP reply */
+		struct vmdbg_watch watch;         /* WATCH_INSERT, WATCH_REMOVE */
+		struct vmdbg_watch_list watch_list; /* WATCH_LIST reply */
 		struct vmdbg_stopped stopped;     /* EV_STOPPED */
 		struct vmdbg_error error;         /* ERROR */
 	} u;
@@ -187,6 +214,11 @@ struct vmdbg_resume_entry vmdbg_resume_get(const struct vmdbg_resume *r, uint32_
 /* Region i of a MEM_MAP reply. */
 struct vmdbg_mem_region vmdbg_mem_region_get(const struct vmdbg_mem_map *m, uint32_t i);
 
+/* The next record of a WATCH_LIST reply (offset starts at 0; false after
+ * the last). */
+bool vmdbg_watch_list_next(const struct vmdbg_watch_list *l, size_t *offset,
+			   struct vmdbg_watch_info *out);
+
 /* Is this a register id this protocol allows (known arch, size <= U2048)? */
 bool vmdbg_reg_id_valid(uint64_t id);
 
@@ -226,10 +258,13 @@ void vmdbg_enc_point_cond(GByteArray *out, uint32_t seq, uint64_t addr,
 			  uint32_t ncmds);
 void vmdbg_enc_mem_map_reply(GByteArray *out, uint32_t seq, const struct vmdbg_mem_map *m,
 			     const struct vmdbg_mem_region *regions);
+void vmdbg_enc_watch(GByteArray *out, uint8_t type, uint32_t seq, const struct vmdbg_watch *w);
+void vmdbg_enc_watch_list_reply(GByteArray *out, uint32_t seq, const struct vmdbg_watch_info *w,
+				uint32_t count);
 void vmdbg_enc_output(GByteArray *out, uint32_t vcpu, const char *text, uint32_t len);
 void vmdbg_enc_stopped(GByteArray *out, const struct vmdbg_stopped *s);
 void vmdbg_enc_error(GByteArray *out, uint32_t seq, uint32_t code, const char *text);
-/* A message without payload: PAUSE, DETACH, MEM_MAP, and every empty "OK" reply. */
+/* A message without payload: PAUSE, DETACH, MEM_MAP, WATCH_LIST, and every empty "OK" reply. */
 void vmdbg_enc_empty(GByteArray *out, uint8_t type, uint32_t seq);
 
 #endif /* VMDBG_CODEC_H */

@@ -229,6 +229,35 @@ void vmdbg_enc_mem_map_reply(GByteArray *out, uint32_t seq, const struct vmdbg_m
 	frame_end(out, s);
 }
 
+void vmdbg_enc_watch(GByteArray *out, uint8_t type, uint32_t seq, const struct vmdbg_watch *w)
+{
+	guint s = frame_begin(out, type, seq);
+	put_le32(out, w->vcpu);
+	put_le32(out, w->kind);
+	put_le64(out, w->addr);
+	put_le64(out, w->len);
+	frame_end(out, s);
+}
+
+void vmdbg_enc_watch_list_reply(GByteArray *out, uint32_t seq, const struct vmdbg_watch_info *w,
+				uint32_t count)
+{
+	guint s = frame_begin(out, VMDBG_WATCH_LIST | VMDBG_REPLY, seq);
+	put_le32(out, count);
+	put_le32(out, 0);
+	for (uint32_t i = 0; i < count; i++) {
+		put_le64(out, w[i].addr);
+		put_le64(out, w[i].len);
+		put_le32(out, w[i].kind);
+		put_le32(out, w[i].npages);
+		put_le64(out, w[i].hits);
+		put_le64(out, w[i].silent);
+		for (uint32_t k = 0; k < w[i].npages; k++)
+			put_le64(out, w[i].pages[k]);
+	}
+	frame_end(out, s);
+}
+
 void vmdbg_enc_output(GByteArray *out, uint32_t vcpu, const char *text, uint32_t len)
 {
 	guint s = frame_begin(out, VMDBG_EV_OUTPUT, 0);

@@ -37,6 +37,9 @@ enum vmdbg_type {
 	VMDBG_DETACH          = 0x0c,
 	VMDBG_POINT_COND      = 0x0d,
 	VMDBG_MEM_MAP         = 0x0e,
+	VMDBG_WATCH_INSERT    = 0x0f,
+	VMDBG_WATCH_REMOVE    = 0x10,
+	VMDBG_WATCH_LIST      = 0x11,
 	VMDBG_EV_STOPPED      = 0x40,
 	VMDBG_EV_OUTPUT       = 0x41,
 	VMDBG_ERROR           = 0x7f,
@@ -59,6 +62,20 @@ enum vmdbg_arch {
 #define VMDBG_FEAT_RANGE_STEP      (1u << 5) /* RESUME action RANGE_STEP supported */
 #define VMDBG_FEAT_CONDITIONS      (1u << 6) /* POINT_COND: breakpoint conditions in the VM */
 #define VMDBG_FEAT_SHARED_MEM      (1u << 7) /* MEM_MAP: guest RAM shared as a memfd */
+#define VMDBG_FEAT_PAGE_WATCH      (1u << 8) /* WATCH_INSERT/REMOVE/LIST: page protection */
+#define VMDBG_FEAT_HW_WATCH_DEAD   (1u << 9) /* data breakpoints in the slots never fire here */
+
+/* WATCH_INSERT kinds: gdb's Z packet types. */
+enum vmdbg_watch_kind {
+	VMDBG_WATCH_WRITE  = 2,
+	VMDBG_WATCH_READ   = 3,
+	VMDBG_WATCH_ACCESS = 4,
+};
+/* WATCH_INSERT limits: bytes per watch, watches per VM. */
+#define VMDBG_MAX_WATCH_LEN   (64u * 1024)
+#define VMDBG_MAX_WATCHES     64u
+/* pages one watch can cover: its bytes, plus one when they start mid-page */
+#define VMDBG_WATCH_MAX_PAGES (VMDBG_MAX_WATCH_LEN / 4096 + 1)
 
 /* MEM_MAP: how the client turns a guest-virtual address into a
  * guest-physical one, and the table of patched software breakpoints kept
@@ -124,8 +141,13 @@ enum vmdbg_stop_reason {
 	VMDBG_STOP_UNDEFINED  = 6, /* undefined instruction: info0 = its encoding */
 	VMDBG_STOP_FAULT      = 7, /* access outside guest memory (simulated back end):
 	                              info0 = the address, info1 = 1 for an instruction fetch */
+	VMDBG_STOP_WATCH      = 8, /* a page-protection watch fired: info0 = the watch's address
+	                              as inserted, info1 = the access's guest-physical address,
+	                              info2 = VMDBG_WATCH_ACC_* | size << 8 | watch kind << 16 */
 };
-#define VMDBG_STOP_REASON_MAX VMDBG_STOP_FAULT
+#define VMDBG_STOP_REASON_MAX VMDBG_STOP_WATCH
+#define VMDBG_WATCH_ACC_READ   1u
+#define VMDBG_WATCH_ACC_WRITE  2u
 
 /* Why a guest died (STOPPED SHUTDOWN info0). */
 enum vmdbg_shutdown_cause {

@@ -238,6 +238,14 @@ const char *kvm_int3_mode_name(enum kvm_int3_mode m)
 	return "unknown";
 }
 
+enum kvm_probe_result kvm_probe_hw_write(int kvm_fd, char *detail, size_t dlen)
+{
+	/* mov [DATA], al; hlt with DR0 = DATA, write, one byte (RW0 = 01) */
+	static const uint8_t store[] = { 0xa2, DATA & 0xff, DATA >> 8, 0, 0, 0xf4 };
+	return probe_db(kvm_fd, store, sizeof(store), KVM_GUESTDBG_USE_HW_BP, DATA,
+			0x1 | (1u << 16), detail, dlen);
+}
+
 bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error)
 {
 	memset(out, 0, sizeof(*out));
@@ -258,10 +266,7 @@ bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error)
 	out->hw_exec = probe_db(fd, nops, sizeof(nops), KVM_GUESTDBG_USE_HW_BP, CODE + 1, 0x1, d,
 				sizeof(d));
 	g_debug("hw execute breakpoint probe: %s", d);
-	/* mov [DATA], al; hlt with DR0 = DATA, write, one byte (RW0 = 01) */
-	static const uint8_t store[] = { 0xa2, DATA & 0xff, DATA >> 8, 0, 0, 0xf4 };
-	out->hw_write = probe_db(fd, store, sizeof(store), KVM_GUESTDBG_USE_HW_BP, DATA,
-				 0x1 | (1u << 16), d, sizeof(d));
+	out->hw_write = kvm_probe_hw_write(fd, d, sizeof(d));
 	g_debug("hw write watchpoint probe: %s", d);
 	out->single_step = probe_db(fd, nops, sizeof(nops), KVM_GUESTDBG_SINGLESTEP, 0, 0, d,
 				    sizeof(d));

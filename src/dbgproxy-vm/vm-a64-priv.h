@@ -11,6 +11,7 @@
 #include "a64-sim.h"
 #include "vmdbg-conds.h"
 #include "vm-shm.h"
+#include "vm-watch.h"
 
 #define RAM_BASE      UINT64_C(0x40000000)
 #define UART_BASE     0x09000000ull   /* PL011 */
@@ -66,6 +67,9 @@ struct vm_a64 {
 	uint8_t *ram;                /* shm.ram */
 	struct vm_shm shm;
 	bool no_conditions;          /* HELLO without CONDITIONS */
+	bool watch_dead;             /* the self-test saw no watchpoint fire: HW_WATCH_DEAD */
+	struct vm_watches *watches;  /* page-protection watches (WATCH_INSERT) */
+	struct vmdbg_stopped watch_hit; /* simulation thread: the hit mem.watch claimed */
 	uint64_t ram_size;
 	unsigned nr_vcpus;
 	struct sim_vcpu *vcpus;

@@ -74,6 +74,15 @@ static bool sim_write(void *ctx, uint64_t addr, const void *buf, unsigned len)
 	return false;
 }
 
+/* Page protection, simulated: an access the page table of the watches
+ * would trap is a hit (the vCPU stops before it, as for a watchpoint) or
+ * silent (counted, and done). */
+static bool sim_watch(void *ctx, uint64_t addr, unsigned len, bool store)
+{
+	struct vm_a64 *vm = ctx;
+	return vm_watches_access(vm->watches, addr, len, store, &vm->watch_hit) == VM_WATCH_HIT;
+}
+
 uint32_t sim_ram_word(const struct vm_a64 *vm, uint64_t addr)
 {
 	uint32_t w;
@@ -96,17 +105,23 @@ static void notify(struct vm_a64 *vm)
 	(void)r; /* an eventfd at its limit is already readable */
 }
 
-/* With vm->lock held: the vCPU stops and reports why. */
+/* With vm->lock held: the vCPU stops and reports ev (its vcpu and pc set here). */
+static void queue_stop(struct vm_a64 *vm, struct sim_vcpu *v, const struct vmdbg_stopped *ev)
+{
+	struct vmdbg_stopped *q = g_memdup2(ev, sizeof(*ev));
+	q->vcpu = v->index;
+	q->pc = v->cpu.pc;
+	v->state = VCPU_STOPPED;
+	v->step = false;
+	g_queue_push_tail(&vm->stops, q);
+	notify(vm);
+}
+
 static void stop_vcpu(struct vm_a64 *vm, struct sim_vcpu *v, uint32_t reason, uint64_t info0,
 		      uint64_t info1)
 {
-	struct vmdbg_stopped ev = {
-		.vcpu = v->index, .reason = reason, .pc = v->cpu.pc, .info = { info0, info1, 0 },
-	};
-	v->state = VCPU_STOPPED;
-	v->step = false;
-	g_queue_push_tail(&vm->stops, g_memdup2(&ev, sizeof(ev)));
-	notify(vm);
+	struct vmdbg_stopped ev = { .reason = reason, .info = { info0, info1, 0 } };
+	queue_stop(vm, v, &ev);
 }
 
 uint64_t sim_pstate_of(const struct sim_vcpu *v)
@@ -255,7 +270,7 @@ static enum a64_exit step_over(struct vm_a64 *vm, struct sim_vcpu *v, const stru
 /* Run one vCPU for up to a quantum, with vm->lock held. */
 static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 {
-	const struct a64_mem mem = { sim_read, sim_write, vm };
+	const struct a64_mem mem = { sim_read, sim_write, vm, sim_watch };
 	struct a64_debug *dbg = &vm->dbg;
 	unsigned budget = v->step && !v->range.end ? 1 : QUANTUM;
 	dbg->single_step = v->step;
@@ -284,6 +299,9 @@ static void run_turn(struct vm_a64 *vm, struct sim_vcpu *v)
 			return;
 		case A64_WATCHPOINT:
 			stop_vcpu(vm, v, VMDBG_STOP_DEBUG, ev.esr, ev.far);
+			return;
+		case A64_PAGE_WATCH:     /* before the access, as a watchpoint */
+			queue_stop(vm, v, &vm->watch_hit);
 			return;
 		case A64_BRK:
 			if (g_hash_table_contains(vm->sw_bps, &v->cpu.pc)) {

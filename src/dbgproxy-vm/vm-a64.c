@@ -326,10 +326,12 @@ static void a64_detach(struct vm *base)
 	g_hash_table_remove_all(vm->sw_bps);
 	publish_sw_bps(vm);
 	vm_conds_clear(vm->conds);
+	unsigned watches = vm_watches_clear(vm->watches);
 	unsigned nbps = vm->dbg.nbps, nwps = vm->dbg.nwps;
 	memset(&vm->dbg, 0, sizeof(vm->dbg));
 	vm->dbg.nbps = nbps;
 	vm->dbg.nwps = nwps;
+	vm->dbg.watch_dead = vm->watch_dead;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].step = false;
 		if (!vm->dead)
@@ -337,7 +339,8 @@ static void a64_detach(struct vm *base)
 	}
 	g_cond_broadcast(&vm->run_cond);
 	sim_ctl_unlock(vm);
-	g_message("debug state cleared: %u software breakpoint(s) restored, guest resumed", removed);
+	g_message("debug state cleared: %u software breakpoint(s) restored, %u watch(es) removed, "
+		  "guest resumed", removed, watches);
 }
 
 static int a64_notify_fd(struct vm *base)
@@ -393,8 +396,82 @@ static void a64_hello(struct vm *base, struct vmdbg_hello *out)
 	out->hw_wps = vm->dbg.nwps;
 	out->features = VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
 			(vm->no_conditions ? 0 : VMDBG_FEAT_CONDITIONS) | VMDBG_FEAT_SHARED_MEM |
-			VMDBG_FEAT_SIMULATED;
+			VMDBG_FEAT_SIMULATED | VMDBG_FEAT_PAGE_WATCH |
+			(vm->watch_dead ? VMDBG_FEAT_HW_WATCH_DEAD : 0);
 	out->max_frame = VMDBG_MAX_FRAME;
+}
+
+/* ---- page-protection watches ------------------------------------------------------------- */
+
+/* The MMU is off: a virtual address is physical, and must be RAM. */
+static bool a64_xlate(void *ctx, uint64_t va, uint64_t *gpa, uint64_t *contig)
+{
+	struct vm_a64 *vm = ctx;
+	if (!sim_in_ram(vm, va, 1))
+		return false;
+	*gpa = va;
+	*contig = vm->ram_size - (va - RAM_BASE);
+	return true;
+}
+
+static bool a64_watch(struct vm *base, bool insert, const struct vmdbg_watch *w, GError **error)
+{
+	struct vm_a64 *vm = of(base);
+	if (!vm_check_vcpu(vm->nr_vcpus, w->vcpu, error))
+		return false;
+	sim_ctl_lock(vm);
+	bool ok = insert ? vm_watches_insert(vm->watches, w, a64_xlate, vm, error)
+			 : vm_watches_remove(vm->watches, w, error);
+	sim_ctl_unlock(vm);
+	return ok;
+}
+
+static uint32_t a64_watch_list(struct vm *base, struct vmdbg_watch_info *out)
+{
+	return vm_watches_list(of(base)->watches, out);
+}
+
+/* The self-test's memory: one page of code at 0x1000, one of data at 0x2000. */
+struct probe_mem {
+	uint8_t page[2][64];
+};
+
+static bool probe_read(void *ctx, uint64_t addr, void *buf, unsigned len)
+{
+	struct probe_mem *m = ctx;
+	unsigned pg = addr >= 0x2000;
+	uint64_t off = addr - (pg ? 0x2000 : 0x1000);
+	if (addr < 0x1000 || off + len > sizeof(m->page[0]))
+		return false;
+	memcpy(buf, m->page[pg] + off, len);
+	return true;
+}
+
+static bool probe_write(void *ctx, uint64_t addr, const void *buf, unsigned len)
+{
+	struct probe_mem *m = ctx;
+	if (addr < 0x2000 || addr - 0x2000 + len > sizeof(m->page[1]))
+		return false;
+	memcpy(m->page[1] + (addr - 0x2000), buf, len);
+	return true;
+}
+
+/* Does a store under an armed watchpoint stop the vCPU on this machine?
+ * `str x0, [x1]` on a scratch vCPU with watchpoint 0 on [x1] and the
+ * machine's own debug configuration otherwise. */
+static bool watchpoints_fire(const struct vm_a64 *vm)
+{
+	struct probe_mem m = { { { 0x20, 0x00, 0x00, 0xf9 } } };  /* str x0, [x1] */
+	struct a64_cpu cpu = { .pc = 0x1000 };
+	cpu.x[1] = 0x2000;
+	struct a64_debug dbg = vm->dbg;
+	dbg.enabled = true;
+	dbg.single_step = false;
+	dbg.wcr[0] = 1u | 3u << 1 | 2u << 3 | 0xffu << 5;  /* E, PAC EL1+EL0, LSC store, BAS 8 */
+	dbg.wvr[0] = 0x2000;
+	const struct a64_mem mem = { probe_read, probe_write, &m, NULL };
+	struct a64_event ev;
+	return a64_step(&cpu, &dbg, &mem, &ev) == A64_WATCHPOINT;
 }
 
 /* ---- creation -------------------------------------------------------------------------------- */
@@ -438,6 +515,9 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 	vm->shm.fd = -1;
 	vm->dbg.nbps = cfg->hw_bps;
 	vm->dbg.nwps = cfg->hw_wps;
+	vm->dbg.watch_dead = cfg->dead_watchpoints;
+	vm->watch_dead = !watchpoints_fire(vm);
+	vm->watches = vm_watches_new();
 	vm->sw_bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	vm->conds = vm_conds_new();
 	g_mutex_init(&vm->lock);
@@ -488,8 +568,10 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 		goto fail;
 	g_message("loaded %s: entry 0x%" G_GINT64_MODIFIER "x, %u simulated AArch64 vCPU(s), %"
 		  G_GUINT64_FORMAT " MiB at 0x%" G_GINT64_MODIFIER "x, %u breakpoint and %u "
-		  "watchpoint pairs%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib, RAM_BASE,
-		  cfg->hw_bps, cfg->hw_wps, vm->sve_vl ? ", SVE" : "",
+		  "watchpoint pairs%s%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib, RAM_BASE,
+		  cfg->hw_bps, cfg->hw_wps,
+		  vm->watch_dead ? " (self-test: watchpoints do not fire; watches use page protection)"
+				 : "", vm->sve_vl ? ", SVE" : "",
 		  cfg->start_paused ? ", paused" : "");
 	return &vm->base;
 fail:
@@ -530,6 +612,7 @@ static void a64_destroy(struct vm *base)
 	g_queue_clear_full(&vm->stops, g_free);
 	g_hash_table_unref(vm->sw_bps);
 	vm_conds_free(vm->conds);
+	vm_watches_free(vm->watches);
 	g_queue_clear_full(&vm->outputs, cmd_output_free);
 	g_string_free(vm->serial_line, TRUE);
 	g_mutex_clear(&vm->lock);
@@ -559,4 +642,6 @@ static const struct vm_ops a64_ops = {
 	.point_cond = a64_point_cond,
 	.pop_output = a64_pop_output,
 	.mem_map = a64_mem_map,
+	.watch = a64_watch,
+	.watch_list = a64_watch_list,
 };

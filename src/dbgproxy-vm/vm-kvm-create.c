@@ -387,14 +387,8 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 	}
 	if (!create_platform(vm, error))
 		goto fail;
-	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem_size,
-		.userspace_addr = (uintptr_t)vm->mem,
-	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		set_host_error(error, "KVM_SET_USER_MEMORY_REGION");
+	if (!vm_kvm_watch_init(vm, error))  /* guest RAM: one slot from guest-physical 0 */
 		goto fail;
-	}
 	int dbg2 = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
 	vm->blockirq = dbg2 > 0 && (dbg2 & KVM_GUESTDBG_BLOCKIRQ);
 	int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -487,6 +481,7 @@ void kvm_destroy(struct vm *base)
 		close(vm->notify_fd);
 	if (vm->quit_fd >= 0)
 		close(vm->quit_fd);
+	vm_kvm_watch_free(vm);
 	vm_shm_destroy(&vm->shm);
 	if (vm->pc)
 		pc_platform_free(vm->pc);

@@ -59,6 +59,7 @@
 #include "vm-firmware.h"
 #include "x86-paging.h"
 #include "vm-shm.h"
+#include "vm-watch.h"
 #include "vm-pc.h"
 #include "vm-pclayout.h"
 #include "vm-x86regs.h"
@@ -119,6 +120,11 @@ struct vcpu {
 	uint64_t int3_rerun_pc;      /* re-run (debug_state_int3_verdict) */
 	uint64_t guest_bp_pc;        /* the guest int3 last delivered, and how many */
 	unsigned guest_bp_count;     /* times in a row with no other exit between */
+	/* an instruction fetched from a page without a slot (vm-kvm-watch.c):
+	 * stepped with that page mapped in the vCPU's spare slot */
+	bool fetch_step;
+	uint64_t fetch_page;
+	bool stopped_by_event;       /* guarded by vm->lock: its last stop sent STOPPED */
 };
 
 struct vm_kvm {
@@ -157,6 +163,14 @@ struct vm_kvm {
 
 	struct debug_state *dbg;     /* RCU-published; written by the control thread */
 
+	/* page-protection watches (vm-kvm-watch.c); slots change only while
+	 * every vCPU is stopped */
+	struct vm_watches *watches;
+	GArray *slots;               /* struct kvm_slot by slot id: what KVM has */
+	bool readonly_mem;           /* KVM_CAP_READONLY_MEM: HELLO PAGE_WATCH */
+	bool hw_watch_dead;          /* the self-test's DR0 write watchpoint did not fire */
+	uint32_t fetch_slot;         /* spare slot of vCPU i: fetch_slot - i */
+
 	pthread_mutex_t serial_lock;
 };
 
@@ -183,8 +197,20 @@ void pc_serial_tx(void *opaque, uint8_t byte);
 void pc_set_irq(void *opaque, unsigned irq, bool level);
 void *vga_thread(void *arg);
 
+/* vm-kvm-watch.c */
+bool vm_kvm_watch_init(struct vm_kvm *vm, GError **error);  /* guest RAM's slots, self-test */
+void vm_kvm_watch_free(struct vm_kvm *vm);
+bool kvm_watch(struct vm *base, bool insert, const struct vmdbg_watch *w, GError **error);
+uint32_t kvm_watch_list(struct vm *base, struct vmdbg_watch_info *out);
+unsigned vm_kvm_watch_clear(struct vm_kvm *vm);
+bool vm_kvm_watch_mmio(struct vcpu *v, bool *hit, struct vmdbg_stopped *ev);
+bool vm_kvm_fetch_blocked(struct vcpu *v, uint64_t pc, uint64_t *gpa_page);
+bool vm_kvm_fetch_map(struct vcpu *v, uint64_t gpa_page, bool map);
+
 /* vm-kvm.c */
 extern const struct vm_ops kvm_ops;
+bool kvm_with_all_stopped(struct vm_kvm *vm, bool (*fn)(struct vm_kvm *vm, void *arg), void *arg,
+			  GError **error);
 
 /* vm-kvm-create.c */
 void kvm_destroy(struct vm *base);

@@ -267,10 +267,16 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 			return true;
 		}
 		return false;
-	case KVM_EXIT_MMIO:
-		handle_mmio(v);
+	case KVM_EXIT_MMIO: {
+		bool hit = false;
+		if (!vm_kvm_watch_mmio(v, &hit, ev))
+			handle_mmio(v);
 		v->io_pending = true;
-		return false;
+		if (!hit)
+			return false;
+		ev->vcpu = v->index;  /* pc: after the access completes (vcpu_thread) */
+		return true;
+	}
 	case KVM_EXIT_DEBUG: {
 		const struct kvm_debug_exit_arch *a = &run->debug.arch;
 		if (a->exception == 3) {
@@ -317,6 +323,14 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0) {
 			uint64_t pc = linear_rip(&v->sregs, regs.rip);
 			ev->pc = pc;
+			/* code on a page protected against reads (no slot): KVM could
+			 * not fetch it; step it with the page (before any re-run: KVM
+			 * queued a #UD that must not reach the guest) */
+			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && !v->fetch_step &&
+			    vm_kvm_fetch_blocked(v, pc, &v->fetch_page)) {
+				v->fetch_step = true;
+				return false;
+			}
 			enum int3_verdict verdict = INT3_FAIL;
 			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
 				verdict = int3_verdict_at(vm, &v->sregs, pc,
@@ -329,6 +343,7 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 			/* the guest's own int3 (a kernel debugger's): its handler runs */
 			if (verdict == INT3_GUEST && deliver_guest_int3(v, &regs, pc))
 				return false;
+
 			if (verdict == INT3_RERUN) {
 				/* no int3 there now: ours, removed while the vCPU ran;
 				 * retried once (a real emulation failure fails again) */
@@ -402,6 +417,7 @@ static void enter_stopped_locked(struct vcpu *v, const struct vmdbg_stopped *ev)
 	v->state = VCPU_STOPPED;
 	v->step = false;
 	v->range = (struct vm_step_range){ 0, 0 };
+	v->stopped_by_event = ev != NULL;
 	if (ev) {
 		g_queue_push_tail(&vm->stops, g_memdup2(ev, sizeof(*ev)));
 		if (ev->reason == VMDBG_STOP_SHUTDOWN) {
@@ -495,12 +511,29 @@ void *vcpu_thread(void *arg)
 			if (vcpu_still_at(v, v->fired_at))
 				v->over_slots = v->fired_slots;
 		}
-		/* a continue from a breakpoint first steps over it, unseen */
-		bool hidden_step = v->over_slots && !step;
+		/* a continue from a breakpoint first steps over it, unseen; so
+		 * does an instruction fetched from a page without a slot */
+		bool fetch = v->fetch_step;
+		if (fetch && !vm_kvm_fetch_map(v, v->fetch_page, true))
+			fetch = v->fetch_step = false;  /* it fails again, and stops */
+		bool hidden_step = (v->over_slots || fetch) && !step;
 		vcpu_sync_debug(v, step || hidden_step, v->over_slots);
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		int err = errno;
 		v->io_pending = false; /* entering KVM_RUN completed it */
+		if (fetch) {
+			vm_kvm_fetch_map(v, v->fetch_page, false);
+			if (r < 0 || (v->run->exit_reason != KVM_EXIT_IO &&
+				      v->run->exit_reason != KVM_EXIT_MMIO))
+				v->fetch_step = false;  /* the instruction is done */
+			if (hidden_step && !v->over_slots && r == 0 &&
+			    v->run->exit_reason == KVM_EXIT_DEBUG &&
+			    v->run->debug.arch.exception == 1 && (v->run->debug.arch.dr6 & DR6_BS) &&
+			    !debug_exit_is_ours(v, &v->run->debug.arch, false)) {
+				pthread_mutex_lock(&vm->lock);
+				continue;
+			}
+		}
 		struct vmdbg_stopped ev;
 		bool stop = false;
 		if (r == 0 && v->over_slots && v->run->exit_reason != KVM_EXIT_IO &&
@@ -532,7 +565,7 @@ void *vcpu_thread(void *arg)
 		if (stop) {
 			struct vmdbg_stopped later; /* the stop at hand is the one to report */
 			complete_io(v, &later);
-			if (ev.reason == VMDBG_STOP_SHUTDOWN)
+			if (ev.reason == VMDBG_STOP_SHUTDOWN || ev.reason == VMDBG_STOP_WATCH)
 				ev.pc = current_pc(v); /* after the access that asked for it */
 			vcpu_capture_sregs(v);
 		}

@@ -393,6 +393,44 @@ static bool wait_all_stopped_locked(struct vm_kvm *vm, GError **error)
 	}
 }
 
+/* Run fn with every vCPU out of KVM_RUN: running ones are paused for it
+ * (no STOPPED event) and then run on as they were — all but those that
+ * stopped on an event of their own meanwhile (their STOPPED is queued). */
+bool kvm_with_all_stopped(struct vm_kvm *vm, bool (*fn)(struct vm_kvm *vm, void *arg), void *arg,
+			  GError **error)
+{
+	bool was[VMDBG_MAX_VCPUS] = { false }, step[VMDBG_MAX_VCPUS];
+	struct vm_step_range range[VMDBG_MAX_VCPUS];
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->state != VCPU_RUNNING)
+			continue;
+		was[i] = true;
+		step[i] = v->step;
+		range[i] = v->range;
+		v->pause_req = true;
+		kick_locked(v);
+	}
+	bool ok = wait_all_stopped_locked(vm, error);
+	pthread_mutex_unlock(&vm->lock);
+	if (ok)
+		ok = fn(vm, arg);
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (!was[i] || v->state != VCPU_STOPPED || v->stopped_by_event || vm->dead)
+			continue;
+		v->step = step[i];
+		v->range = range[i];
+		v->pause_req = false;
+		v->state = VCPU_RUNNING;
+	}
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	return ok;
+}
+
 static bool kvm_pause(struct vm *base, GError **error)
 {
 	struct vm_kvm *vm = (struct vm_kvm *)base;
@@ -439,6 +477,15 @@ static bool kvm_resume(struct vm *base, const struct vmdbg_resume *r, GError **e
 static void kvm_detach(struct vm *base)
 {
 	struct vm_kvm *vm = (struct vm_kvm *)base;
+	unsigned watches = 0;
+	if (vm_watches_count(vm->watches)) {
+		/* slots change only with every vCPU out of KVM_RUN */
+		g_autoptr(GError) err = NULL;
+		if (!kvm_pause(base, &err))
+			g_warning("detach: %s; guest pages stay protected", err->message);
+		else
+			watches = vm_kvm_watch_clear(vm);
+	}
 	const struct debug_state *s = vm->dbg;
 	size_t removed = s->nr_sw;
 	for (size_t i = 0; i < s->nr_sw; i++)
@@ -462,7 +509,8 @@ static void kvm_detach(struct vm *base)
 	}
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
-	g_message("debug state cleared: %zu software breakpoint(s) restored, guest resumed", removed);
+	g_message("debug state cleared: %zu software breakpoint(s) restored, %u watch(es) removed, "
+		  "guest resumed", removed, watches);
 }
 
 static int kvm_notify_fd(struct vm *base)
@@ -496,7 +544,9 @@ static void kvm_hello(struct vm *base, struct vmdbg_hello *out)
 	out->features = VMDBG_FEAT_HW_SLOTS_SHARED | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
 			VMDBG_FEAT_SHARED_MEM |
 			(vm->int3 != KVM_INT3_TO_GUEST ? VMDBG_FEAT_SW_BP : 0) |
-			(vm->blockirq ? VMDBG_FEAT_BLOCKIRQ : 0);
+			(vm->blockirq ? VMDBG_FEAT_BLOCKIRQ : 0) |
+			(vm->readonly_mem ? VMDBG_FEAT_PAGE_WATCH : 0) |
+			(vm->hw_watch_dead ? VMDBG_FEAT_HW_WATCH_DEAD : 0);
 	out->max_frame = VMDBG_MAX_FRAME;
 }
 
@@ -530,4 +580,6 @@ const struct vm_ops kvm_ops = {
 	.resume = kvm_resume,
 	.detach = kvm_detach,
 	.mem_map = kvm_mem_map,
+	.watch = kvm_watch,
+	.watch_list = kvm_watch_list,
 };

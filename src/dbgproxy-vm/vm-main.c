@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	g_autofree gchar *initrd = NULL, *protocol = NULL, *vga = NULL;
 	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1, sve_vl = -1; /* -1: not given */
 	gboolean paused = FALSE, version = FALSE, ap_entry = FALSE, no_console = FALSE, probe = FALSE;
-	gboolean no_conditions = FALSE;
+	gboolean no_conditions = FALSE, dead_watchpoints = FALSE;
 	GOptionEntry entries[] = {
 		{ "arch", 'a', 0, G_OPTION_ARG_STRING, &arch,
 		  "x86_64 (a KVM VM, the default) or aarch64 (a simulated machine)", "ARCH" },
@@ -110,6 +110,10 @@ int main(int argc, char **argv)
 		{ "no-conditions", 0, 0, G_OPTION_ARG_NONE, &no_conditions,
 		  "aarch64: do not evaluate breakpoint conditions here (vmdbg without CONDITIONS, as "
 		  "a VMM without them: the debugger evaluates them)", NULL },
+		{ "dead-watchpoints", 0, 0, G_OPTION_ARG_NONE, &dead_watchpoints,
+		  "aarch64: watchpoints are accepted but never fire, as on a host like nested "
+		  "kvm_pvm (the start-up self-test then tells the debugger to watch with page "
+		  "protection)", NULL },
 		{ "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
 		  "Start with every vCPU stopped at the entry point until a debugger resumes it", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -156,9 +160,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (vm_arch == VMDBG_ARCH_X86_64 && (hw_bps != -1 || hw_wps != -1 || sve_vl != -1 ||
-					      no_conditions)) {
-		fprintf(stderr, "dbgproxy-vm: --hw-bps, --hw-wps, --sve-vl and --no-conditions are for "
-			"--arch aarch64\n");
+					      no_conditions || dead_watchpoints)) {
+		fprintf(stderr, "dbgproxy-vm: --hw-bps, --hw-wps, --sve-vl, --no-conditions and "
+			"--dead-watchpoints are for --arch aarch64\n");
 		return 2;
 	}
 	if (hw_bps == -1)
@@ -205,7 +209,8 @@ int main(int argc, char **argv)
 
 	struct vm_config cfg = {
 		.arch = vm_arch, .hw_bps = (unsigned)hw_bps, .hw_wps = (unsigned)hw_wps,
-		.sve_vl = (unsigned)sve_vl, .no_conditions = no_conditions, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
+		.sve_vl = (unsigned)sve_vl, .no_conditions = no_conditions,
+		.dead_watchpoints = dead_watchpoints, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
 		.mem_mib = (uint64_t)mem, .start_paused = paused, .serial_fd = STDOUT_FILENO,
 		.initrd = initrd, .boot_protocol = boot_protocol, .vga_file = vga,
 		.ap_entry = ap_entry,

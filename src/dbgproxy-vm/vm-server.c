@@ -266,6 +266,26 @@ static void handle_mem_map(struct client *c, const struct vmdbg_msg *m)
 	}
 }
 
+static void handle_watch(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	if (!vm_watch(c->srv->vm, m->type == VMDBG_WATCH_INSERT, &m->u.watch, &err))
+		reply_error(c, m->seq, err);
+	else
+		ok(c, m);
+}
+
+static void handle_watch_list(struct client *c, const struct vmdbg_msg *m)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree struct vmdbg_watch_info *w = g_new(struct vmdbg_watch_info, VMDBG_MAX_WATCHES);
+	uint32_t n;
+	if (!vm_watch_list(c->srv->vm, w, &n, &err))
+		reply_error(c, m->seq, err);
+	else
+		vmdbg_enc_watch_list_reply(c->out, m->seq, w, n);
+}
+
 static const handler_fn handlers[VMDBG_TYPE_MASK + 1] = {
 	[VMDBG_HELLO] = handle_hello,
 	[VMDBG_REG_LIST] = handle_reg_list,
@@ -281,6 +301,9 @@ static const handler_fn handlers[VMDBG_TYPE_MASK + 1] = {
 	[VMDBG_DETACH] = handle_detach,
 	[VMDBG_POINT_COND] = handle_point_cond,
 	[VMDBG_MEM_MAP] = handle_mem_map,
+	[VMDBG_WATCH_INSERT] = handle_watch,
+	[VMDBG_WATCH_REMOVE] = handle_watch,
+	[VMDBG_WATCH_LIST] = handle_watch_list,
 };
 
 static void dispatch(struct client *c, const struct vmdbg_msg *m)

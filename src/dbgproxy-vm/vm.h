@@ -36,6 +36,7 @@ struct vm_config {
 	unsigned hw_bps, hw_wps; /* AArch64: debug register pairs (1..16) */
 	unsigned sve_vl;       /* AArch64: SVE vector length in bits (0 = no SVE) */
 	bool no_conditions;    /* AArch64: no HELLO feature CONDITIONS (the debugger evaluates) */
+	bool dead_watchpoints; /* AArch64: watchpoints never fire, as on nested kvm_pvm */
 };
 
 struct vm;
@@ -68,6 +69,9 @@ struct vm_ops {
 	/* NULL: guest RAM is not shared (no HELLO feature SHARED_MEM) */
 	void (*mem_map)(struct vm *vm, struct vmdbg_mem_map *m, struct vmdbg_mem_region *regions,
 			int *fd);
+	/* NULL: no page-protection watches (no HELLO feature PAGE_WATCH) */
+	bool (*watch)(struct vm *vm, bool insert, const struct vmdbg_watch *w, GError **error);
+	uint32_t (*watch_list)(struct vm *vm, struct vmdbg_watch_info *out);
 };
 
 /* Every back end's machine starts with this. */
@@ -190,6 +194,28 @@ static inline bool vm_mem_map(struct vm *vm, struct vmdbg_mem_map *m,
 		return false;
 	}
 	vm->ops->mem_map(vm, m, regions, fd);
+	return true;
+}
+
+/* Insert or remove a page-protection watch (all or nothing). */
+static inline bool vm_watch(struct vm *vm, bool insert, const struct vmdbg_watch *w,
+			    GError **error)
+{
+	if (!vm->ops->watch) {
+		g_set_error(error, VM_ERROR, VMDBG_E_UNKNOWN, "this VM has no page-protection watches");
+		return false;
+	}
+	return vm->ops->watch(vm, insert, w, error);
+}
+/* Every watch (out: VMDBG_MAX_WATCHES entries). */
+static inline bool vm_watch_list(struct vm *vm, struct vmdbg_watch_info *out, uint32_t *count,
+				 GError **error)
+{
+	if (!vm->ops->watch_list) {
+		g_set_error(error, VM_ERROR, VMDBG_E_UNKNOWN, "this VM has no page-protection watches");
+		return false;
+	}
+	*count = vm->ops->watch_list(vm, out);
 	return true;
 }
 

@@ -382,6 +382,7 @@ typedef struct options {
 	char *log_level;
 	char *tdesc;
 	char *x86_arch;
+	char *watch_with;
 	gboolean listen_any;
 	gboolean no_shared_memory;
 	gboolean version;
@@ -395,6 +396,7 @@ static void options_clear(Options *o)
 	g_clear_pointer(&o->log_level, g_free);
 	g_clear_pointer(&o->tdesc, g_free);
 	g_clear_pointer(&o->x86_arch, g_free);
+	g_clear_pointer(&o->watch_with, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 
@@ -476,6 +478,10 @@ int main(int argc, char **argv)
 		{ "no-shared-memory", 0, 0, G_OPTION_ARG_NONE, &o.no_shared_memory,
 		  "Read and write guest memory through the VM's socket even when the VM shares its "
 		  "RAM", NULL },
+		{ "watch-with", 0, 0, G_OPTION_ARG_STRING, &o.watch_with,
+		  "Watchpoints: auto (default: the debug registers, page protection when they are "
+		  "full, cannot match the region or never fire on the VM's host), registers or "
+		  "pages", "HOW" },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -529,6 +535,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxyd: --x86-arch must be auto, i386 or x86-64, not '%s'\n",
 			o.x86_arch);
 		return 2;
+	}
+	static const char *const watch_with[] = { "auto", "registers", "pages" };
+	for (unsigned i = 0; o.watch_with && i <= G_N_ELEMENTS(watch_with); i++) {
+		if (i == G_N_ELEMENTS(watch_with)) {
+			fprintf(stderr, "dbgproxyd: --watch-with must be auto, registers or pages, "
+				"not '%s'\n", o.watch_with);
+			return 2;
+		}
+		if (strcmp(o.watch_with, watch_with[i]) == 0) {
+			tcfg.watch_with = (enum target_watch_with)i;
+			break;
+		}
 	}
 	if (o.tdesc) {
 		tcfg.user_tdesc = tdesc_load_file(o.tdesc, &err);

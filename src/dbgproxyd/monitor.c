@@ -12,27 +12,69 @@ struct monitor_cmd {
 	const char *name;
 	const char *help;
 	bool needs_vm;           /* refused (with the reason) while the VM is not there */
-	void (*run)(struct session *s, GString *out);
+	/* out: the text; false when the command replies later itself */
+	bool (*run)(struct session *s, GString *out);
 };
 
 static const struct monitor_cmd monitor_cmds[];
 static const size_t n_monitor_cmds;
 
-static void monitor_help(struct session *s, GString *out)
+/* The command's output, and the session takes its next packet. */
+static void rcmd_reply(struct session *s, const GString *out)
+{
+	GString *r = g_string_new(NULL);
+	rsp_put_hex(r, out->str, out->len);
+	reply(s, r->str);
+	g_string_free(r, TRUE);
+	finish(s);
+}
+
+static bool monitor_help(struct session *s, GString *out)
 {
 	g_string_append(out, "dbgproxyd monitor commands:\n");
 	for (size_t i = 0; i < n_monitor_cmds; i++)
 		g_string_append_printf(out, "  monitor %-10s %s\n", monitor_cmds[i].name,
 				       monitor_cmds[i].help);
+	return true;
 }
 
-static void monitor_hw(struct session *s, GString *out)
+struct hw_req {
+	struct sref ref;
+	GString *out;
+};
+
+static void hw_listed(void *ctx, const char *text)
+{
+	struct hw_req *r = ctx;
+	struct session *s = sref_session(&r->ref);
+	g_string_append(r->out, text);
+	if (s)
+		rcmd_reply(s, r->out);
+	g_string_free(r->out, TRUE);
+	g_free(r);
+}
+
+/* The slots, then (from the VM, for its counts) the page-protection watches. */
+static bool monitor_hw(struct session *s, GString *out)
 {
 	g_autofree char *t = target_describe_hw(s->t);
 	g_string_append(out, t);
+	if (!target_vm_has(s->t, VMDBG_FEAT_PAGE_WATCH))
+		return true;
+	struct hw_req *r = g_new0(struct hw_req, 1);
+	sref_init(&r->ref, s);
+	r->out = g_string_new(out->str);
+	g_autoptr(GError) err = NULL;
+	if (!target_list_watches(s->t, hw_listed, r, &err)) {
+		g_string_append_printf(out, "page-protection watches: %s\n", err->message);
+		g_string_free(r->out, TRUE);
+		g_free(r);
+		return true;
+	}
+	return false;
 }
 
-static void monitor_info_vm(struct session *s, GString *out)
+static bool monitor_info_vm(struct session *s, GString *out)
 {
 	const struct vmdbg_hello *h = target_hello(s->t);
 	static const char *const states[] = { "stopped", "running", "stopping" };
@@ -44,7 +86,7 @@ static void monitor_info_vm(struct session *s, GString *out)
 	g_string_append_printf(out, "hw watchpoints:   %u slots%s\n", h->hw_wps,
 			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED)
 				       ? " (shared with breakpoints)" : "");
-	g_string_append_printf(out, "features:        %s%s%s%s%s%s%s%s\n",
+	g_string_append_printf(out, "features:        %s%s%s%s%s%s%s%s%s%s\n",
 			       (h->features & VMDBG_FEAT_SW_BP) ? " sw-breakpoints" : "",
 			       (h->features & VMDBG_FEAT_SINGLESTEP) ? " single-step" : "",
 			       (h->features & VMDBG_FEAT_BLOCKIRQ) ? " step-blocks-irqs" : "",
@@ -52,7 +94,9 @@ static void monitor_info_vm(struct session *s, GString *out)
 			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED) ? " shared-hw-slots" : "",
 			       (h->features & VMDBG_FEAT_RANGE_STEP) ? " range-step" : "",
 			       (h->features & VMDBG_FEAT_CONDITIONS) ? " conditions" : "",
-			       (h->features & VMDBG_FEAT_SHARED_MEM) ? " shared-memory" : "");
+			       (h->features & VMDBG_FEAT_SHARED_MEM) ? " shared-memory" : "",
+			       (h->features & VMDBG_FEAT_PAGE_WATCH) ? " page-watch" : "",
+			       (h->features & VMDBG_FEAT_HW_WATCH_DEAD) ? " hw-watch-dead" : "");
 	g_string_append_printf(out, "state:            %s\n",
 			       target_guest_dead(s->t) ? "shut down" : states[target_state(s->t)]);
 	g_string_append_printf(out, "sw breakpoints:   %u inserted\n", target_sw_points(s->t));
@@ -60,12 +104,25 @@ static void monitor_info_vm(struct session *s, GString *out)
 			       regset_count(regset_of(s, 0)));
 	g_autofree char *mem = target_describe_mem(s->t);
 	g_string_append_printf(out, "guest memory:     %s\n", mem);
+	static const char *const with[] = {
+		[WATCH_WITH_AUTO] = "", [WATCH_WITH_REGISTERS] = " (--watch-with registers)",
+		[WATCH_WITH_PAGES] = " (--watch-with pages)",
+	};
+	g_string_append_printf(out, "watches:          %s%s%s; %u by page protection now\n",
+			       (h->features & VMDBG_FEAT_HW_WATCH_DEAD)
+				       ? "hardware data breakpoints do not fire on this host"
+				       : "debug registers first",
+			       (h->features & VMDBG_FEAT_PAGE_WATCH)
+				       ? ", page protection beyond them" : " (no page protection)",
+			       with[target_watch_with(s->t)], target_watch_count(s->t));
+	return true;
 }
 
 static const struct monitor_cmd monitor_cmds[] = {
 	{ "help", "this text", false, monitor_help },
 	{ "info vm", "the VM behind this session: arch, vCPUs, slots, state", true, monitor_info_vm },
-	{ "hw", "the hardware breakpoint/watchpoint slot table", true, monitor_hw },
+	{ "hw", "the hardware breakpoint/watchpoint slot table and the page-protection watches",
+	  true, monitor_hw },
 };
 static const size_t n_monitor_cmds = G_N_ELEMENTS(monitor_cmds);
 
@@ -81,21 +138,22 @@ void h_rcmd(void *ctx, const struct pkt_param *p)
 	if (c && c->needs_vm) {
 		if (!target_ready(s->t, &why)) {
 			reply_error(s, "%s", why);
+			finish(s);
 			return;
 		}
 		if (!s->attached) {
 			reply_error(s, "not attached to the VM");
+			finish(s);
 			return;
 		}
 	}
 	GString *out = g_string_new(NULL);
+	bool now = true;
 	if (c)
-		c->run(s, out);
+		now = c->run(s, out);
 	else
 		g_string_append_printf(out, "unknown monitor command '%s'; try 'monitor help'\n", cmd);
-	GString *r = g_string_new(NULL);
-	rsp_put_hex(r, out->str, out->len);
-	reply(s, r->str);
-	g_string_free(r, TRUE);
+	if (now)
+		rcmd_reply(s, out);
 	g_string_free(out, TRUE);
 }

@@ -80,7 +80,7 @@ static void expedited_done(struct session *s, const struct stop_req *req, bool f
 	g_string_append_printf(r, "T%02xthread:%" PRIx64 ";", req->signal, tid_of(ev->vcpu));
 	if (ev->reason == VMDBG_STOP_SW_BP && s->gdb_swbreak)
 		g_string_append(r, "swbreak:;");
-	if (ev->reason == VMDBG_STOP_DEBUG) {
+	if (ev->reason == VMDBG_STOP_DEBUG || ev->reason == VMDBG_STOP_WATCH) {
 		static const char *const watch_names[] = {
 			[HW_WRITE] = "watch", [HW_READ] = "rwatch", [HW_ACCESS] = "awatch",
 		};

@@ -247,7 +247,7 @@ static const struct pkt_row packet_table[] = {
 	{ "qThreadExtraInfo,", PKT_PREFIX, "t", h_thread_extra, 0 },
 	{ "qXfer:features:read:", PKT_PREFIX, "s:x,x", h_xfer_features, PKT_F_NEEDS_TARGET },
 	{ "qXfer:threads:read::", PKT_PREFIX, "x,x", h_xfer_threads, PKT_F_NEEDS_TARGET },
-	{ "qRcmd,", PKT_PREFIX, "H", h_rcmd, 0 },
+	{ "qRcmd,", PKT_PREFIX, "H", h_rcmd, PKT_F_ASYNC },
 	{ "qSymbol::", PKT_EXACT, NULL, h_ok, 0 },
 	{ "D", PKT_EXACT, NULL, h_detach, PKT_F_ASYNC },
 	{ "D;", PKT_PREFIX, "x", h_detach, PKT_F_ASYNC },

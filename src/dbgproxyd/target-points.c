@@ -41,12 +41,14 @@ void target_points_init(struct target *t)
 {
 	t->sw_points = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, sw_point_free);
 	t->hw_points = g_array_new(FALSE, FALSE, sizeof(struct hw_point));
+	target_watches_init(t);
 }
 
 void target_points_reset(struct target *t)
 {
 	g_hash_table_remove_all(t->sw_points);
 	g_array_set_size(t->hw_points, 0);
+	target_watches_reset(t);
 	g_clear_pointer(&t->hw, hwslots_free);
 	memset(&t->hw_committed, 0, sizeof(t->hw_committed));
 	if (vmlink_is_ready(t->link)) {
@@ -62,6 +64,7 @@ void target_points_free(struct target *t)
 	g_hash_table_unref(t->sw_points);
 	g_array_unref(t->hw_points);
 	g_clear_pointer(&t->hw, hwslots_free);
+	target_watches_free(t);
 }
 
 bool target_sw_point_at(const struct target *t, uint64_t addr)
@@ -309,6 +312,37 @@ static bool check_point(const struct target *t, unsigned type, GError **error)
 	return true;
 }
 
+/* A watch the slots cannot take goes to page protection, where the VM has
+ * it: when its data breakpoints never fire, when the slots are full, and
+ * when the hardware cannot match the region exactly. */
+static enum target_result watch_insert(struct target *t, struct target_client *owner,
+				       enum hw_kind kind, uint64_t addr, uint64_t len, uint32_t vcpu,
+				       target_done_fn fn, void *ctx, GError **error)
+{
+	bool pages = target_vm_has(t, VMDBG_FEAT_PAGE_WATCH) &&
+		     t->cfg.watch_with != WATCH_WITH_REGISTERS;
+	if (t->cfg.watch_with == WATCH_WITH_PAGES && !pages) {
+		g_set_error(error, TARGET_ERROR, TARGET_E_INVAL,
+			    "--watch-with pages: this VM has no page-protection watches");
+		return TARGET_FAILED;
+	}
+	if (pages && (t->cfg.watch_with == WATCH_WITH_PAGES ||
+		      target_vm_has(t, VMDBG_FEAT_HW_WATCH_DEAD) ||
+		      target_watch_here(t, NULL, kind, addr, len)))
+		return target_watch_change(t, owner, true, kind, addr, len, vcpu, fn, ctx, error);
+	GError *slots = NULL;
+	enum target_result res = hw_change(t, owner, true, kind, addr, len, fn, ctx, &slots);
+	if (res != TARGET_FAILED || !pages || slots->domain != HWDEBUG_ERROR) {
+		if (slots)
+			g_propagate_error(error, slots);
+		return res;
+	}
+	g_debug("%s watch 0x%" PRIx64 "+%" PRIu64 ": %s; page protection instead",
+		hw_kind_name(kind), addr, len, slots->message);
+	g_error_free(slots);
+	return target_watch_change(t, owner, true, kind, addr, len, vcpu, fn, ctx, error);
+}
+
 enum target_result target_point_insert(struct target *t, struct target_client *owner,
 				       unsigned type, uint64_t addr, uint64_t len, uint32_t vcpu,
 				       target_done_fn fn, void *ctx, GError **error)
@@ -317,6 +351,8 @@ enum target_result target_point_insert(struct target *t, struct target_client *o
 		return TARGET_FAILED;
 	if (type == 0)
 		return sw_insert(t, owner, addr, (uint32_t)len, vcpu, fn, ctx, error);
+	if (type != HW_EXEC)
+		return watch_insert(t, owner, (enum hw_kind)type, addr, len, vcpu, fn, ctx, error);
 	return hw_change(t, owner, true, (enum hw_kind)type, addr, len, fn, ctx, error);
 }
 
@@ -328,6 +364,9 @@ enum target_result target_point_remove(struct target *t, struct target_client *o
 		return TARGET_FAILED;
 	if (type == 0)
 		return sw_remove(t, owner, addr, vcpu, fn, ctx, error);
+	if (type != HW_EXEC && target_watch_here(t, owner, (enum hw_kind)type, addr, len))
+		return target_watch_change(t, owner, false, (enum hw_kind)type, addr, len, vcpu, fn,
+					   ctx, error);
 	return hw_change(t, owner, false, (enum hw_kind)type, addr, len, fn, ctx, error);
 }
 
@@ -386,6 +425,7 @@ void target_points_drop_owner(struct target *t, struct target_client *owner, boo
 		if (!sw_send(t, sp, false, 0, NULL, NULL, NULL, &err))
 			g_warning("breakpoint at 0x%" PRIx64 " stays: %s", sp->addr, err->message);
 	}
+	target_watches_drop_owner(t, owner);
 	bool changed = false;
 	for (guint i = t->hw_points->len; i-- > 0;) {
 		const struct hw_point *q = &g_array_index(t->hw_points, struct hw_point, i);

@@ -56,6 +56,7 @@ struct target {
 	GArray *hw_points;            /* struct hw_point: who asked for what */
 	struct hwslots *hw;           /* NULL until the VM is ready */
 	struct vmdbg_guest_debug hw_committed; /* what the VM has now */
+	GPtrArray *watches;           /* struct page_watch * (target-watch.c) */
 };
 
 struct vcpu_paging {
@@ -114,5 +115,19 @@ void target_points_drop_owner(struct target *t, struct target_client *owner, boo
 bool target_sw_point_at(const struct target *t, uint64_t addr);
 /* Its kind (gdb's), 0 when there is none. */
 uint32_t target_sw_point_kind(const struct target *t, uint64_t addr);
+
+/* target-watch.c: watches by page protection (VM feature PAGE_WATCH) */
+void target_watches_init(struct target *t);
+void target_watches_reset(struct target *t);
+void target_watches_free(struct target *t);
+/* Is (kind, addr, len) a page watch (of owner; NULL: of anyone)? */
+bool target_watch_here(const struct target *t, struct target_client *owner, enum hw_kind kind,
+		       uint64_t addr, uint64_t len);
+enum target_result target_watch_change(struct target *t, struct target_client *owner, bool insert,
+				       enum hw_kind kind, uint64_t addr, uint64_t len,
+				       uint32_t vcpu, target_done_fn fn, void *ctx, GError **error);
+void target_watches_drop_owner(struct target *t, struct target_client *owner);
+/* A STOPPED WATCH as gdb hears it; false for any other stop. */
+bool target_watch_decode(const struct vmdbg_stopped *ev, struct hw_hit *out);
 
 #endif

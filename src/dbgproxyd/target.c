@@ -532,6 +532,8 @@ bool target_take_stop(struct target *t, struct vmdbg_stopped *out)
 
 void target_decode_hw(const struct target *t, const struct vmdbg_stopped *ev, struct hw_hit *out)
 {
+	if (target_watch_decode(ev, out))
+		return;
 	if (t->hw) {
 		hwslots_decode(t->hw, ev, out);
 	} else {

@@ -69,6 +69,11 @@ struct target_config {
 	struct tdesc *user_tdesc;         /* --tdesc, or NULL: the built-in one */
 	const struct arch_ops *x86_arch;  /* --x86-arch, or NULL: vCPU 0's mode */
 	bool no_shared_memory;            /* --no-shared-memory: every access through the socket */
+	enum target_watch_with {          /* --watch-with */
+		WATCH_WITH_AUTO = 0,      /* debug registers, page protection beyond them */
+		WATCH_WITH_REGISTERS,     /* only the debug registers */
+		WATCH_WITH_PAGES,         /* only page protection */
+	} watch_with;
 };
 
 struct target *target_new(struct ev_loop *loop, const char *vm_path,
@@ -209,5 +214,14 @@ enum target_result target_point_cond(struct target *t, uint64_t addr,
 unsigned target_sw_points(const struct target *t);
 /* The hardware slot table for people (monitor hw). */
 char *target_describe_hw(const struct target *t);
+/* The page-protection watches as the VM counts them (monitor hw): fn gets
+ * the text once (an error is said in it).  False when the request cannot
+ * be sent. */
+typedef void (*target_text_fn)(void *ctx, const char *text);
+bool target_list_watches(struct target *t, target_text_fn fn, void *ctx, GError **error);
+/* Page-protection watches the daemon has at the VM (any owner). */
+unsigned target_watch_count(const struct target *t);
+/* --watch-with */
+enum target_watch_with target_watch_with(const struct target *t);
 
 #endif

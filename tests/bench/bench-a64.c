@@ -40,7 +40,7 @@ static double run(const struct a64_debug *dbg, unsigned long steps)
 	memset(&cpu, 0, sizeof(cpu));
 	cpu.pc = MEM_BASE;
 	cpu.x[1] = MEM_BASE + 0x8000;
-	const struct a64_mem m = { rd, wr, NULL };
+	const struct a64_mem m = { rd, wr, NULL, NULL };
 	gint64 t0 = g_get_monotonic_time();
 	for (unsigned long i = 0; i < steps; i++) {
 		struct a64_event ev;

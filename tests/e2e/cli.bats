@@ -44,6 +44,9 @@ teardown() {
 	run "$DBGPROXYD" --vm /nonexistent extra
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unexpected argument"* ]]
+	run "$DBGPROXYD" --vm /nonexistent --watch-with magic
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--watch-with must be auto, registers or pages, not 'magic'"* ]]
 }
 
 @test "dbgproxyd refuses a bad config file with a message naming it" {
@@ -116,6 +119,9 @@ teardown() {
 	run "$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$TMP/s" --hw-wps 4
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"are for --arch aarch64"* ]]
+	run "$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$TMP/s" --dead-watchpoints
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--dead-watchpoints are for --arch aarch64"* ]]
 	# an x86 image handed to the AArch64 machine, and the reverse
 	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s"
 	[ "$status" -eq 1 ]

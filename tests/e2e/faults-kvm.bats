@@ -104,7 +104,7 @@ gdb_stopped_with_points() {
 	kill9 "$GDB_PIDS"
 	GDB_PIDS=
 	wait_for grep -q "gdb session from .* ended" "$TMP/daemon.log"
-	wait_for grep -q "debug state cleared: $NSW software breakpoint(s) restored, guest resumed" "$TMP/vm.log"
+	wait_for grep -q "debug state cleared: $NSW software breakpoint(s) restored, 0 watch(es) removed, guest resumed" "$TMP/vm.log"
 	recovered
 }
 
@@ -123,7 +123,7 @@ gdb_stopped_with_points() {
 	kill9 "$GDB_PIDS"
 	GDB_PIDS=
 	wait_for grep -q "gdb session from .* ended" "$TMP/daemon.log"
-	wait_for grep -q "debug state cleared: $NSW software breakpoint(s) restored, guest resumed" "$TMP/vm.log"
+	wait_for grep -q "debug state cleared: $NSW software breakpoint(s) restored, 0 watch(es) removed, guest resumed" "$TMP/vm.log"
 	recovered
 }
 
@@ -134,7 +134,7 @@ gdb_stopped_with_points() {
 	gdb_stopped_with_points "$TMP/gdb.out"
 	kill9 "$DAEMON_PID"
 	DAEMON_PID=
-	wait_for grep -q "debug state cleared: $NSW software breakpoint(s) restored, guest resumed" "$TMP/vm.log"
+	wait_for grep -q "debug state cleared: $NSW software breakpoint(s) restored, 0 watch(es) removed, guest resumed" "$TMP/vm.log"
 	grep -q "debugger disconnected" "$TMP/vm.log"
 	kill9 "$GDB_PIDS"
 	GDB_PIDS=
@@ -157,7 +157,7 @@ gdb_stopped_with_points() {
 	DAEMON_PID=
 	echo "dbgproxyd exit status $rc"
 	[ "$rc" -eq 0 ]
-	wait_for grep -q "debug state cleared: $NSW software breakpoint(s) restored, guest resumed" "$TMP/vm.log"
+	wait_for grep -q "debug state cleared: $NSW software breakpoint(s) restored, 0 watch(es) removed, guest resumed" "$TMP/vm.log"
 	kill9 "$GDB_PIDS"
 	GDB_PIDS=
 	mv "$TMP/daemon.log" "$TMP/daemon-termed.log"

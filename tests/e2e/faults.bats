@@ -104,7 +104,7 @@ want_text() {
 	GDB_PIDS=
 	wait_for grep -q "gdb session from .* ended" "$TMP/daemon.log"
 	# the VM took the software breakpoint out of the guest's code
-	wait_for grep -q "debug state cleared: 1 software breakpoint(s) restored, guest resumed" "$TMP/vm.log"
+	wait_for grep -q "debug state cleared: 1 software breakpoint(s) restored, 0 watch(es) removed, guest resumed" "$TMP/vm.log"
 	recovered
 }
 
@@ -125,7 +125,7 @@ want_text() {
 	kill9 "$GDB_PIDS"
 	GDB_PIDS=
 	wait_for grep -q "gdb session from .* ended" "$TMP/daemon.log"
-	wait_for grep -q "debug state cleared: 1 software breakpoint(s) restored, guest resumed" "$TMP/vm.log"
+	wait_for grep -q "debug state cleared: 1 software breakpoint(s) restored, 0 watch(es) removed, guest resumed" "$TMP/vm.log"
 	recovered
 }
 
@@ -137,7 +137,7 @@ want_text() {
 	kill9 "$DAEMON_PID"
 	DAEMON_PID=
 	# the VM notices its debugger is gone on its own
-	wait_for grep -q "debug state cleared: 1 software breakpoint(s) restored, guest resumed" "$TMP/vm.log"
+	wait_for grep -q "debug state cleared: 1 software breakpoint(s) restored, 0 watch(es) removed, guest resumed" "$TMP/vm.log"
 	grep -q "debugger disconnected" "$TMP/vm.log"
 	kill9 "$GDB_PIDS"
 	GDB_PIDS=

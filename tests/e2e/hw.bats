@@ -47,7 +47,7 @@ hw_table() {
 }
 
 @test "watch on the counter is programmed exactly (data watchpoints do not fire on this nested host)" {
-	start_vm 1 && start_daemon
+	start_vm 1 && start_daemon --watch-with registers  # the slots, not page protection
 	counters=$(nm "$GUEST_ELF" | awk '$3 == "counters" { print $1 }')
 	run gdb_batch "set breakpoint always-inserted on" "watch counters[0]" "monitor hw" "detach"
 	echo "$output"
@@ -61,7 +61,7 @@ hw_table() {
 }
 
 @test "rwatch, awatch and an unaligned watch: split into pieces, exhaustion is atomic" {
-	start_vm 1 && start_daemon
+	start_vm 1 && start_daemon --watch-with registers  # the slots, not page protection
 	run gdb_batch "set breakpoint always-inserted on" \
 		"rwatch mailbox_in" "awatch *(char (*)[6])0x104003" "monitor hw" \
 		"watch counters[1]" "monitor hw" "delete" "monitor hw" "detach"

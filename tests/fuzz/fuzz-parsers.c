@@ -223,7 +223,7 @@ static void fuzz_a64(const uint8_t *data, size_t size)
 	dbg.wcr[0] = 0x1ff7;                             /* load/store, 8 bytes */
 	dbg.wvr[0] = A64_BASE + 256;
 	dbg.single_step = size > 1 && (data[1] & 1);
-	const struct a64_mem mem = { a64_read, a64_write, m };
+	const struct a64_mem mem = { a64_read, a64_write, m, NULL };
 	for (unsigned i = 0; i < 256; i++) {
 		struct a64_event ev;
 		uint64_t pc = cpu.pc;

@@ -21,7 +21,7 @@
  *
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iproto \
  *          $(pkg-config --cflags glib-2.0) tests/fuzz/fuzz-vmdbg-frame.c \
- *          proto/vmdbg-codec.c $(pkg-config --libs glib-2.0)
+ *          proto/vmdbg-codec.c proto/vmdbg-enc.c $(pkg-config --libs glib-2.0)
  * Seeds: tests/fuzz/corpus-vmdbg/ (one valid frame per file).
  */
 #include <stdbool.h>
@@ -57,6 +57,8 @@ static bool is_ok_reply(uint8_t t)
 	case VMDBG_RESUME | VMDBG_REPLY:
 	case VMDBG_DETACH | VMDBG_REPLY:
 	case VMDBG_POINT_COND | VMDBG_REPLY:
+	case VMDBG_WATCH_INSERT | VMDBG_REPLY:
+	case VMDBG_WATCH_REMOVE | VMDBG_REPLY:
 		return true;
 	default:
 		return false;
@@ -98,6 +100,36 @@ static void check_reg_vals(const struct vmdbg_reg_vals *v, const uint8_t *frame,
 	}
 	REQUIRE(n == v->count);
 	REQUIRE(!vmdbg_regvals_next(v, &off, &id, &val, &size));
+	REQUIRE(total == len);
+}
+
+/* A watch as WATCH_INSERT allows it: gdb's Z2-Z4, 1..64 KiB, not wrapping. */
+static void check_watch(uint32_t kind, uint64_t addr, uint64_t wlen)
+{
+	REQUIRE(kind >= VMDBG_WATCH_WRITE && kind <= VMDBG_WATCH_ACCESS);
+	REQUIRE(wlen >= 1 && wlen <= VMDBG_MAX_WATCH_LEN);
+	REQUIRE(addr + (wlen - 1) >= addr);
+}
+
+static void check_watch_list(const struct vmdbg_watch_list *l, const uint8_t *frame, size_t len)
+{
+	struct vmdbg_watch_info w;
+	size_t off = 0, total = VMDBG_HDR_SIZE + 8;
+	uint32_t n = 0;
+
+	REQUIRE(l->count <= VMDBG_MAX_WATCHES);
+	if (l->len)
+		REQUIRE(inside(l->data, l->len, frame, len));
+	while (vmdbg_watch_list_next(l, &off, &w)) {
+		REQUIRE(n < l->count);
+		check_watch(w.kind, w.addr, w.len);
+		REQUIRE(w.npages >= 1 && w.npages <= VMDBG_WATCH_MAX_PAGES);
+		total += 40 + (size_t)8 * w.npages;
+		REQUIRE(off == total - VMDBG_HDR_SIZE - 8);
+		n++;
+	}
+	REQUIRE(n == l->count);
+	REQUIRE(off == l->len);
 	REQUIRE(total == len);
 }
 
@@ -209,7 +241,16 @@ static void check_msg(const struct vmdbg_msg *m, const uint8_t *frame, size_t le
 	case VMDBG_PAUSE:
 	case VMDBG_DETACH:
 	case VMDBG_MEM_MAP:
+	case VMDBG_WATCH_LIST:
 		REQUIRE(len == VMDBG_HDR_SIZE);
+		break;
+	case VMDBG_WATCH_INSERT:
+	case VMDBG_WATCH_REMOVE:
+		REQUIRE(len == VMDBG_HDR_SIZE + 24);
+		check_watch(m->u.watch.kind, m->u.watch.addr, m->u.watch.len);
+		break;
+	case VMDBG_WATCH_LIST | VMDBG_REPLY:
+		check_watch_list(&m->u.watch_list, frame, len);
 		break;
 	case VMDBG_MEM_MAP | VMDBG_REPLY: {
 		const struct vmdbg_mem_map *mm = &m->u.mem_map;
@@ -303,6 +344,21 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 	case VMDBG_SW_BP_REMOVE:
 		vmdbg_enc_sw_bp(out, m->type, m->seq, &m->u.sw_bp);
 		break;
+	case VMDBG_WATCH_INSERT:
+	case VMDBG_WATCH_REMOVE:
+		vmdbg_enc_watch(out, m->type, m->seq, &m->u.watch);
+		break;
+	case VMDBG_WATCH_LIST | VMDBG_REPLY: {
+		struct vmdbg_watch_info *w = g_new0(struct vmdbg_watch_info, VMDBG_MAX_WATCHES);
+		size_t off = 0;
+		uint32_t n = 0;
+		while (n < VMDBG_MAX_WATCHES && vmdbg_watch_list_next(&m->u.watch_list, &off, &w[n]))
+			n++;
+		REQUIRE(n == m->u.watch_list.count);
+		vmdbg_enc_watch_list_reply(out, m->seq, w, n);
+		g_free(w);
+		break;
+	}
 	case VMDBG_RESUME: {
 		const struct vmdbg_resume *r = &m->u.resume;
 		struct vmdbg_resume_entry *e = g_new(struct vmdbg_resume_entry,
@@ -341,7 +397,7 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 		g_free(text);
 		break;
 	}
-	default: /* PAUSE, DETACH, OK replies (check_msg vetted the type) */
+	default: /* PAUSE, DETACH, MEM_MAP, WATCH_LIST, OK replies (check_msg vetted the type) */
 		vmdbg_enc_empty(out, m->type, m->seq);
 		break;
 	}
@@ -432,6 +488,32 @@ static void same_msg(const struct vmdbg_msg *a, const struct vmdbg_msg *b)
 		SAME(u.sw_bp.kind);
 		SAME(u.sw_bp.addr);
 		break;
+	case VMDBG_WATCH_INSERT:
+	case VMDBG_WATCH_REMOVE:
+		SAME(u.watch.vcpu);
+		SAME(u.watch.kind);
+		SAME(u.watch.addr);
+		SAME(u.watch.len);
+		break;
+	case VMDBG_WATCH_LIST | VMDBG_REPLY: {
+		SAME(u.watch_list.count);
+		SAME(u.watch_list.len);
+		size_t oa = 0, ob = 0;
+		struct vmdbg_watch_info wa, wb;
+		for (uint32_t i = 0;; i++) {
+			bool ma = vmdbg_watch_list_next(&a->u.watch_list, &oa, &wa);
+			bool mb = vmdbg_watch_list_next(&b->u.watch_list, &ob, &wb);
+			if (ma != mb)
+				FAIL("WATCH_LIST reply: record lists differ in length");
+			if (!ma)
+				break;
+			if (wa.addr != wb.addr || wa.len != wb.len || wa.kind != wb.kind ||
+			    wa.npages != wb.npages || wa.hits != wb.hits || wa.silent != wb.silent ||
+			    memcmp(wa.pages, wb.pages, sizeof(wa.pages[0]) * wa.npages) != 0)
+				FAIL("WATCH_LIST reply: record %u differs", i);
+		}
+		break;
+	}
 	case VMDBG_RESUME:
 		SAME(u.resume.default_action);
 		SAME(u.resume.count);

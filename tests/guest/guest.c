@@ -5,7 +5,8 @@
  * integration and end-to-end tests use as a breakpoint target:
  *   counters[cpu] grows by `step` on every call, and vCPU 0 copies
  *   mailbox_in to mailbox_out, so a debugger can write memory and watch the
- *   guest react.
+ *   guest react; each pass of vCPU 0 also stores one byte of ring[16] (the
+ *   watchpoint tests watch all sixteen).
  */
 
 #define COM1_PORT 0x3f8
@@ -17,6 +18,8 @@ volatile unsigned long mailbox_out;
 volatile unsigned long io_loop_enable; /* set by a debugger: vCPU 1 enters io_loop */
 volatile unsigned long spin_count;     /* set by a debugger: vCPU 0's next pass runs spin() */
 volatile unsigned long spin_result;
+volatile unsigned char ring[16];      /* vCPU 0 stores ring_pos into ring[ring_pos % 16], */
+volatile unsigned long ring_pos;      /* then adds 1: each byte changes every 16 passes */
 
 /* Defined and statically initialised in boot.S (byte i = (i * 7 + 3) & 0xff).
  * The reference below makes the compiler describe its type in the DWARF,
@@ -97,8 +100,11 @@ void guest_main(unsigned cpu)
 		tick(cpu);
 		if (cpu == 0 && spin_count)
 			spin();
-		if (cpu == 0)
+		if (cpu == 0) {
+			ring[ring_pos % 16] = (unsigned char)ring_pos;
+			ring_pos = ring_pos + 1;
 			reg_probe();
+		}
 		else if (cpu == 1 && io_loop_enable)
 			io_loop();
 		__builtin_ia32_pause();

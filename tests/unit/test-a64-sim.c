@@ -53,7 +53,7 @@ static bool ram_write(void *ctx, uint64_t addr, const void *buf, unsigned len)
 	return true;
 }
 
-static const struct a64_mem mem = { ram_read, ram_write, NULL };
+static const struct a64_mem mem = { ram_read, ram_write, NULL, NULL };
 
 static void poke32(uint64_t addr, uint32_t v)
 {
@@ -1232,9 +1232,59 @@ static void test_single_step(void)
 	g_assert_cmphex(cpu.pc, ==, before.pc + 4);
 }
 
+/* mem.watch (page protection, dbgproxy-vm's): asked after the watchpoint
+ * check, before the access; claiming it stops the instruction unexecuted. */
+static uint64_t watch_lo, watch_hi;
+static unsigned watch_calls;
+
+static bool page_watch(void *ctx, uint64_t addr, unsigned len, bool store)
+{
+	(void)ctx;
+	(void)store;
+	watch_calls++;
+	return addr < watch_hi && watch_lo < addr + len;
+}
+
+static void test_page_watch(void)
+{
+	reset();
+	const struct a64_mem wm = { ram_read, ram_write, NULL, page_watch };
+	const uint64_t D = DATA + 0x80;
+	poke64(D, 0x1111);
+	poke64(D + 8, 0x3333);
+	watch_lo = D + 4;
+	watch_hi = D + 5;
+	cpu.x[1] = 0x2222;
+	cpu.x[2] = D;
+	uint32_t str = E(ldst_uimm(3, ST, 0, 2, 1), "str x1, [x2]");
+	poke32(cpu.pc, str);
+	struct a64_cpu before = cpu;
+	watch_calls = 0;
+	g_assert_cmpint(a64_step(&cpu, &dbg, &wm, &ev), ==, A64_PAGE_WATCH);
+	g_assert_cmpint(ev.type, ==, A64_PAGE_WATCH);
+	g_assert_cmphex(ev.far, ==, D);
+	g_assert_cmpuint(watch_calls, ==, 1);
+	g_assert_true(memcmp(&before, &cpu, sizeof(cpu)) == 0);
+	g_assert_cmphex(peek(D, 8), ==, 0x1111);
+	/* a hardware watchpoint on the same access is checked first */
+	dbg.enabled = true;
+	dbg.wcr[0] = WCR(LSC_STORE, 0xff);
+	dbg.wvr[0] = D;
+	g_assert_cmpint(a64_step(&cpu, &dbg, &wm, &ev), ==, A64_WATCHPOINT);
+	/* unless the machine's watchpoints never fire */
+	dbg.watch_dead = true;
+	g_assert_cmpint(a64_step(&cpu, &dbg, &wm, &ev), ==, A64_PAGE_WATCH);
+	g_assert_cmphex(peek(D, 8), ==, 0x1111);
+	/* an access it does not claim is done */
+	cpu.x[2] = D + 8;
+	g_assert_cmpint(a64_step(&cpu, &dbg, &wm, &ev), ==, A64_OK);
+	g_assert_cmphex(peek(D + 8, 8), ==, 0x2222);
+	dbg.watch_dead = false;
+}
+
 static void test_exit_names(void)
 {
-	for (int e = A64_OK; e <= A64_MEM_FAULT; e++) {
+	for (int e = A64_OK; e <= A64_PAGE_WATCH; e++) {
 		const char *n = a64_exit_name((enum a64_exit)e);
 		g_assert_nonnull(n);
 		g_assert_cmpstr(n, !=, "unknown");
@@ -1266,6 +1316,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/a64-sim/debug/watchpoint-mask", test_watchpoint_mask);
 	g_test_add_func("/a64-sim/debug/watchpoint-pair-priority", test_watchpoint_pair_and_priority);
 	g_test_add_func("/a64-sim/debug/single-step", test_single_step);
+	g_test_add_func("/a64-sim/debug/page-watch", test_page_watch);
 	g_test_add_func("/a64-sim/exit-names", test_exit_names);
 	return g_test_run();
 }

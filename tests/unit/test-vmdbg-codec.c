@@ -21,13 +21,18 @@
  *              (§3 "Register ids", named explicitly), SET_GUEST_DEBUG
  *              control bits (named explicitly) and arch, READ_MEM/WRITE_MEM
  *              lengths of 0 or above VMDBG_MAX_MEM_XFER (a bad length),
- *              RESUME actions and STOPPED reasons outside their tables.
+ *              RESUME actions and STOPPED reasons outside their tables,
+ *              WATCH_INSERT/WATCH_REMOVE kinds other than 2-4, lengths
+ *              outside 1..65536 and ranges that wrap (vmdbg.md, WATCH_*).
+ *   EPROTO   - also a WATCH_LIST reply of more than 64 records or a record
+ *              of 0 or more than 17 pages (limits of the frame's shape).
  *   EINVAL or EPROTO - where the spec names no code and both readings
  *              hold: more than VMDBG_MAX_REGS ids or more than 1024 bytes
  *              of error text (§2 lists these limits without a code: a bad
  *              length, or a malformed frame), ERROR text that is not UTF-8
- *              or holds a NUL, and frames that break two rules at once (a
- *              huge count with a short payload).
+ *              or holds a NUL, frames that break two rules at once (a
+ *              huge count with a short payload), and WATCH_LIST records
+ *              whose watch WATCH_INSERT would refuse (EINVAL there).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -473,6 +478,78 @@ static const uint8_t v_ok_set_regs[] = {
 	0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 
+/* WATCH_INSERT, seq 0x21: vcpu 1, kind 2 (write), addr 0x40080100, len 8 */
+static const uint8_t v_watch_insert[] = {
+	0x28, 0x00, 0x00, 0x00, 0x01, 0x00, 0x0f, 0x00,
+	0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+	0x00, 0x01, 0x08, 0x40, 0x00, 0x00, 0x00, 0x00,
+	0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* WATCH_REMOVE, seq 0x22: vcpu 0, kind 4 (access), addr 0xffff000000001ffc,
+ * len 8 (across a page boundary) */
+static const uint8_t v_watch_remove[] = {
+	0x28, 0x00, 0x00, 0x00, 0x01, 0x00, 0x10, 0x00,
+	0x22, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
+	0xfc, 0x1f, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+	0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* WATCH_LIST request, seq 0x23: empty */
+static const uint8_t v_watch_list_req[] = {
+	0x10, 0x00, 0x00, 0x00, 0x01, 0x00, 0x11, 0x00,
+	0x23, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* WATCH_LIST reply, seq 0x23: 2 watches.
+ *   0x40080100, 8 bytes, write, 1 page (0x40080000), hits 3, silent 0x1234
+ *   0xffff000000001ffc, 8 bytes, access, 2 pages out of order
+ *   (0x8001000, 0x8000000), hits 0, silent 0x0102030405060708
+ * Offsets: count 16, reserved 20; record 0 at 24 (addr 24, len 32, kind 40,
+ * npages 44, hits 48, silent 56, page 64); record 1 at 72 (kind 88,
+ * npages 92, pages 112 and 120); 128 bytes. */
+static const uint8_t v_watch_list_rep[] = {
+	0x80, 0x00, 0x00, 0x00, 0x01, 0x00, 0x91, 0x00,
+	0x23, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	/* record 0 */
+	0x00, 0x01, 0x08, 0x40, 0x00, 0x00, 0x00, 0x00,
+	0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x02, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+	0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x34, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x08, 0x40, 0x00, 0x00, 0x00, 0x00,
+	/* record 1 */
+	0xfc, 0x1f, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+	0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x04, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+	0x00, 0x10, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* OK reply to WATCH_INSERT, seq 0x21 */
+static const uint8_t v_watch_ok[] = {
+	0x10, 0x00, 0x00, 0x00, 0x01, 0x00, 0x8f, 0x00,
+	0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* STOPPED event, seq 0: vcpu 1, reason WATCH (8), pc 0x40080004; info0 the
+ * watch 0x40080100, info1 the access's guest-physical 0x40080104, info2
+ * write (2) | size 4 << 8 | kind write (2) << 16 = 0x20402 */
+static const uint8_t v_stopped_watch[] = {
+	0x38, 0x00, 0x00, 0x00, 0x01, 0x00, 0x40, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x01, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
+	0x04, 0x00, 0x08, 0x40, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x01, 0x08, 0x40, 0x00, 0x00, 0x00, 0x00,
+	0x04, 0x01, 0x08, 0x40, 0x00, 0x00, 0x00, 0x00,
+	0x02, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
 /* SET_GUEST_DEBUG, seq 0x20, AArch64: 536 bytes, built field by field. */
 static uint64_t a64_bcr(unsigned i) { return 0x1e5u | (uint64_t)i << 5; }
 static uint64_t a64_bvr(unsigned i) { return 0xffff000008000000ull + 4 * i; }
@@ -509,6 +586,8 @@ static const struct vec static_vecs[] = {
 	VEC(v_read_mem_req), VEC(v_read_mem_rep), VEC(v_write_mem_req),
 	VEC(v_gdbg_x86), VEC(v_sw_bp_insert), VEC(v_sw_bp_remove), VEC(v_pause),
 	VEC(v_resume), VEC(v_resume_range), VEC(v_detach), VEC(v_stopped), VEC(v_error), VEC(v_ok_set_regs),
+	VEC(v_watch_insert), VEC(v_watch_remove), VEC(v_watch_list_req), VEC(v_watch_list_rep),
+	VEC(v_watch_ok), VEC(v_stopped_watch),
 };
 
 /* All valid frames: the static ones plus the built AArch64 one. */
@@ -1014,12 +1093,12 @@ static void test_sw_bp(void)
 	g_byte_array_unref(out);
 }
 
-/* PAUSE, DETACH and every "OK" reply: a bare header. */
+/* PAUSE, DETACH, WATCH_LIST and every "OK" reply: a bare header. */
 static void test_empty_messages(void)
 {
 	static const uint8_t types[] = {
-		VMDBG_PAUSE, VMDBG_DETACH,
-		0x84, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c,
+		VMDBG_PAUSE, VMDBG_DETACH, VMDBG_WATCH_LIST,
+		0x84, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8f, 0x90,
 	};
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
@@ -1212,6 +1291,417 @@ static void test_mem_map(void)
 	memset(p + sizeof v_mem_map_reply, 0, 24);
 	wr32(p, sizeof p);
 	expect_fail_hdr("MEM_MAP trailing", p, sizeof p, VMDBG_E_PROTO, 0x8e, 5);
+	g_byte_array_unref(out);
+}
+
+/* ---- page-protection watches: WATCH_INSERT, WATCH_REMOVE, WATCH_LIST ------ */
+
+/* A WATCH_INSERT / WATCH_REMOVE frame from its fields. */
+static GByteArray *build_watch(uint8_t type, uint32_t seq, uint32_t vcpu, uint32_t kind,
+			       uint64_t addr, uint64_t len)
+{
+	GByteArray *b = frame_new(type, seq);
+	put_u32(b, vcpu);
+	put_u32(b, kind);
+	put_u64(b, addr);
+	put_u64(b, len);
+	frame_done(b);
+	return b;
+}
+
+/* One WATCH_LIST record claiming npages pages and carrying nwritten of
+ * them (0x1000 * (k + 1) each). */
+static void put_watch_rec(GByteArray *b, uint64_t addr, uint64_t len, uint32_t kind,
+			  uint32_t npages, uint32_t nwritten)
+{
+	put_u64(b, addr);
+	put_u64(b, len);
+	put_u32(b, kind);
+	put_u32(b, npages);
+	put_u64(b, 7);       /* hits */
+	put_u64(b, 9);       /* silent */
+	for (uint32_t k = 0; k < nwritten; k++)
+		put_u64(b, 0x1000ull * (k + 1));
+}
+
+/* A WATCH_LIST reply header with count records to follow. */
+static GByteArray *watch_list_new(uint32_t seq, uint32_t count, uint32_t reserved)
+{
+	GByteArray *b = frame_new(VMDBG_WATCH_LIST | VMDBG_REPLY, seq);
+	put_u32(b, count);
+	put_u32(b, reserved);
+	return b;
+}
+
+static void test_watch_insert_remove(void)
+{
+	GByteArray *out = g_byte_array_new();
+	struct vmdbg_msg m;
+	const struct vmdbg_watch ins = { .vcpu = 1, .kind = VMDBG_WATCH_WRITE,
+					 .addr = 0x40080100, .len = 8 };
+	const struct vmdbg_watch rem = { .vcpu = 0, .kind = VMDBG_WATCH_ACCESS,
+					 .addr = 0xffff000000001ffcull, .len = 8 };
+
+	/* the spec's values */
+	g_assert_cmpuint(VMDBG_WATCH_INSERT, ==, 0x0f);
+	g_assert_cmpuint(VMDBG_WATCH_REMOVE, ==, 0x10);
+	g_assert_cmpuint(VMDBG_WATCH_LIST, ==, 0x11);
+	g_assert_cmpuint(VMDBG_WATCH_WRITE, ==, 2);
+	g_assert_cmpuint(VMDBG_WATCH_READ, ==, 3);
+	g_assert_cmpuint(VMDBG_WATCH_ACCESS, ==, 4);
+	g_assert_cmpuint(VMDBG_MAX_WATCH_LEN, ==, 65536);
+	g_assert_cmpuint(VMDBG_MAX_WATCHES, ==, 64);
+	g_assert_cmpuint(VMDBG_WATCH_MAX_PAGES, ==, 17);
+	g_assert_cmpuint(VMDBG_FEAT_PAGE_WATCH, ==, 1u << 8);
+	g_assert_cmpuint(VMDBG_FEAT_HW_WATCH_DEAD, ==, 1u << 9);
+
+	vmdbg_enc_watch(out, VMDBG_WATCH_INSERT, 0x21, &ins);
+	check_encoded("WATCH_INSERT", out, v_watch_insert, sizeof v_watch_insert);
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_watch(out, VMDBG_WATCH_REMOVE, 0x22, &rem);
+	check_encoded("WATCH_REMOVE", out, v_watch_remove, sizeof v_watch_remove);
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_empty(out, VMDBG_WATCH_INSERT | VMDBG_REPLY, 0x21);
+	check_encoded("WATCH_INSERT OK", out, v_watch_ok, sizeof v_watch_ok);
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_empty(out, VMDBG_WATCH_LIST, 0x23);
+	check_encoded("WATCH_LIST", out, v_watch_list_req, sizeof v_watch_list_req);
+
+	decode_ok("WATCH_INSERT", v_watch_insert, sizeof v_watch_insert, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_WATCH_INSERT);
+	g_assert_cmpuint(m.seq, ==, 0x21);
+	g_assert_cmpuint(m.u.watch.vcpu, ==, 1);
+	g_assert_cmpuint(m.u.watch.kind, ==, VMDBG_WATCH_WRITE);
+	g_assert_cmphex(m.u.watch.addr, ==, 0x40080100);
+	g_assert_cmpuint(m.u.watch.len, ==, 8);
+
+	decode_ok("WATCH_REMOVE", v_watch_remove, sizeof v_watch_remove, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_WATCH_REMOVE);
+	g_assert_cmpuint(m.seq, ==, 0x22);
+	g_assert_cmpuint(m.u.watch.vcpu, ==, 0);
+	g_assert_cmpuint(m.u.watch.kind, ==, VMDBG_WATCH_ACCESS);
+	g_assert_cmphex(m.u.watch.addr, ==, 0xffff000000001ffcull);
+	g_assert_cmpuint(m.u.watch.len, ==, 8);
+
+	decode_ok("WATCH_INSERT OK", v_watch_ok, sizeof v_watch_ok, &m);
+	g_assert_cmpuint(m.type, ==, 0x8f);
+	g_assert_cmpuint(m.seq, ==, 0x21);
+	decode_ok("WATCH_LIST", v_watch_list_req, sizeof v_watch_list_req, &m);
+	g_assert_cmpuint(m.type, ==, 0x11);
+	g_assert_cmpuint(m.seq, ==, 0x23);
+
+	/* round trips: both types, every kind, the lengths at the limits, a
+	 * range whose last byte is the last of a 32-bit space */
+	static const struct vmdbg_watch rt[] = {
+		{ 0, VMDBG_WATCH_WRITE, 0, 1 },
+		{ 255, VMDBG_WATCH_READ, 0x1000, VMDBG_MAX_WATCH_LEN },
+		{ 0xffffffffu, VMDBG_WATCH_ACCESS, 0xfffffffffff00000ull, 0xffff },
+		{ 3, VMDBG_WATCH_WRITE, 0xffffffffull, 1 },
+		{ 7, VMDBG_WATCH_READ, 0xfffffffffffffff0ull, 15 },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(rt); i++) {
+		for (unsigned t = 0; t < 2; t++) {
+			uint8_t type = t ? VMDBG_WATCH_REMOVE : VMDBG_WATCH_INSERT;
+			char *what = g_strdup_printf("WATCH type 0x%x #%u", type, i);
+			g_byte_array_set_size(out, 0);
+			vmdbg_enc_watch(out, type, 0x700 + i, &rt[i]);
+			CHECK(out->len == HDR + 24, "%s: %u bytes", what, out->len);
+			CHECK(rd32(out->data + 16) == rt[i].vcpu && rd32(out->data + 20) == rt[i].kind &&
+			      rd64(out->data + 24) == rt[i].addr && rd64(out->data + 32) == rt[i].len,
+			      "%s: payload not vcpu, kind, addr, len", what);
+			if (decode_ok_(what, out->data, out->len, &m)) {
+				CHECK(m.type == type && m.seq == 0x700 + i, "%s: header", what);
+				CHECK(m.u.watch.vcpu == rt[i].vcpu && m.u.watch.kind == rt[i].kind &&
+				      m.u.watch.addr == rt[i].addr && m.u.watch.len == rt[i].len,
+				      "%s: fields", what);
+			}
+			g_free(what);
+		}
+	}
+	g_byte_array_unref(out);
+}
+
+/* Every watch the spec refuses, in both request types. */
+static void test_watch_invalid(void)
+{
+	static const struct {
+		const char *what;
+		uint32_t kind;
+		uint64_t addr, len;
+		int code;
+	} bad[] = {
+		{ "kind 0", 0, 0x1000, 8, VMDBG_E_INVAL },
+		{ "kind 1", 1, 0x1000, 8, VMDBG_E_INVAL },
+		{ "kind 5", 5, 0x1000, 8, VMDBG_E_INVAL },
+		{ "kind 0xffffffff", 0xffffffffu, 0x1000, 8, VMDBG_E_INVAL },
+		{ "len 0", VMDBG_WATCH_WRITE, 0x1000, 0, VMDBG_E_INVAL },
+		{ "len 0 at 0", VMDBG_WATCH_WRITE, 0, 0, VMDBG_E_INVAL },
+		{ "len 65537", VMDBG_WATCH_READ, 0x1000, VMDBG_MAX_WATCH_LEN + 1, VMDBG_E_INVAL },
+		{ "len 2^32", VMDBG_WATCH_READ, 0x1000, 0x100000000ull, VMDBG_E_INVAL },
+		{ "len 2^64-1", VMDBG_WATCH_ACCESS, 0, ~0ull, VMDBG_E_INVAL },
+		{ "wraps", VMDBG_WATCH_ACCESS, 0xfffffffffffffff8ull, 9, VMDBG_E_INVAL },
+		{ "wraps far", VMDBG_WATCH_WRITE, 0xffffffffffffff00ull, 0x1000, VMDBG_E_INVAL },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+		for (unsigned t = 0; t < 2; t++) {
+			uint8_t type = t ? VMDBG_WATCH_REMOVE : VMDBG_WATCH_INSERT;
+			char *what = g_strdup_printf("%s %s", vmdbg_type_name(type), bad[i].what);
+			GByteArray *f = build_watch(type, 0x800 + i, 0, bad[i].kind, bad[i].addr,
+						    bad[i].len);
+			expect_fail_b(what, f, bad[i].code);
+			g_byte_array_unref(f);
+			g_free(what);
+		}
+	}
+
+	/* at the limits: accepted */
+	GByteArray *f = build_watch(VMDBG_WATCH_INSERT, 0x900, 0, VMDBG_WATCH_WRITE,
+				    0xfffffffffffefff0ull, VMDBG_MAX_WATCH_LEN);
+	struct vmdbg_msg m;
+	decode_ok("WATCH_INSERT 65536 bytes", f->data, f->len, &m);
+	g_assert_cmpuint(m.u.watch.len, ==, VMDBG_MAX_WATCH_LEN);
+	g_byte_array_unref(f);
+
+	/* a short and a long payload, and a payload on an OK reply or a
+	 * WATCH_LIST request */
+	uint8_t p[sizeof v_watch_insert + 8];
+	memcpy(p, v_watch_insert, sizeof v_watch_insert);
+	wr32(p, sizeof v_watch_insert - 8);
+	expect_fail_hdr("WATCH_INSERT without len", p, sizeof v_watch_insert - 8, VMDBG_E_PROTO,
+			0x0f, 0x21);
+	memset(p + sizeof v_watch_insert, 0, 8);
+	wr32(p, sizeof p);
+	expect_fail_hdr("WATCH_INSERT + 8", p, sizeof p, VMDBG_E_PROTO, 0x0f, 0x21);
+	for (unsigned t = 0; t < 3; t++) {
+		static const uint8_t types[] = { 0x8f, 0x90, VMDBG_WATCH_LIST };
+		GByteArray *g = frame_new(types[t], 0x910 + t);
+		put_u32(g, 0);
+		frame_done(g);
+		expect_fail_b("watch message with a stray payload", g, VMDBG_E_PROTO);
+		g_byte_array_unref(g);
+	}
+}
+
+static void test_watch_list(void)
+{
+	GByteArray *out = g_byte_array_new();
+	struct vmdbg_msg m;
+	struct vmdbg_watch_info w[2] = {
+		{ .addr = 0x40080100, .len = 8, .kind = VMDBG_WATCH_WRITE, .npages = 1,
+		  .hits = 3, .silent = 0x1234, .pages = { 0x40080000 } },
+		{ .addr = 0xffff000000001ffcull, .len = 8, .kind = VMDBG_WATCH_ACCESS, .npages = 2,
+		  .hits = 0, .silent = 0x0102030405060708ull, .pages = { 0x8001000, 0x8000000 } },
+	};
+
+	vmdbg_enc_watch_list_reply(out, 0x23, w, 2);
+	check_encoded("WATCH_LIST reply", out, v_watch_list_rep, sizeof v_watch_list_rep);
+
+	decode_ok("WATCH_LIST reply", v_watch_list_rep, sizeof v_watch_list_rep, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_WATCH_LIST | VMDBG_REPLY);
+	g_assert_cmpuint(m.seq, ==, 0x23);
+	g_assert_cmpuint(m.u.watch_list.count, ==, 2);
+	size_t off = 0;
+	struct vmdbg_watch_info got;
+	for (unsigned i = 0; i < 2; i++) {
+		memset(&got, 0x5a, sizeof got);
+		g_assert_true(vmdbg_watch_list_next(&m.u.watch_list, &off, &got));
+		g_assert_cmphex(got.addr, ==, w[i].addr);
+		g_assert_cmpuint(got.len, ==, w[i].len);
+		g_assert_cmpuint(got.kind, ==, w[i].kind);
+		g_assert_cmpuint(got.npages, ==, w[i].npages);
+		g_assert_cmpuint(got.hits, ==, w[i].hits);
+		g_assert_cmphex(got.silent, ==, w[i].silent);
+		for (unsigned k = 0; k < w[i].npages; k++)
+			g_assert_cmphex(got.pages[k], ==, w[i].pages[k]);
+	}
+	g_assert_cmpuint(off, ==, sizeof v_watch_list_rep - 24);
+	g_assert_false(vmdbg_watch_list_next(&m.u.watch_list, &off, &got));
+
+	/* none */
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_watch_list_reply(out, 0x24, NULL, 0);
+	static const uint8_t none[] = {
+		0x18, 0x00, 0x00, 0x00, 0x01, 0x00, 0x91, 0x00,
+		0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	check_encoded("WATCH_LIST reply, none", out, none, sizeof none);
+	decode_ok("WATCH_LIST reply, none", none, sizeof none, &m);
+	g_assert_cmpuint(m.u.watch_list.count, ==, 0);
+	off = 0;
+	g_assert_false(vmdbg_watch_list_next(&m.u.watch_list, &off, &got));
+
+	/* the most: 64 watches, npages 1..17 in turn, every kind */
+	struct vmdbg_watch_info *many = g_new0(struct vmdbg_watch_info, VMDBG_MAX_WATCHES);
+	size_t want_len = HDR + 8;
+	for (uint32_t i = 0; i < VMDBG_MAX_WATCHES; i++) {
+		many[i].addr = 0x100000ull * i + 0x10 * i;
+		many[i].len = 1 + i * 1000;
+		many[i].kind = VMDBG_WATCH_WRITE + i % 3;
+		many[i].npages = 1 + i % VMDBG_WATCH_MAX_PAGES;
+		many[i].hits = ~(uint64_t)i;
+		many[i].silent = (uint64_t)i << 40;
+		for (uint32_t k = 0; k < many[i].npages; k++)
+			many[i].pages[k] = 0x7fff000000ull - 0x1000ull * (i * 17 + k);
+		want_len += 40 + 8 * (size_t)many[i].npages;
+	}
+	g_byte_array_set_size(out, 0);
+	vmdbg_enc_watch_list_reply(out, 0x25, many, VMDBG_MAX_WATCHES);
+	g_assert_cmpuint(out->len, ==, want_len);
+	decode_ok("WATCH_LIST reply, 64", out->data, out->len, &m);
+	g_assert_cmpuint(m.u.watch_list.count, ==, VMDBG_MAX_WATCHES);
+	off = 0;
+	for (uint32_t i = 0; i < VMDBG_MAX_WATCHES; i++) {
+		if (!vmdbg_watch_list_next(&m.u.watch_list, &off, &got)) {
+			CHECK(0, "WATCH_LIST reply, 64: record %u missing", i);
+			break;
+		}
+		CHECK(got.addr == many[i].addr && got.len == many[i].len &&
+		      got.kind == many[i].kind && got.npages == many[i].npages &&
+		      got.hits == many[i].hits && got.silent == many[i].silent &&
+		      memcmp(got.pages, many[i].pages, 8 * (size_t)got.npages) == 0,
+		      "WATCH_LIST reply, 64: record %u differs", i);
+	}
+	g_assert_false(vmdbg_watch_list_next(&m.u.watch_list, &off, &got));
+	g_free(many);
+	g_byte_array_unref(out);
+}
+
+static void test_watch_list_invalid(void)
+{
+	struct vmdbg_msg m;
+	GByteArray *f;
+
+	/* 65 valid records */
+	f = watch_list_new(0x30, VMDBG_MAX_WATCHES + 1, 0);
+	for (unsigned i = 0; i <= VMDBG_MAX_WATCHES; i++)
+		put_watch_rec(f, 0x1000 * i, 4, VMDBG_WATCH_WRITE, 1, 1);
+	frame_done(f);
+	expect_fail_b("WATCH_LIST count 65", f, VMDBG_E_PROTO);
+	g_byte_array_unref(f);
+	/* a huge count, a short payload */
+	f = watch_list_new(0x31, 0xffffffffu, 0);
+	put_watch_rec(f, 0x1000, 4, VMDBG_WATCH_WRITE, 1, 1);
+	frame_done(f);
+	expect_fail_b("WATCH_LIST count 2^32-1", f, VMDBG_E_PROTO);
+	g_byte_array_unref(f);
+
+	/* npages 0 and 18, each with as many pages as it claims; 17 is fine */
+	static const uint32_t np[] = { 0, VMDBG_WATCH_MAX_PAGES + 1, 0xffffffffu };
+	for (unsigned i = 0; i < G_N_ELEMENTS(np); i++) {
+		char *what = g_strdup_printf("WATCH_LIST npages %u", np[i]);
+		f = watch_list_new(0x32 + i, 2, 0);
+		put_watch_rec(f, 0x10000, 0x10000, VMDBG_WATCH_READ, 17, 17);
+		put_watch_rec(f, 0x20000, 8, VMDBG_WATCH_READ, np[i], MIN(np[i], 32));
+		frame_done(f);
+		expect_fail_b(what, f, VMDBG_E_PROTO);
+		g_byte_array_unref(f);
+		g_free(what);
+	}
+	f = watch_list_new(0x38, 1, 0);
+	put_watch_rec(f, 0x10800, 0x10000, VMDBG_WATCH_ACCESS, 17, 17);
+	frame_done(f);
+	decode_ok("WATCH_LIST npages 17", f->data, f->len, &m);
+	g_byte_array_unref(f);
+
+	/* records whose watch WATCH_INSERT would refuse: EINVAL as there, or
+	 * EPROTO (a reply the VM should never have sent) */
+	static const struct {
+		const char *what;
+		uint32_t kind;
+		uint64_t addr, len;
+	} bad[] = {
+		{ "kind 1", 1, 0x1000, 8 },
+		{ "kind 5", 5, 0x1000, 8 },
+		{ "len 0", VMDBG_WATCH_WRITE, 0x1000, 0 },
+		{ "len 0 at 0", VMDBG_WATCH_WRITE, 0, 0 },
+		{ "len 65537", VMDBG_WATCH_WRITE, 0x1000, VMDBG_MAX_WATCH_LEN + 1 },
+		{ "wraps", VMDBG_WATCH_ACCESS, 0xfffffffffffffffcull, 8 },
+	};
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+		char *what = g_strdup_printf("WATCH_LIST record %s", bad[i].what);
+		f = watch_list_new(0x40 + i, 2, 0);
+		put_watch_rec(f, 0x1000, 8, VMDBG_WATCH_WRITE, 1, 1);
+		put_watch_rec(f, bad[i].addr, bad[i].len, bad[i].kind, 1, 1);
+		frame_done(f);
+		struct vmdbg_msg mm;
+		if (expect_fail2(what, f->data, f->len, VMDBG_E_INVAL, VMDBG_E_PROTO, &mm))
+			CHECK(mm.type == 0x91 && mm.seq == 0x40 + i, "%s: header lost", what);
+		g_byte_array_unref(f);
+		g_free(what);
+	}
+
+	/* cut: a record missing, a record without its last page, a record
+	 * without its counters */
+	uint8_t p[sizeof v_watch_list_rep + 8];
+	static const size_t cuts[] = { 72, 120, 56, 24 };
+	for (unsigned i = 0; i < G_N_ELEMENTS(cuts); i++) {
+		char *what = g_strdup_printf("WATCH_LIST reply cut to %zu", cuts[i]);
+		memcpy(p, v_watch_list_rep, cuts[i]);
+		wr32(p, (uint32_t)cuts[i]);
+		expect_fail_hdr(what, p, cuts[i], VMDBG_E_PROTO, 0x91, 0x23);
+		g_free(what);
+	}
+	/* count 1 with two records there: trailing bytes */
+	memcpy(p, v_watch_list_rep, sizeof v_watch_list_rep);
+	wr32(p + 16, 1);
+	expect_fail_hdr("WATCH_LIST count 1 of 2", p, sizeof v_watch_list_rep, VMDBG_E_PROTO, 0x91,
+			0x23);
+	/* npages 1 where the record has 2: the extra page is read as the next
+	 * record's, leaving 8 bytes over */
+	memcpy(p, v_watch_list_rep, sizeof v_watch_list_rep);
+	wr32(p + 92, 1);
+	expect_fail_hdr("WATCH_LIST npages 1 of 2", p, sizeof v_watch_list_rep, VMDBG_E_PROTO,
+			0x91, 0x23);
+	/* 8 more bytes after the last record */
+	memcpy(p, v_watch_list_rep, sizeof v_watch_list_rep);
+	memset(p + sizeof v_watch_list_rep, 0, 8);
+	wr32(p, sizeof p);
+	expect_fail_hdr("WATCH_LIST + 8", p, sizeof p, VMDBG_E_PROTO, 0x91, 0x23);
+
+	/* the reserved field */
+	static const uint32_t rsv[] = { 1, 0x100, 0x80000000u, 0xffffffffu };
+	for (unsigned i = 0; i < G_N_ELEMENTS(rsv); i++) {
+		memcpy(p, v_watch_list_rep, sizeof v_watch_list_rep);
+		wr32(p + 20, rsv[i]);
+		expect_fail_hdr("WATCH_LIST reserved", p, sizeof v_watch_list_rep, VMDBG_E_PROTO,
+				0x91, 0x23);
+	}
+	f = watch_list_new(0x50, 0, 1);
+	frame_done(f);
+	expect_fail_b("WATCH_LIST none, reserved 1", f, VMDBG_E_PROTO);
+	g_byte_array_unref(f);
+}
+
+/* STOPPED reason 8: a page-protection watch fired. */
+static void test_stopped_watch(void)
+{
+	GByteArray *out = g_byte_array_new();
+	struct vmdbg_msg m;
+	const struct vmdbg_stopped s = {
+		.vcpu = 1, .reason = VMDBG_STOP_WATCH, .pc = 0x40080004,
+		.info = { 0x40080100, 0x40080104,
+			  VMDBG_WATCH_ACC_WRITE | 4u << 8 | (uint64_t)VMDBG_WATCH_WRITE << 16 },
+	};
+
+	g_assert_cmpuint(VMDBG_STOP_WATCH, ==, 8);
+	g_assert_cmpuint(VMDBG_WATCH_ACC_READ, ==, 1);
+	g_assert_cmpuint(VMDBG_WATCH_ACC_WRITE, ==, 2);
+	vmdbg_enc_stopped(out, &s);
+	check_encoded("STOPPED WATCH", out, v_stopped_watch, sizeof v_stopped_watch);
+	decode_ok("STOPPED WATCH", v_stopped_watch, sizeof v_stopped_watch, &m);
+	g_assert_cmpuint(m.type, ==, VMDBG_EV_STOPPED);
+	g_assert_cmpuint(m.u.stopped.vcpu, ==, 1);
+	g_assert_cmpuint(m.u.stopped.reason, ==, 8);
+	g_assert_cmphex(m.u.stopped.pc, ==, 0x40080004);
+	g_assert_cmphex(m.u.stopped.info[0], ==, 0x40080100);
+	g_assert_cmphex(m.u.stopped.info[1], ==, 0x40080104);
+	g_assert_cmphex(m.u.stopped.info[2], ==, 0x20402);
+	/* reason 9 is past the table */
+	uint8_t p[sizeof v_stopped_watch];
+	memcpy(p, v_stopped_watch, sizeof p);
+	wr32(p + 20, 9);
+	expect_fail_hdr("STOPPED reason 9", p, sizeof p, VMDBG_E_INVAL, 0x40, 0);
 	g_byte_array_unref(out);
 }
 
@@ -1921,8 +2411,9 @@ static void test_unknown_type(void)
 {
 	/* bare header frames with types that are not in the spec's table */
 	static const uint16_t types[] = {
-		0x00, 0x0f, 0x10, 0x3f, 0x42, 0x7e, 0x80, 0x8f, 0xc0, 0xc1, 0xfe, 0xff,
-		0x100, 0x101, 0x10a, 0x140, 0x17f, 0x181, 0x8001, 0xff0a, 0xffff,
+		0x00, 0x12, 0x13, 0x3f, 0x42, 0x7e, 0x80, 0x92, 0x93, 0xc0, 0xc1, 0xfe, 0xff,
+		0x100, 0x101, 0x10a, 0x10f, 0x111, 0x140, 0x17f, 0x181, 0x18f, 0x8001, 0xff0a,
+		0xffff,
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(types); i++) {
 		char *what = g_strdup_printf("type 0x%x", types[i]);
@@ -1952,10 +2443,14 @@ static void test_unknown_type(void)
 		{ v_hello_req, sizeof v_hello_req, 0x101 },
 		{ v_hello_req, sizeof v_hello_req, 0x8001 },
 		{ v_hello_rep, sizeof v_hello_rep, 0x181 },
-		{ v_read_mem_req, sizeof v_read_mem_req, 0x0f },
+		{ v_read_mem_req, sizeof v_read_mem_req, 0x12 },
 		{ v_read_mem_req, sizeof v_read_mem_req, 0x3f },
-		{ v_pause, sizeof v_pause, 0x8f },
+		{ v_pause, sizeof v_pause, 0x92 },
 		{ v_pause, sizeof v_pause, 0x10a },
+		{ v_watch_insert, sizeof v_watch_insert, 0x10f },
+		{ v_watch_insert, sizeof v_watch_insert, 0x12 },
+		{ v_watch_list_rep, sizeof v_watch_list_rep, 0x191 },
+		{ v_watch_list_req, sizeof v_watch_list_req, 0x13 },
 	};
 	for (unsigned i = 0; i < G_N_ELEMENTS(patched); i++) {
 		char *what = g_strdup_printf("patched type 0x%x", patched[i].type);
@@ -2298,7 +2793,7 @@ static void test_resume_invalid(void)
 
 static void test_stopped_invalid(void)
 {
-	static const uint32_t bad[] = { 0, 8, 9, 0x100, 0xffffffffu };
+	static const uint32_t bad[] = { 0, 9, 10, 0x100, 0xffffffffu };
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
 		char *what = g_strdup_printf("STOPPED reason %u", bad[i]);
@@ -2464,6 +2959,11 @@ int main(int argc, char **argv)
 	g_test_add_func("/vmdbg/codec/malformed/error", test_error_invalid);
 	g_test_add_func("/vmdbg/codec/names", test_names);
 	g_test_add_func("/vmdbg/codec/mem_map", test_mem_map);
+	g_test_add_func("/vmdbg/codec/watch/insert-remove", test_watch_insert_remove);
+	g_test_add_func("/vmdbg/codec/watch/list", test_watch_list);
+	g_test_add_func("/vmdbg/codec/watch/stopped", test_stopped_watch);
+	g_test_add_func("/vmdbg/codec/malformed/watch", test_watch_invalid);
+	g_test_add_func("/vmdbg/codec/malformed/watch-list", test_watch_list_invalid);
 
 	return g_test_run();
 }

@@ -370,7 +370,7 @@ static void put_le(uint8_t *p, uint64_t v, unsigned len)
 static enum a64_exit data_access(struct step *s, uint64_t addr, unsigned size, bool store, uint8_t *buf)
 {
 	const struct a64_debug *dbg = s->dbg;
-	if (dbg && dbg->enabled) {
+	if (dbg && dbg->enabled && !dbg->watch_dead) {
 		unsigned n = nslots(dbg->nwps);
 		for (unsigned i = 0; i < n; i++) {
 			if (watchpoint_matches(dbg->wcr[i], dbg->wvr[i], addr, size, store)) {
@@ -381,6 +381,10 @@ static enum a64_exit data_access(struct step *s, uint64_t addr, unsigned size, b
 				return A64_WATCHPOINT;
 			}
 		}
+	}
+	if (s->mem->watch && s->mem->watch(s->mem->ctx, addr, size, store)) {
+		s->ev->far = addr;
+		return A64_PAGE_WATCH;
 	}
 	bool ok = store ? s->mem->write(s->mem->ctx, addr, buf, size)
 			: s->mem->read(s->mem->ctx, addr, buf, size);
@@ -844,6 +848,7 @@ const char *a64_exit_name(enum a64_exit e)
 	case A64_WFI: return "wfi";
 	case A64_UNDEFINED: return "undefined";
 	case A64_MEM_FAULT: return "mem-fault";
+	case A64_PAGE_WATCH: return "page-watch";
 	}
 	return "unknown";
 }

@@ -42,6 +42,9 @@ struct a64_mem {
 	bool (*read)(void *ctx, uint64_t addr, void *buf, unsigned len);
 	bool (*write)(void *ctx, uint64_t addr, const void *buf, unsigned len);
 	void *ctx;
+	/* NULL, or asked before each data access (after the watchpoint
+	 * check): true stops it with A64_PAGE_WATCH, nothing executed. */
+	bool (*watch)(void *ctx, uint64_t addr, unsigned len, bool store);
 };
 
 /* The external debugger's registers, as KVM_SET_GUEST_DEBUG gives them
@@ -65,6 +68,8 @@ struct a64_debug {
 	unsigned nbps, nwps;
 	uint64_t bcr[16], bvr[16], wcr[16], wvr[16];
 	bool single_step;        /* software step: stop after one instruction */
+	bool watch_dead;         /* watchpoints are accepted but never match (a host
+				  * like nested kvm_pvm, modelled) */
 };
 
 enum a64_exit {
@@ -79,6 +84,7 @@ enum a64_exit {
 	A64_WFI,                 /* WFI or WFE executed (pc advanced): idle */
 	A64_UNDEFINED,           /* not in the subset; nothing executed */
 	A64_MEM_FAULT,           /* a fetch or access outside memory; nothing executed */
+	A64_PAGE_WATCH,          /* mem->watch claimed the access (far); nothing executed */
 };
 
 /* ESR_EL2 values as KVM reports debug exits (Arm ARM D17.2.37 ESR_ELx):
