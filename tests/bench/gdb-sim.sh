@@ -12,6 +12,11 @@
 #   g  8-byte memory read round trip (gdb's read_memory, 2000 times): us, with
 #      the RAM the VM shares and with --no-shared-memory
 #   e  dump 1 MiB of guest RAM: MiB/s, the same two ways
+#   w  watch on round (stored once per pass), 200 hits: hits/s with the
+#      debug registers and with page protection; and the guest's time for
+#      3000 passes with no watch, and with a watch on a variable it never
+#      stores to on the page it stores to most (page protection: every
+#      store there is a silent trap)
 # Figures, not pass/fail.  Usage: gdb-sim.sh BUILD_DIR (make bench passes it).
 set -u
 B=${1:?usage: gdb-sim.sh BUILD_DIR}
@@ -76,8 +81,31 @@ def cond(mode, kind):
     run("delete")
     return dt
 
+# w: watch hit rate, and the cost of silent traps to the guest
+def passes(n):
+    c0 = ev("*(long *)%d" % a)
+    run("break after_probe if *(long *)%d >= %d" % (a, c0 + n))
+    t = time.perf_counter(); run("continue"); dt = time.perf_counter() - t
+    run("delete")
+    return dt
+def watch_figures(how):
+    run("watch *(long *)%d" % ev("(long)&round"))
+    t = time.perf_counter()
+    for _ in range(200):
+        run("continue")
+    result("w  watch round, 200 hits, " + how, 200 / (time.perf_counter() - t), "hits/s")
+    run("delete")
+    base = passes(3000)
+    run("watch *(long *)%d" % ev("(long)&load_target"))
+    quiet = passes(3000)
+    run("delete")
+    result("w  3000 guest passes, no watch (" + how + ")", base, "s")
+    result("w  3000 guest passes, a quiet watch on the busy page, " + how, quiet, "s")
+
 if PARTS == "socket":
     mem_figures("through the VM's socket (--no-shared-memory)")
+elif PARTS.startswith("watch-"):
+    watch_figures({"watch-regs": "debug registers", "watch-pages": "page protection"}[PARTS])
 elif PARTS == "daemon-conds":
     result("d  break if (3000 false hits), evaluated by dbgproxyd", cond("target", "break"), "s")
     result("d  hbreak if (3000 false hits), evaluated by dbgproxyd", cond("target", "hbreak"), "s")
@@ -124,13 +152,18 @@ bench() {
 	timeout -s KILL 600 "$GDB" -batch -nx -ex "set pagination off" -ex "set confirm off" \
 		-ex "target remote 127.0.0.1:$PORT" -ex "python PARTS = '$1'; REST = '$TMP/rest.py'" -ex "source $TMP/bench.py" \
 		-ex "detach" "$GUEST" 2>&1 |
-		grep -E '^([adipge] |Python Exception|Error)' || echo "gdb-sim: no figures (gdb failed)"
+		grep -E '^([adipgew] |Python Exception|Error)' || echo "gdb-sim: no figures (gdb failed)"
 }
 echo "gdb-multiarch -> dbgproxyd -> simulated AArch64 machine (one run; figures, not pass/fail)"
 bench all
 # the memory figures again, every byte through the VM's socket
 start_daemon --no-shared-memory
 bench socket
+# watchpoints: the debug registers, then page protection
+start_daemon --watch-with registers
+bench watch-regs
+start_daemon --watch-with pages
+bench watch-pages
 # conditions again, with a VM that leaves them to dbgproxyd
 start_vm --no-conditions
 start_daemon
