@@ -255,3 +255,41 @@ old_new_count() {
 	[ "${vals[0]}" -gt "$first" ]
 	[ "${vals[1]}" = 77 ]
 }
+
+@test "KVM: a store across a page boundary, both pages protected: one hit, old and new values whole" {
+	need_kvm
+	start_vm 1 && start_daemon --watch-with pages
+	run gdb_batch "set breakpoint always-inserted on" \
+		"watch *(unsigned long *)&straddle_pages[0][4092]" "monitor hw" "continue" "continue" \
+		"p *(unsigned long *)&straddle_pages[0][4092] == ring_pos" "detach"
+	echo "$output"
+	old_new_count "$output" 2
+	# two pages for the one watch
+	printf '%s\n' "$output" | grep -Eq '^write +0x0*[0-9a-f]+ffc\+8 +[0-9]+ +[0-9]+ +0x[0-9a-f]+000 0x[0-9a-f]+000$'
+	[ "$(last_value "$output")" = 1 ]
+}
+
+@test "KVM: a page shared with a vCPU's stack and read every pass: silent traps, exact values, memory intact" {
+	need_kvm
+	# 8 vCPUs: vCPU 7's stack ends on the page of counters (nm: guest_stacks
+	# + 8 * 8 KiB); step, read by every tick, shares pattern_buf's page,
+	# which a read watch takes out of the slots
+	start_vm 8 && start_daemon --watch-with pages
+	run gdb_batch "set breakpoint always-inserted on" "rwatch pattern_buf[255]" \
+		"watch counters[0]" "x/16xb pattern_buf" "continue" "continue" "continue" \
+		"monitor hw" "x/16xb pattern_buf" "p step" "p counters[7] > 0" "detach"
+	echo "$output"
+	old_new_count "$output" 3
+	# the guest's own bytes, before and after (byte i = i * 7 + 3)
+	[ "$(printf '%s\n' "$output" | grep -Ec '^0x[0-9a-f]+ <pattern_buf>:	0x03	0x0a	0x11	0x18	0x1f	0x26	0x2d	0x34$')" -eq 2 ]
+	vals=($(values "$output"))
+	[ "${vals[0]}" = 1 ] && [ "${vals[1]}" = 1 ]
+	# the read watch's page trapped the reads of step without a stop
+	silent=$(printf '%s\n' "$output" | awk '/^read +0x/ { print $4 }')
+	[ "$silent" -gt 0 ]
+	# and the write watch's page the other vCPUs' counters and vCPU 7's stack
+	silent=$(printf '%s\n' "$output" | awk '/^write +0x/ { print $4 }')
+	[ "$silent" -gt 0 ]
+	# never read by the guest: set, never hit
+	[ "$(printf '%s\n' "$output" | grep -c '^Hardware read watchpoint 1: pattern_buf\[255\]')" -eq 1 ]
+}

@@ -6,7 +6,8 @@
  *   counters[cpu] grows by `step` on every call, and vCPU 0 copies
  *   mailbox_in to mailbox_out, so a debugger can write memory and watch the
  *   guest react; each pass of vCPU 0 also stores one byte of ring[16] (the
- *   watchpoint tests watch all sixteen).
+ *   watchpoint tests watch all sixteen) and 8 bytes across the boundary of
+ *   the two pages of straddle_pages.
  */
 
 #define COM1_PORT 0x3f8
@@ -20,6 +21,8 @@ volatile unsigned long spin_count;     /* set by a debugger: vCPU 0's next pass 
 volatile unsigned long spin_result;
 volatile unsigned char ring[16];      /* vCPU 0 stores ring_pos into ring[ring_pos % 16], */
 volatile unsigned long ring_pos;      /* then adds 1: each byte changes every 16 passes */
+/* two pages; vCPU 0 stores ring_pos into the 8 bytes across their boundary */
+volatile unsigned char straddle_pages[2][4096] __attribute__((aligned(4096)));
 
 /* Defined and statically initialised in boot.S (byte i = (i * 7 + 3) & 0xff).
  * The reference below makes the compiler describe its type in the DWARF,
@@ -102,6 +105,7 @@ void guest_main(unsigned cpu)
 			spin();
 		if (cpu == 0) {
 			ring[ring_pos % 16] = (unsigned char)ring_pos;
+			*(volatile unsigned long *)&straddle_pages[0][4092] = ring_pos;
 			ring_pos = ring_pos + 1;
 			reg_probe();
 		}

@@ -121,7 +121,8 @@ static void test_hello_reg_list(void)
 	g_assert_cmpuint(f.hello.hw_wps, ==, 5);
 	g_assert_cmphex(f.hello.features, ==,
 			VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_SIMULATED |
-			VMDBG_FEAT_RANGE_STEP | VMDBG_FEAT_CONDITIONS | VMDBG_FEAT_SHARED_MEM);
+			VMDBG_FEAT_RANGE_STEP | VMDBG_FEAT_CONDITIONS | VMDBG_FEAT_SHARED_MEM |
+			VMDBG_FEAT_PAGE_WATCH);
 	pause_vm(&f);
 	reg_list(&f, false);
 	g_assert_cmphex(get_reg64(&f, 1, MPIDR_EL1), ==, 0x80000001ull);
