@@ -343,7 +343,6 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 			/* the guest's own int3 (a kernel debugger's): its handler runs */
 			if (verdict == INT3_GUEST && deliver_guest_int3(v, &regs, pc))
 				return false;
-
 			if (verdict == INT3_RERUN) {
 				/* no int3 there now: ours, removed while the vCPU ran;
 				 * retried once (a real emulation failure fails again) */
@@ -401,6 +400,15 @@ static bool range_step_goes_on(struct vcpu *v, const struct vmdbg_stopped *ev)
 	if (debug_exit_is_ours(v, a, false))
 		return false;   /* a breakpoint or watchpoint fired with the step */
 	return ev->pc >= v->range.start && ev->pc < v->range.end;
+}
+
+/* The exit is the end of a single step and nothing else of ours (no slot
+ * fired with it): a hidden step is over, unseen. */
+static bool only_the_step(struct vcpu *v)
+{
+	const struct kvm_debug_exit_arch *a = &v->run->debug.arch;
+	return v->run->exit_reason == KVM_EXIT_DEBUG && a->exception == 1 && (a->dr6 & DR6_BS) &&
+	       !debug_exit_is_ours(v, a, false);
 }
 
 static void notify(struct vm_kvm *vm)
@@ -526,10 +534,7 @@ void *vcpu_thread(void *arg)
 			if (r < 0 || (v->run->exit_reason != KVM_EXIT_IO &&
 				      v->run->exit_reason != KVM_EXIT_MMIO))
 				v->fetch_step = false;  /* the instruction is done */
-			if (hidden_step && !v->over_slots && r == 0 &&
-			    v->run->exit_reason == KVM_EXIT_DEBUG &&
-			    v->run->debug.arch.exception == 1 && (v->run->debug.arch.dr6 & DR6_BS) &&
-			    !debug_exit_is_ours(v, &v->run->debug.arch, false)) {
+			if (hidden_step && !v->over_slots && r == 0 && only_the_step(v)) {
 				pthread_mutex_lock(&vm->lock);
 				continue;
 			}
@@ -539,9 +544,7 @@ void *vcpu_thread(void *arg)
 		if (r == 0 && v->over_slots && v->run->exit_reason != KVM_EXIT_IO &&
 		    v->run->exit_reason != KVM_EXIT_MMIO) {
 			v->over_slots = 0; /* the instruction is done (or something stopped it) */
-			if (hidden_step && v->run->exit_reason == KVM_EXIT_DEBUG &&
-			    v->run->debug.arch.exception == 1 && (v->run->debug.arch.dr6 & DR6_BS) &&
-			    !debug_exit_is_ours(v, &v->run->debug.arch, false)) {
+			if (hidden_step && only_the_step(v)) {
 				pthread_mutex_lock(&vm->lock);
 				continue;
 			}
