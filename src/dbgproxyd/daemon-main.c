@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "plugin-host.h"
 #include "sockio.h"
 #include "rsp-codec.h"
 
@@ -383,6 +384,7 @@ typedef struct options {
 	char *tdesc;
 	char *x86_arch;
 	char *watch_with;
+	char **plugins;            /* --plugin, then plugins= */
 	gboolean listen_any;
 	gboolean no_shared_memory;
 	gboolean version;
@@ -397,6 +399,7 @@ static void options_clear(Options *o)
 	g_clear_pointer(&o->tdesc, g_free);
 	g_clear_pointer(&o->x86_arch, g_free);
 	g_clear_pointer(&o->watch_with, g_free);
+	g_clear_pointer(&o->plugins, g_strfreev);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Options, options_clear)
 
@@ -435,10 +438,23 @@ static bool load_config(struct options *o, GError **error)
 			}
 			o->listen_any = o->listen_any || any;
 			continue;
+		} else if (strcmp(*k, "plugins") == 0) {
+			/* added to those of the command line */
+			g_auto(GStrv) list = g_key_file_get_string_list(kf, CONFIG_GROUP, *k, NULL, error);
+			if (!list) {
+				g_prefix_error(error, "config %s: ", o->config);
+				return false;
+			}
+			guint n0 = o->plugins ? g_strv_length(o->plugins) : 0;
+			guint n1 = g_strv_length(list);
+			o->plugins = g_renew(char *, o->plugins, n0 + n1 + 1);
+			for (guint i = 0; i <= n1; i++)
+				o->plugins[n0 + i] = i < n1 ? g_strdup(list[i]) : NULL;
+			continue;
 		} else {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
 				    "config %s: unknown key '%s' (known: listen, listen-any, vm, log-level, "
-				    "tdesc, x86-arch)",
+				    "tdesc, x86-arch, plugins)",
 				    o->config, *k);
 			return false;
 		}
@@ -465,7 +481,7 @@ int main(int argc, char **argv)
 		{ "vm", 'v', 0, G_OPTION_ARG_FILENAME, &o.vm, "The VM's vmdbg socket", "PATH" },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
 		  "Key file with a [dbgproxyd] group: listen=, listen-any=, vm=, log-level=, tdesc=, "
-		  "x86-arch=",
+		  "x86-arch=, plugins=",
 		  "FILE" },
 		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &o.log_level,
 		  "error, warning, message (default), info or debug", "LEVEL" },
@@ -482,6 +498,9 @@ int main(int argc, char **argv)
 		  "Watchpoints: auto (default: the debug registers, page protection when they are "
 		  "full, cannot match the region or never fire on the VM's host), registers or "
 		  "pages", "HOW" },
+		{ "plugin", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &o.plugins,
+		  "Load a plugin (repeatable): a path, or a name in the plugin directory, with its "
+		  "arguments after ':' separated by ','", "FILE[:ARG[,ARG...]]" },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -585,12 +604,22 @@ int main(int argc, char **argv)
 
 	g_message("dbgproxyd %s: gdb on %s, VM at %s", PACKAGE_VERSION, o.listen, o.vm);
 	d.target = target_new(d.loop, o.vm, &tcfg); /* owns tcfg.user_tdesc */
+	d.plugins = plugin_host_new(d.loop, d.target);
+	for (char **spec = o.plugins; spec && *spec; spec++) {
+		g_autofree char *file = NULL;
+		g_auto(GStrv) args = NULL;
+		plugin_spec_parse(*spec, &file, &args);
+		g_autoptr(GError) perr = NULL;
+		if (!plugin_host_load(d.plugins, file, args, NULL, &perr))
+			g_warning("--plugin %s: %s; going on without it", *spec, perr->message);
+	}
 
 	ev_run(d.loop, 0);
 
 	if (d.session)
 		session_close(d.session, "dbgproxyd exiting");
 	reap_cb(d.loop, &d.reap_w, 0);
+	plugin_host_free(d.plugins);
 	ev_timer_stop(d.loop, &d.grace_w);
 	ev_timer_stop(d.loop, &d.accept_w);
 	while (d.refusals)

@@ -17,6 +17,7 @@ struct session;
 struct daemon {
 	struct ev_loop *loop;
 	struct target *target;     /* the VM */
+	struct plugin_host *plugins; /* plugin-host.h */
 	const char *listen_spec;   /* as given: [HOST:]PORT or unix:PATH */
 	char *unix_path;           /* to unlink at exit */
 	int listen_fd;

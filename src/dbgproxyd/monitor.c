@@ -2,6 +2,7 @@
  * monitor.c - the monitor commands (qRcmd): a table; monitor help is made
  * from it.
  */
+#include "plugin-host.h"
 #include "session.h"
 
 /* ---- monitor ------------------------------------------------------------------------------------- */
@@ -35,6 +36,60 @@ static bool monitor_help(struct session *s, GString *out)
 	for (size_t i = 0; i < n_monitor_cmds; i++)
 		g_string_append_printf(out, "  monitor %-10s %s\n", monitor_cmds[i].name,
 				       monitor_cmds[i].help);
+	if (s->d->plugins)
+		plugin_host_help(s->d->plugins, out);
+	return true;
+}
+
+/* ---- plugins ---------------------------------------------------------------------------------- */
+
+struct plugin_reply {
+	struct sref ref;
+};
+
+static void plugin_replied(void *ctx, const char *text)
+{
+	struct plugin_reply *r = ctx;
+	struct session *s = sref_session(&r->ref);
+	if (s) {
+		g_autoptr(GString) out = g_string_new(text);
+		rcmd_reply(s, out);
+		flush(s);
+	}
+	g_free(r);
+}
+
+/* monitor plugin list | load FILE [ARG...] | unload NAME */
+static bool monitor_plugin(struct session *s, const char *args, GString *out)
+{
+	struct plugin_host *h = s->d->plugins;
+	g_auto(GStrv) w = g_strsplit_set(args, " \t", -1);
+	g_autoptr(GPtrArray) words = g_ptr_array_new();
+	for (char **p = w; *p; p++)
+		if (**p)
+			g_ptr_array_add(words, *p);
+	g_ptr_array_add(words, NULL);
+	char **v = (char **)words->pdata;
+	g_autoptr(GError) err = NULL;
+	if (!h) {
+		g_string_append(out, "this dbgproxyd has no plugin host\n");
+	} else if (!v[0] || strcmp(v[0], "list") == 0) {
+		g_autofree char *text = plugin_host_describe(h);
+		g_string_append(out, text);
+	} else if (strcmp(v[0], "load") == 0 && v[1]) {
+		g_autofree char *name = NULL;
+		if (plugin_host_load(h, v[1], v + 2, &name, &err))
+			g_string_append_printf(out, "plugin %s loaded\n", name);
+		else
+			g_string_append_printf(out, "%s\n", err->message);
+	} else if (strcmp(v[0], "unload") == 0 && v[1] && !v[2]) {
+		if (plugin_host_unload(h, v[1], &err))
+			g_string_append_printf(out, "plugin %s unloaded\n", v[1]);
+		else
+			g_string_append_printf(out, "%s\n", err->message);
+	} else {
+		g_string_append(out, "usage: monitor plugin list | load FILE [ARG...] | unload NAME\n");
+	}
 	return true;
 }
 
@@ -123,6 +178,8 @@ static const struct monitor_cmd monitor_cmds[] = {
 	{ "info vm", "the VM behind this session: arch, vCPUs, slots, state", true, monitor_info_vm },
 	{ "hw", "the hardware breakpoint/watchpoint slot table and the page-protection watches",
 	  true, monitor_hw },
+	{ "plugin", "list | load FILE [ARG...] | unload NAME: the plugins (dbgproxyd-plugin(7))",
+	  false, NULL },
 };
 static const size_t n_monitor_cmds = G_N_ELEMENTS(monitor_cmds);
 
@@ -130,6 +187,20 @@ void h_rcmd(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
 	g_autofree char *cmd = g_strstrip(g_strndup(p[0].s, p[0].len));
+	if (strcmp(cmd, "plugin") == 0 || g_str_has_prefix(cmd, "plugin ") ||
+	    g_str_has_prefix(cmd, "plugin\t")) {
+		g_autoptr(GString) out = g_string_new(NULL);
+		monitor_plugin(s, cmd + 6, out);
+		rcmd_reply(s, out);
+		return;
+	}
+	if (s->d->plugins) {
+		struct plugin_reply *r = g_new0(struct plugin_reply, 1);
+		sref_init(&r->ref, s);
+		if (plugin_host_command(s->d->plugins, cmd, plugin_replied, r))
+			return;  /* plugin_replied answers */
+		g_free(r);
+	}
 	const struct monitor_cmd *c = NULL;
 	for (size_t i = 0; i < n_monitor_cmds && !c; i++)
 		if (strcmp(cmd, monitor_cmds[i].name) == 0 || (!cmd[0] && i == 0))

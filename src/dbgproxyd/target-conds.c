@@ -533,16 +533,19 @@ bool target_stepover_stopped(struct target *t, const struct vmdbg_stopped *ev)
 		hwslots_decode(t->hw, ev, &hit);
 	bool plain_step = ev->reason == VMDBG_STOP_DEBUG &&
 			  (hit.type == HW_HIT_STEP || hit.type == HW_HIT_NONE);
-	if (plain_step && t->state == TGT_RUNNING) {
+	/* a vCPU the resume steps: this step was that step, and it is reported */
+	bool asked_step = action_of(so, so->vcpu) == VMDBG_ACT_STEP;
+	if (plain_step && !asked_step && t->state == TGT_RUNNING) {
 		stepover_go(t, so);
 		return true;
 	}
-	/* something to report (a watchpoint the instruction hit, a fault), or
-	 * the clients asked for a stop meanwhile: the resume is over */
+	/* something to report (a watchpoint the instruction hit, a fault, the
+	 * step asked for), or the clients asked for a stop meanwhile: the
+	 * resume is over */
 	t->so = NULL;
 	so->fn(so->ctx, NULL);
 	stepover_free(so);
-	if (plain_step)
+	if (plain_step && !asked_step)
 		return true;
 	return false;  /* the caller queues it and stops everyone */
 }

@@ -78,6 +78,34 @@ uint32_t target_sw_point_kind(const struct target *t, uint64_t addr)
 	return sp ? sp->kind : 0;
 }
 
+void target_point_owners(const struct target *t, const struct vmdbg_stopped *ev, GPtrArray *owners,
+			 uint64_t *addr)
+{
+	*addr = ev->pc;
+	if (ev->reason == VMDBG_STOP_DEBUG) {
+		struct hw_hit hit;
+		if (!t->hw)
+			return;
+		hwslots_decode(t->hw, ev, &hit);
+		if (hit.type != HW_HIT_BREAK)
+			return;
+	} else if (ev->reason != VMDBG_STOP_SW_BP) {
+		return;
+	}
+	/* a breakpoint at pc, of either kind: whoever has one there is
+	 * stopped there (a slot and a breakpoint instruction at one place
+	 * trap as one) */
+	const struct sw_point *sp = g_hash_table_lookup(t->sw_points, &ev->pc);
+	for (guint i = 0; sp && i < sp->owners->len; i++)
+		g_ptr_array_add(owners, g_ptr_array_index(sp->owners, i));
+	for (guint i = 0; i < t->hw_points->len; i++) {
+		const struct hw_point *q = &g_array_index(t->hw_points, struct hw_point, i);
+		if (q->kind == HW_EXEC && q->addr == ev->pc &&
+		    !g_ptr_array_find(owners, q->owner, NULL))
+			g_ptr_array_add(owners, q->owner);
+	}
+}
+
 unsigned target_sw_points(const struct target *t)
 {
 	return g_hash_table_size(t->sw_points);

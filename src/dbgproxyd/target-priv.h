@@ -16,6 +16,7 @@ struct target_client {
 	char *name;
 	const struct target_client_ops *ops;
 	void *ctx;
+	bool passive;
 };
 
 struct target {
@@ -30,6 +31,7 @@ struct target {
 	const struct arch_ops *arch;
 	struct tdesc *tdesc;
 	GPtrArray *regsets;           /* distinct CPU models: struct regset * */
+	uint64_t generation;          /* bumped when they are rebuilt */
 	GPtrArray *vcpu_regset;       /* per vCPU: borrowed struct regset * */
 	uint32_t nr_vcpus;            /* of the caches and the tables below */
 	struct regcache **caches;     /* per vCPU */
@@ -50,6 +52,8 @@ struct target {
 	bool interrupted;             /* target_interrupt() before the stop */
 	bool guest_dead;
 	GQueue pending_stops;         /* struct vmdbg_stopped *, not yet taken */
+	struct hooks *hooks;          /* the passive clients' look at a stop, or NULL */
+	bool resume_when_clear;       /* a debugger-less pause: resume once its stops are seen */
 
 	/* breakpoints (target-points.c) */
 	GHashTable *sw_points;        /* gva (uint64_t *) -> struct sw_point * */
@@ -86,6 +90,15 @@ bool target_stepover_begin(struct target *t, uint32_t dflt, const struct vmdbg_r
 bool target_stepover_stopped(struct target *t, const struct vmdbg_stopped *ev);
 /* The step-over is over without its resume (a pause, the VM gone). */
 void target_stepover_abandon(struct target *t, const GError *err);
+
+/* target-hooks.c: after an all-stop pause, before the debugger hears:
+ * passive clients' hit() and stop(), then conditions, then stopped().
+ * Returns at once; target_after_pause ends in target_tell_stopped. */
+void target_after_pause(struct target *t, bool interrupted);
+void target_hooks_free(struct target *t);  /* no callbacks */
+/* The owners of the breakpoint this stop is a hit at (none: not a hit). */
+void target_point_owners(const struct target *t, const struct vmdbg_stopped *ev, GPtrArray *owners,
+			 uint64_t *addr);
 
 /* target.c */
 void target_tell_stopped(struct target *t, bool interrupted, const GError *err);

@@ -126,6 +126,7 @@ static void free_caches(struct target *t)
 
 static void forget_vm(struct target *t)
 {
+	t->generation++;
 	free_caches(t);
 	if (t->tdesc != t->cfg.user_tdesc)
 		tdesc_free(t->tdesc);
@@ -241,6 +242,7 @@ static void link_lost(void *owner, const char *why)
 	struct target *t = owner;
 	g_autoptr(GError) lost = g_error_new(VMLINK_ERROR, VMLINK_E_LOST, "the VM is gone: %s", why);
 	target_stepover_abandon(t, lost);
+	target_hooks_free(t);
 	target_conds_reset(t);
 	g_queue_clear_full(&t->pending_stops, g_free);
 	t->state = TGT_STOPPED;
@@ -256,14 +258,46 @@ static void link_lost(void *owner, const char *why)
 	forget_vm(t);
 }
 
+static void auto_resumed(void *ctx, const GError *err)
+{
+	if (err)
+		g_warning("could not resume the guest (no gdb attached): %s", err->message);
+}
+
+static bool stop_still_valid(const struct target *t, const struct vmdbg_stopped *ev);
+
+/* No debugger: run on unless a stop is left for one. */
+static void run_without_debugger(struct target *t)
+{
+	if (t->state != TGT_STOPPED || t->guest_dead || !target_ready(t, &(const char *){ NULL }))
+		return;
+	for (GList *l = t->pending_stops.head; l;) {
+		GList *next = l->next;
+		struct vmdbg_stopped *ev = l->data;
+		if (stop_still_valid(t, ev)) {
+			g_message("vCPU %u stopped (reason %u) at 0x%" PRIx64 " with no gdb attached: "
+				  "the guest waits for gdb", ev->vcpu, ev->reason, ev->pc);
+			return;
+		}
+		g_queue_delete_link(&t->pending_stops, l);
+		g_free(ev);
+		l = next;
+	}
+	g_autoptr(GError) err = NULL;
+	if (target_resume(t, VMDBG_ACT_CONTINUE, NULL, 0, auto_resumed, t, &err) == TARGET_FAILED)
+		auto_resumed(t, err);
+}
+
 void target_tell_stopped(struct target *t, bool interrupted, const GError *err)
 {
 	g_autoptr(GPtrArray) clients = g_ptr_array_copy(t->clients, NULL, NULL);
 	for (guint i = 0; i < clients->len; i++) {
 		struct target_client *c = g_ptr_array_index(clients, i);
-		if (g_ptr_array_find(t->clients, c, NULL))
+		if (g_ptr_array_find(t->clients, c, NULL) && c->ops->stopped)
 			c->ops->stopped(c->ctx, interrupted, err);
 	}
+	if (!target_has_debugger(t) && t->clients->len)
+		run_without_debugger(t);
 }
 
 struct pause_req {
@@ -287,15 +321,14 @@ static void pause_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 		if (!m)
 			g_warning("PAUSE failed: %s", err->message);
 		target_stepover_abandon(t, NULL);  /* its step did not finish: the pause came first */
-		/* still stopping for the clients while hits are evaluated (what
-		 * commands print reaches gdb as console output meanwhile) */
-		t->state = TGT_STOPPING;
-		if (m && target_conds_filter(t, interrupted)) {
-			g_free(r);
-			return;
+		if (m) {
+			/* still stopping for the clients while plugins look and hits
+			 * are evaluated (what commands print reaches gdb as console
+			 * output meanwhile) */
+			target_after_pause(t, interrupted);
+		} else {
+			target_tell_stopped(t, interrupted, err);
 		}
-		t->state = TGT_STOPPED;
-		target_tell_stopped(t, interrupted, m ? NULL : err);
 	}
 	g_free(r);
 }
@@ -389,6 +422,7 @@ void target_free(struct target *t)
 	}
 	g_ptr_array_set_size(t->clients, 0);
 	target_conds_free(t);
+	target_hooks_free(t);
 	vmlink_free(t->link);
 	forget_vm(t);
 	target_points_free(t);
@@ -414,6 +448,22 @@ struct target_client *target_client_add(struct target *t, const char *name,
 	return c;
 }
 
+struct target_client *target_client_add_passive(struct target *t, const char *name,
+						const struct target_client_ops *ops, void *ctx)
+{
+	struct target_client *c = target_client_add(t, name, ops, ctx);
+	c->passive = true;
+	return c;
+}
+
+bool target_has_debugger(const struct target *t)
+{
+	for (guint i = 0; i < t->clients->len; i++)
+		if (!((struct target_client *)g_ptr_array_index(t->clients, i))->passive)
+			return true;
+	return false;
+}
+
 struct detach_req {
 	target_done_fn fn;
 	void *ctx;
@@ -436,13 +486,25 @@ enum target_result target_client_remove(struct target *t, struct target_client *
 	}
 	bool last = t->clients->len == 0;
 	bool up = vmlink_is_ready(t->link);
+	bool last_debugger = !c->passive && !last && !target_has_debugger(t);
 	/* the others keep theirs; the last one's leave with DETACH */
 	target_points_drop_owner(t, c, up && !last);
 	g_debug("client %s left the target", c->name);
 	g_free(c->name);
 	g_free(c);
+	if (last_debugger && up) {
+		/* plugins stay: the guest runs on under their points alone */
+		g_queue_clear_full(&t->pending_stops, g_free);
+		if (t->conds)
+			vm_conds_clear(t->conds);
+		t->interrupted = false;
+		if (t->state == TGT_STOPPED && !t->hooks)
+			run_without_debugger(t);
+		return TARGET_DONE;
+	}
 	if (!last || !up)
 		return TARGET_DONE;
+	target_hooks_free(t);
 	/* leave the guest as if no debugger had been there: the VM drops every
 	 * point and resumes every vCPU */
 	g_queue_clear_full(&t->pending_stops, g_free);
@@ -479,6 +541,43 @@ enum target_result target_stop(struct target *t, target_done_fn fn, void *ctx, G
 	if (!target_need_ready(t, error) || !send_pause(t, fn, ctx, error))
 		return TARGET_FAILED;
 	return TARGET_PENDING;
+}
+
+bool target_pause_for_clients(struct target *t)
+{
+	if (t->state == TGT_STOPPING)
+		return true;
+	if (t->state != TGT_RUNNING || !vmlink_is_ready(t->link))
+		return false;
+	g_autoptr(GError) err = NULL;
+	if (!send_pause(t, NULL, NULL, &err)) {
+		g_warning("cannot pause: %s", err->message);
+		return false;
+	}
+	return true;
+}
+
+uint64_t target_generation(const struct target *t)
+{
+	return t->generation;
+}
+
+int target_vcpu_model(const struct target *t, uint32_t vcpu)
+{
+	if (!t->vcpu_regset || vcpu >= t->nr_vcpus)
+		return -1;
+	const struct regset *rs = g_ptr_array_index(t->vcpu_regset, vcpu);
+	guint i;
+	if (!g_ptr_array_find(t->regsets, rs, &i))
+		return -1;
+	return (int)i;
+}
+
+const struct regset *target_model_regset(const struct target *t, unsigned model)
+{
+	if (!t->vcpu_regset || model >= t->regsets->len)
+		return NULL;
+	return g_ptr_array_index(t->regsets, model);
 }
 
 bool target_interrupt(struct target *t)

@@ -63,6 +63,18 @@ struct target_client_ops {
 	void (*stopped)(void *ctx, bool interrupted, const GError *err);
 	/* a breakpoint command printed text (NUL-terminated) on vCPU vcpu (may be NULL) */
 	void (*output)(void *ctx, uint32_t vcpu, const char *text);
+
+	/* Passive clients only (plugins), each may be NULL.  After an all-stop
+	 * pause and before any debugger hears of it, with every vCPU stopped:
+	 * hit() once per stop at a breakpoint the client owns (addr: the
+	 * point's address); a stop at points only passive clients own is
+	 * then dropped and stepped over by the next resume.  stop() once per
+	 * stop still to be reported.  Requests a client makes from these (or
+	 * from the completions of those) run before the target goes on:
+	 * wrap them in target_hold()/target_release(). */
+	void (*paused)(void *ctx);  /* first, every vCPU stopped: a chance to change points */
+	void (*hit)(void *ctx, const struct vmdbg_stopped *ev, uint64_t addr);
+	void (*stop)(void *ctx, const struct vmdbg_stopped *ev);
 };
 
 struct target_config {
@@ -84,8 +96,39 @@ void target_free(struct target *t);
 
 struct target_client *target_client_add(struct target *t, const char *name,
 					const struct target_client_ops *ops, void *ctx);
+/* A passive client (a plugin): it owns points and sees stops but never
+ * resumes the guest; it is told stopped() only when ops has one.  While
+ * only passive clients are attached the target runs the guest itself:
+ * a stop at their points is stepped over and the guest resumed; any
+ * other stop keeps the guest stopped until a debugger attaches. */
+struct target_client *target_client_add_passive(struct target *t, const char *name,
+						const struct target_client_ops *ops, void *ctx);
+/* Is a debugger (a client that is not passive) attached? */
+bool target_has_debugger(const struct target *t);
+/* While the passive clients look at a stop (paused(), hit(), stop()):
+ * keep the target from going on until the matching release.  The token
+ * (0: not in that phase, nothing held) ties the two: a release after the
+ * phase was abandoned (the VM went away) changes nothing. */
+uint64_t target_hold(struct target *t);
+void target_release(struct target *t, uint64_t token);
+/* Running: stop every vCPU for the passive clients (their paused() runs;
+ * then the clients hear stopped() as after any run, with no stop: gdb's
+ * session runs on as it was, and with no debugger the target resumes).
+ * True when that is under way; false when the VM is not running. */
+bool target_pause_for_clients(struct target *t);
+/* The description's generation: bumped whenever the regsets are rebuilt
+ * (a new link to the VM, another x86 mode). */
+uint64_t target_generation(const struct target *t);
+/* vcpu's CPU model: the index of its regset among the distinct ones
+ * (vCPUs with one model share handles); -1 when not ready or no such vCPU. */
+int target_vcpu_model(const struct target *t, uint32_t vcpu);
+const struct regset *target_model_regset(const struct target *t, unsigned model);
+/* Is the target in that phase now (a hold is meaningful)? */
+bool target_in_hooks(const struct target *t);
 /* Remove the client's points from the VM and forget it (no callback to it
- * runs after this).  When the last client leaves, the VM is told DETACH:
+ * runs after this).  When the last debugger leaves and passive clients
+ * stay, the guest resumes (every vCPU continues; their points stay).
+ * When the last client leaves, the VM is told DETACH:
  * every point gone and every vCPU running, as if no debugger had been
  * there.  fn (may be NULL) runs once the VM has taken that. */
 typedef void (*target_done_fn)(void *ctx, const GError *err);

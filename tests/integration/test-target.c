@@ -64,7 +64,7 @@ static void c_stopped(void *ctx, bool interrupted, const GError *err)
 	c->interrupted = interrupted;
 }
 
-static const struct target_client_ops c_ops = { c_ready, c_lost, c_stopped, NULL };
+static const struct target_client_ops c_ops = { .ready = c_ready, .lost = c_lost, .stopped = c_stopped };
 
 /* A request's completion. */
 struct done {

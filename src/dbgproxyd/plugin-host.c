@@ -1,0 +1,747 @@
+/*
+ * plugin-host.c - loading and unloading plugins (GModule), calls into
+ * them, their monitor commands and the services they publish to each
+ * other (plugin-host.h, dbgproxyd-plugin.h).
+ *
+ * Loading checks the descriptor (symbol, ABI version, size, name) before
+ * any plugin code runs; init failing unloads it again.  Unloading, in
+ * order: the plugin stops receiving calls; consumers of its services hear
+ * down(); its service uses, commands (answers pending: told it went) and
+ * target client (its breakpoints) go; fini runs; the module is closed.
+ * Asked for while its code is on the stack, that waits until it returns.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "plugin-priv.h"
+
+#define ANSWER_TIMEOUT 1.5   /* gdb's own remote timeout is 2 s */
+
+struct later {
+	void (*fn)(void *data);
+	void *data;
+	void (*destroy)(void *data);
+};
+
+struct pcommand {
+	struct dbgp_plugin *p;
+	char *name;
+	char *help;
+	dbgp_cmd_fn fn;
+	void *ctx;
+};
+
+struct dbgp_cmd {
+	struct plugin_host *h;
+	struct dbgp_plugin *p;    /* a reference */
+	GString *out;
+	plugin_reply_fn fn;
+	void *ctx;
+	ev_timer timeout_w;
+};
+
+struct service {
+	char *name;
+	uint32_t major, minor;
+	const void *table;
+	struct dbgp_plugin *provider;
+};
+
+struct service_use {
+	uint32_t id;
+	struct dbgp_plugin *p;
+	char *name;
+	uint32_t major, min_minor;
+	struct dbgp_service_events ev;
+	void *ctx;
+	struct service *bound;    /* up() was delivered for it */
+	struct service *refused;  /* told the log about this mismatch */
+};
+
+G_DEFINE_QUARK(dbgproxyd-plugin-error-quark, dbgp_error)
+
+static void unload_now(struct plugin_host *h, struct dbgp_plugin *p);
+
+/* ---- references, calls, the later queue ------------------------------------------------ */
+
+struct dbgp_plugin *plugin_ref(struct dbgp_plugin *p)
+{
+	p->refs++;
+	return p;
+}
+
+void plugin_unref(struct dbgp_plugin *p)
+{
+	if (!p || --p->refs > 0)
+		return;
+	plugin_api_free(p);
+	g_free(p->name);
+	g_free(p->file);
+	g_strfreev(p->args);
+	g_free(p->unload_why);
+	g_free(p);
+}
+
+bool plugin_active(const struct dbgp_plugin *p)
+{
+	return p->state == PLUGIN_ACTIVE;
+}
+
+bool plugin_enter(struct dbgp_plugin *p)
+{
+	if (p->state == PLUGIN_CLOSING)
+		return false;
+	p->depth++;
+	return true;
+}
+
+static void unload_deferred(void *data)
+{
+	struct dbgp_plugin *p = data;
+	if (p->state == PLUGIN_ACTIVE && p->depth == 0)
+		unload_now(p->h, p);
+}
+
+void plugin_leave(struct dbgp_plugin *p)
+{
+	if (--p->depth == 0 && p->unload_why && p->state == PLUGIN_ACTIVE)
+		plugin_later(p->h, unload_deferred, plugin_ref(p), (void (*)(void *))plugin_unref);
+}
+
+static void later_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct plugin_host *h = w->data;
+	/* only what is queued now: what these queue runs next time */
+	guint n = h->later.length;
+	while (n-- > 0) {
+		struct later *l = g_queue_pop_head(&h->later);
+		l->fn(l->data);
+		if (l->destroy)
+			l->destroy(l->data);
+		g_free(l);
+	}
+	if (g_queue_is_empty(&h->later))
+		ev_idle_stop(loop, w);
+}
+
+void plugin_later(struct plugin_host *h, void (*fn)(void *data), void *data,
+		  void (*destroy)(void *data))
+{
+	struct later *l = g_new0(struct later, 1);
+	*l = (struct later){ fn, data, destroy };
+	g_queue_push_tail(&h->later, l);
+	ev_idle_start(h->loop, &h->later_w);
+}
+
+void dbgp_unload_self(dbgp_plugin *p, const char *why)
+{
+	if (p->state == PLUGIN_CLOSING || p->unload_why)
+		return;
+	p->unload_why = g_strdup(why ? why : "it asked to be unloaded");
+	/* in init (loading): plugin_host_load does it once the load is done */
+	if (p->state == PLUGIN_ACTIVE && p->depth == 0)
+		plugin_later(p->h, unload_deferred, plugin_ref(p), (void (*)(void *))plugin_unref);
+}
+
+const char *dbgp_name(const dbgp_plugin *p)
+{
+	return p->name;
+}
+
+void dbgp_log(dbgp_plugin *p, GLogLevelFlags level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	/* a plugin cannot make the daemon abort through the log */
+	level &= G_LOG_LEVEL_MASK & ~(G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
+	if (!level)
+		level = G_LOG_LEVEL_WARNING;
+	g_log_structured("dbgproxyd", level, "PLUGIN", p->name, "MESSAGE", "plugin %s: %s", p->name,
+			 msg);
+}
+
+/* ---- services ------------------------------------------------------------------------------ */
+
+static struct service *service_find(struct plugin_host *h, const char *name)
+{
+	for (guint i = 0; i < h->services->len; i++) {
+		struct service *s = g_ptr_array_index(h->services, i);
+		if (strcmp(s->name, name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static bool use_matches(const struct service_use *u, const struct service *s)
+{
+	return s->major == u->major && s->minor >= u->min_minor;
+}
+
+struct up_call {
+	struct plugin_host *h;
+	uint32_t use_id;
+};
+
+static struct service_use *use_find(struct plugin_host *h, uint32_t id)
+{
+	for (guint i = 0; i < h->uses->len; i++) {
+		struct service_use *u = g_ptr_array_index(h->uses, i);
+		if (u->id == id)
+			return u;
+	}
+	return NULL;
+}
+
+/* From the loop: give the service to the use if both are still there. */
+static void up_run(void *data)
+{
+	struct up_call *c = data;
+	struct service_use *u = use_find(c->h, c->use_id);
+	if (!u || u->bound || !plugin_active(u->p))
+		return;
+	struct service *s = service_find(c->h, u->name);
+	if (!s || !use_matches(u, s) || !plugin_active(s->provider))
+		return;
+	u->bound = s;
+	if (u->ev.up && plugin_enter(u->p)) {
+		u->ev.up(u->ctx, s->table, s->minor);
+		plugin_leave(u->p);
+	}
+}
+
+/* Queue up() for every use waiting for s (or for a use of any service
+ * present when s is NULL and only is that use). */
+static void offer(struct plugin_host *h, struct service_use *only)
+{
+	for (guint i = 0; i < h->uses->len; i++) {
+		struct service_use *u = g_ptr_array_index(h->uses, i);
+		if ((only && u != only) || u->bound)
+			continue;
+		struct service *s = service_find(h, u->name);
+		if (!s)
+			continue;
+		if (!use_matches(u, s)) {
+			if (u->refused != s)
+				g_message("plugin %s wants service %s %u.%u or later; plugin %s "
+					  "provides %u.%u: not given", u->p->name, u->name, u->major,
+					  u->min_minor, s->provider->name, s->major, s->minor);
+			u->refused = s;
+			continue;
+		}
+		struct up_call *c = g_new0(struct up_call, 1);
+		*c = (struct up_call){ h, u->id };
+		plugin_later(h, up_run, c, g_free);
+	}
+}
+
+/* s goes: down() for every use bound to it, the last asked first. */
+static void service_gone(struct plugin_host *h, struct service *s)
+{
+	for (guint i = h->uses->len; i-- > 0;) {
+		if (i >= h->uses->len)
+			continue;  /* a down() made uses go */
+		struct service_use *u = g_ptr_array_index(h->uses, i);
+		if (u->bound != s)
+			continue;
+		u->bound = NULL;
+		if (u->ev.down && plugin_enter(u->p)) {
+			u->ev.down(u->ctx);
+			plugin_leave(u->p);
+		}
+	}
+	for (guint i = 0; i < h->uses->len; i++) {
+		struct service_use *u = g_ptr_array_index(h->uses, i);
+		if (u->refused == s)
+			u->refused = NULL;
+	}
+	g_ptr_array_remove(h->services, s);
+	g_free(s->name);
+	g_free(s);
+}
+
+static bool valid_name(const char *name, GError **error, const char *what)
+{
+	bool ok = name && *name && strlen(name) <= 64;
+	for (const char *c = name; ok && *c; c++)
+		ok = g_ascii_isalnum(*c) || *c == '_' || *c == '-' || *c == '.';
+	if (!ok)
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL,
+			    "%s name '%s': 1 to 64 of a-z, 0-9, '_', '-', '.'", what,
+			    name ? name : "(null)");
+	return ok;
+}
+
+bool dbgp_service_publish(dbgp_plugin *p, const char *name, uint32_t major, uint32_t minor,
+			  const void *table, GError **error)
+{
+	if (!valid_name(name, error, "service"))
+		return false;
+	if (!table) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "service %s: no table", name);
+		return false;
+	}
+	struct service *old = service_find(p->h, name);
+	if (old) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_EXISTS, "service %s is published by plugin %s",
+			    name, old->provider->name);
+		return false;
+	}
+	struct service *s = g_new0(struct service, 1);
+	*s = (struct service){ g_strdup(name), major, minor, table, p };
+	g_ptr_array_add(p->h->services, s);
+	g_info("plugin %s publishes service %s %u.%u", p->name, name, major, minor);
+	offer(p->h, NULL);
+	return true;
+}
+
+bool dbgp_service_withdraw(dbgp_plugin *p, const char *name, GError **error)
+{
+	struct service *s = name ? service_find(p->h, name) : NULL;
+	if (!s || s->provider != p) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "plugin %s publishes no service %s",
+			    p->name, name ? name : "(null)");
+		return false;
+	}
+	service_gone(p->h, s);
+	return true;
+}
+
+void dbgp_service_notify(dbgp_plugin *p, const char *name, uint32_t event, const void *data)
+{
+	struct service *s = name ? service_find(p->h, name) : NULL;
+	if (!s || s->provider != p)
+		return;
+	g_autoptr(GPtrArray) uses = g_ptr_array_copy(p->h->uses, NULL, NULL);
+	for (guint i = 0; i < uses->len; i++) {
+		struct service_use *u = g_ptr_array_index(uses, i);
+		/* still there, still bound (an earlier event() may have changed that) */
+		if (!g_ptr_array_find(p->h->uses, u, NULL) || u->bound != s || !u->ev.event)
+			continue;
+		if (plugin_enter(u->p)) {
+			u->ev.event(u->ctx, event, data);
+			plugin_leave(u->p);
+		}
+	}
+}
+
+uint32_t dbgp_service_use(dbgp_plugin *p, const char *name, uint32_t major, uint32_t min_minor,
+			  const struct dbgp_service_events *events, void *ctx, GError **error)
+{
+	if (!valid_name(name, error, "service"))
+		return 0;
+	struct service_use *u = g_new0(struct service_use, 1);
+	u->id = ++p->h->next_id;
+	u->p = p;
+	u->name = g_strdup(name);
+	u->major = major;
+	u->min_minor = min_minor;
+	if (events)
+		u->ev = *events;
+	u->ctx = ctx;
+	g_ptr_array_add(p->h->uses, u);
+	offer(p->h, u);
+	return u->id;
+}
+
+static void use_free(struct service_use *u)
+{
+	g_free(u->name);
+	g_free(u);
+}
+
+void dbgp_service_unuse(dbgp_plugin *p, uint32_t id)
+{
+	struct service_use *u = use_find(p->h, id);
+	if (u && u->p == p) {
+		g_ptr_array_remove(p->h->uses, u);
+		use_free(u);
+	}
+}
+
+/* ---- monitor commands ------------------------------------------------------------------------ */
+
+static const char *const builtin_words[] = { "help", "info", "hw", "plugin", NULL };
+
+bool dbgp_command_add(dbgp_plugin *p, const char *name, const char *help, dbgp_cmd_fn fn,
+		      void *ctx, GError **error)
+{
+	if (!valid_name(name, error, "command"))
+		return false;
+	if (!fn) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "command %s: no function", name);
+		return false;
+	}
+	if (g_strv_contains(builtin_words, name)) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_EXISTS, "'monitor %s' is built in", name);
+		return false;
+	}
+	for (guint i = 0; i < p->h->commands->len; i++) {
+		struct pcommand *c = g_ptr_array_index(p->h->commands, i);
+		if (strcmp(c->name, name) == 0) {
+			g_set_error(error, DBGP_ERROR, DBGP_E_EXISTS,
+				    "'monitor %s' belongs to plugin %s", name, c->p->name);
+			return false;
+		}
+	}
+	struct pcommand *c = g_new0(struct pcommand, 1);
+	*c = (struct pcommand){ p, g_strdup(name), g_strdup(help ? help : ""), fn, ctx };
+	g_ptr_array_add(p->h->commands, c);
+	return true;
+}
+
+void dbgp_cmd_print(dbgp_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_string_append_vprintf(cmd->out, fmt, ap);
+	va_end(ap);
+}
+
+static void cmd_finish(struct dbgp_cmd *cmd)
+{
+	ev_timer_stop(cmd->h->loop, &cmd->timeout_w);
+	g_ptr_array_remove(cmd->h->running, cmd);
+	if (cmd->fn)  /* else answered at its timeout already */
+		cmd->fn(cmd->ctx, cmd->out->str);
+	g_string_free(cmd->out, TRUE);
+	plugin_unref(cmd->p);
+	g_free(cmd);
+}
+
+void dbgp_cmd_done(dbgp_cmd *cmd)
+{
+	cmd_finish(cmd);
+}
+
+static void cmd_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct dbgp_cmd *cmd = w->data;
+	g_message("plugin %s did not answer a monitor command within %.1f s", cmd->p->name,
+		  ANSWER_TIMEOUT);
+	g_string_append_printf(cmd->out, "(plugin %s did not answer in time)\n", cmd->p->name);
+	/* the plugin may still call dbgp_cmd_done: the command stays, answered
+	 * already, until it does or the plugin unloads */
+	ev_timer_stop(loop, w);
+	cmd->fn(cmd->ctx, cmd->out->str);
+	g_string_truncate(cmd->out, 0);
+	cmd->fn = NULL;
+}
+
+bool plugin_host_command(struct plugin_host *h, const char *line, plugin_reply_fn fn, void *ctx)
+{
+	size_t wl = strcspn(line, " \t");
+	struct pcommand *c = NULL;
+	for (guint i = 0; i < h->commands->len && !c; i++) {
+		struct pcommand *pc = g_ptr_array_index(h->commands, i);
+		if (strlen(pc->name) == wl && strncmp(pc->name, line, wl) == 0)
+			c = pc;
+	}
+	if (!c || !plugin_active(c->p))
+		return false;
+	g_autofree char *args = g_strstrip(g_strdup(line + wl));
+	struct dbgp_cmd *cmd = g_new0(struct dbgp_cmd, 1);
+	cmd->h = h;
+	cmd->p = plugin_ref(c->p);
+	cmd->out = g_string_new(NULL);
+	cmd->fn = fn;
+	cmd->ctx = ctx;
+	ev_timer_init(&cmd->timeout_w, cmd_timeout, ANSWER_TIMEOUT, 0);
+	cmd->timeout_w.data = cmd;
+	ev_timer_start(h->loop, &cmd->timeout_w);
+	g_ptr_array_add(h->running, cmd);
+	struct dbgp_plugin *p = c->p;
+	if (plugin_enter(p)) {
+		c->fn(c->ctx, cmd, args);
+		plugin_leave(p);
+	}
+	return true;
+}
+
+void plugin_host_help(struct plugin_host *h, GString *out)
+{
+	for (guint i = 0; i < h->commands->len; i++) {
+		struct pcommand *c = g_ptr_array_index(h->commands, i);
+		g_string_append_printf(out, "  monitor %-10s %s (plugin %s)\n", c->name, c->help,
+				       c->p->name);
+	}
+}
+
+/* ---- loading ---------------------------------------------------------------------------------- */
+
+void plugin_spec_parse(const char *spec, char **file, GStrv *args)
+{
+	const char *colon = strchr(spec, ':');
+	*file = colon ? g_strndup(spec, (gsize)(colon - spec)) : g_strdup(spec);
+	*args = colon && colon[1] ? g_strsplit(colon + 1, ",", -1) : g_new0(char *, 1);
+}
+
+/* FILE itself when it names a file; else NAME[.so] in the plugin directories. */
+static char *find_plugin(const char *file)
+{
+	if (strchr(file, '/'))
+		return g_strdup(file);
+	const char *dirs[] = { g_getenv("DBGPROXYD_PLUGIN_DIR"), PLUGINDIR };
+	for (unsigned i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		g_autofree char *so = g_strconcat(file, g_str_has_suffix(file, ".so") ? "" : ".so", NULL);
+		char *path = g_build_filename(dirs[i], so, NULL);
+		if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			return path;
+		g_free(path);
+	}
+	return NULL;
+}
+
+static struct dbgp_plugin *plugin_find(struct plugin_host *h, const char *name)
+{
+	for (guint i = 0; i < h->plugins->len; i++) {
+		struct dbgp_plugin *p = g_ptr_array_index(h->plugins, i);
+		if (strcmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The descriptor, checked before any of the plugin's code runs. */
+static const struct dbgp_plugin_info *check_info(struct plugin_host *h, GModule *m,
+						   const char *path, GError **error)
+{
+	gpointer sym = NULL;
+	if (!g_module_symbol(m, DBGP_PLUGIN_SYMBOL, &sym) || !sym) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL,
+			    "%s is not a dbgproxyd plugin (no '%s' descriptor: see dbgproxyd-plugin(7))",
+			    path, DBGP_PLUGIN_SYMBOL);
+		return NULL;
+	}
+	const struct dbgp_plugin_info *info = sym;
+	if (info->abi != DBGP_ABI_VERSION) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL,
+			    "%s was built for plugin ABI %u; this dbgproxyd has ABI %u: rebuild it "
+			    "against this dbgproxyd-plugin.h", path, info->abi, DBGP_ABI_VERSION);
+		return NULL;
+	}
+	if (info->size < sizeof(struct dbgp_plugin_info)) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "%s: descriptor of %u bytes, %zu expected",
+			    path, info->size, sizeof(struct dbgp_plugin_info));
+		return NULL;
+	}
+	if (!info->init || !valid_name(info->name, error, "plugin")) {
+		if (!info->init)
+			g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "%s: the descriptor has no init",
+				    path);
+		else
+			g_prefix_error(error, "%s: ", path);
+		return NULL;
+	}
+	struct dbgp_plugin *other = plugin_find(h, info->name);
+	if (other) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_EXISTS,
+			    "a plugin named %s is loaded already (from %s)", info->name, other->file);
+		return NULL;
+	}
+	return info;
+}
+
+bool plugin_host_load(struct plugin_host *h, const char *file, char **args, char **name,
+		      GError **error)
+{
+	g_autofree char *path = find_plugin(file);
+	if (!path) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL,
+			    "no plugin '%s' (neither in $DBGPROXYD_PLUGIN_DIR nor in %s)", file,
+			    PLUGINDIR);
+		return false;
+	}
+	/* every symbol resolved now: a plugin needing what this daemon lacks
+	 * is refused here rather than failing in the middle of a call */
+	GModule *m = g_module_open(path, G_MODULE_BIND_LOCAL);
+	if (!m) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "cannot load %s: %s", path,
+			    g_module_error());
+		return false;
+	}
+	const struct dbgp_plugin_info *info = check_info(h, m, path, error);
+	if (!info) {
+		g_module_close(m);
+		return false;
+	}
+	struct dbgp_plugin *p = g_new0(struct dbgp_plugin, 1);
+	p->refs = 1;
+	p->h = h;
+	p->module = m;
+	p->info = info;
+	p->name = g_strdup(info->name);
+	p->file = g_strdup(path);
+	p->args = g_strdupv(args ? args : (char *[]){ NULL });
+	p->state = PLUGIN_LOADING;
+	g_ptr_array_add(h->plugins, p);
+	plugin_api_attach(p);
+	g_autoptr(GError) err = NULL;
+	p->depth++;
+	bool ok = info->init(p, (int)g_strv_length(p->args), p->args, &err);
+	p->depth--;
+	if (!ok) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "plugin %s refused to start: %s", p->name,
+			    err ? err->message : "(its init failed without saying why)");
+		p->unload_why = NULL;
+		p->state = PLUGIN_ACTIVE;  /* for unload_now, without its fini */
+		p->info = NULL;
+		unload_now(h, p);
+		return false;
+	}
+	p->state = PLUGIN_ACTIVE;
+	g_message("plugin %s %s loaded from %s", p->name, info->version ? info->version : "",
+		  path);
+	if (name)
+		*name = g_strdup(p->name);
+	if (p->unload_why)  /* its init asked for it */
+		plugin_later(h, unload_deferred, plugin_ref(p), (void (*)(void *))plugin_unref);
+	return true;
+}
+
+static void unload_now(struct plugin_host *h, struct dbgp_plugin *p)
+{
+	p->state = PLUGIN_CLOSING;
+	if (p->info)
+		g_message("plugin %s unloading%s%s", p->name, p->unload_why ? ": " : "",
+			  p->unload_why ? p->unload_why : "");
+	/* consumers of its services first, while it is still loaded */
+	for (guint i = h->services->len; i-- > 0;) {
+		if (i >= h->services->len)
+			continue;
+		struct service *s = g_ptr_array_index(h->services, i);
+		if (s->provider == p)
+			service_gone(h, s);
+	}
+	for (guint i = h->uses->len; i-- > 0;) {
+		struct service_use *u = g_ptr_array_index(h->uses, i);
+		if (u->p == p) {
+			g_ptr_array_remove_index(h->uses, i);
+			use_free(u);
+		}
+	}
+	for (guint i = h->commands->len; i-- > 0;) {
+		struct pcommand *c = g_ptr_array_index(h->commands, i);
+		if (c->p != p)
+			continue;
+		g_ptr_array_remove_index(h->commands, i);
+		g_free(c->name);
+		g_free(c->help);
+		g_free(c);
+	}
+	for (guint i = h->running->len; i-- > 0;) {
+		if (i >= h->running->len)
+			continue;
+		struct dbgp_cmd *cmd = g_ptr_array_index(h->running, i);
+		if (cmd->p != p)
+			continue;
+		g_string_append_printf(cmd->out, "(plugin %s was unloaded before it answered)\n",
+				       p->name);
+		cmd_finish(cmd);
+	}
+	plugin_api_detach(p);
+	if (p->info && p->info->fini) {
+		p->depth++;
+		p->info->fini(p);
+		p->depth--;
+	}
+	g_ptr_array_remove(h->plugins, p);
+	g_module_close(p->module);
+	p->module = NULL;
+	plugin_unref(p);
+}
+
+bool plugin_host_unload(struct plugin_host *h, const char *name, GError **error)
+{
+	struct dbgp_plugin *p = plugin_find(h, name);
+	if (!p || p->state != PLUGIN_ACTIVE) {
+		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "no plugin named '%s' is loaded", name);
+		return false;
+	}
+	if (!p->unload_why)
+		p->unload_why = g_strdup("asked by monitor plugin unload");
+	if (p->depth > 0)
+		return true;  /* when its code has returned (plugin_leave) */
+	unload_now(h, p);
+	return true;
+}
+
+char *plugin_host_describe(struct plugin_host *h)
+{
+	GString *out = g_string_new(NULL);
+	if (h->plugins->len == 0)
+		g_string_append(out, "no plugins loaded\n");
+	for (guint i = 0; i < h->plugins->len; i++) {
+		struct dbgp_plugin *p = g_ptr_array_index(h->plugins, i);
+		g_autofree char *args = g_strjoinv(",", p->args);
+		g_string_append_printf(out, "%s %s: %s\n  file %s%s%s\n", p->name,
+				       p->info->version ? p->info->version : "",
+				       p->info->summary ? p->info->summary : "", p->file,
+				       *args ? ", arguments " : "", args);
+		for (guint j = 0; j < h->commands->len; j++) {
+			struct pcommand *c = g_ptr_array_index(h->commands, j);
+			if (c->p == p)
+				g_string_append_printf(out, "  command: monitor %s\n", c->name);
+		}
+		for (guint j = 0; j < h->services->len; j++) {
+			struct service *s = g_ptr_array_index(h->services, j);
+			if (s->provider == p)
+				g_string_append_printf(out, "  publishes: %s %u.%u\n", s->name, s->major,
+						       s->minor);
+		}
+		for (guint j = 0; j < h->uses->len; j++) {
+			struct service_use *u = g_ptr_array_index(h->uses, j);
+			if (u->p == p)
+				g_string_append_printf(out, "  uses: %s %u.%u+ (%s)\n", u->name, u->major,
+						       u->min_minor, u->bound ? "up" : "waiting");
+		}
+		plugin_api_describe(p, out);
+	}
+	return g_string_free(out, FALSE);
+}
+
+struct plugin_host *plugin_host_new(struct ev_loop *loop, struct target *t)
+{
+	struct plugin_host *h = g_new0(struct plugin_host, 1);
+	h->loop = loop;
+	h->t = t;
+	h->plugins = g_ptr_array_new();
+	h->commands = g_ptr_array_new();
+	h->running = g_ptr_array_new();
+	h->services = g_ptr_array_new();
+	h->uses = g_ptr_array_new();
+	g_queue_init(&h->later);
+	ev_idle_init(&h->later_w, later_cb);
+	h->later_w.data = h;
+	return h;
+}
+
+void plugin_host_free(struct plugin_host *h)
+{
+	if (!h)
+		return;
+	/* the last loaded first: a consumer usually comes after its provider */
+	while (h->plugins->len) {
+		struct dbgp_plugin *p = g_ptr_array_index(h->plugins, h->plugins->len - 1);
+		if (!p->unload_why)
+			p->unload_why = g_strdup("dbgproxyd exiting");
+		unload_now(h, p);
+	}
+	ev_idle_stop(h->loop, &h->later_w);
+	struct later *l;
+	while ((l = g_queue_pop_head(&h->later))) {
+		if (l->destroy)
+			l->destroy(l->data);
+		g_free(l);
+	}
+	g_ptr_array_unref(h->plugins);
+	g_ptr_array_unref(h->commands);
+	g_ptr_array_unref(h->running);
+	g_ptr_array_unref(h->services);
+	g_ptr_array_unref(h->uses);
+	g_free(h);
+}

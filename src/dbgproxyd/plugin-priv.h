@@ -1,0 +1,83 @@
+/*
+ * plugin-priv.h - what plugin-host.c (loading, unloading, calls into
+ * plugins, monitor commands, services) and plugin-api.c (the VM: events,
+ * registers, memory, breakpoints) share.  Private to them.
+ *
+ * A plugin's code runs only through plugin_enter()/plugin_leave(): they
+ * refuse once it is closing and count how deep its code is on the stack,
+ * so that an unload asked for from inside it waits until it has returned.
+ * Everything that outlives a call (requests in flight, queued callbacks)
+ * holds a reference to the struct dbgp_plugin, which outlives the module.
+ */
+#ifndef PLUGIN_PRIV_H
+#define PLUGIN_PRIV_H
+
+#include <gmodule.h>
+
+#include "dbgproxyd-plugin.h"
+#include "plugin-host.h"
+#include "target.h"
+
+enum plugin_state { PLUGIN_LOADING, PLUGIN_ACTIVE, PLUGIN_CLOSING };
+
+struct plugin_host {
+	struct ev_loop *loop;
+	struct target *t;
+	GPtrArray *plugins;          /* struct dbgp_plugin *, in load order */
+	GPtrArray *commands;         /* struct pcommand * */
+	GPtrArray *running;          /* struct dbgp_cmd *: answers not given yet */
+	GPtrArray *services;         /* struct service * */
+	GPtrArray *uses;             /* struct service_use *, in the order asked */
+	GQueue later;                /* struct later *: callbacks due from the loop */
+	ev_idle later_w;
+	uint32_t next_id;
+};
+
+struct dbgp_plugin {
+	int refs;
+	struct plugin_host *h;
+	GModule *module;
+	const struct dbgp_plugin_info *info;
+	char *name;
+	char *file;
+	GStrv args;
+	enum plugin_state state;
+	unsigned depth;              /* its code on the stack */
+	char *unload_why;            /* an unload waits for depth 0 */
+	struct target_client *client;
+	struct dbgp_events events;
+	void *events_ctx;
+	GHashTable *regs;            /* "model:name" -> struct dbgp_reg * */
+	GPtrArray *breaks;           /* struct pbreak * */
+	bool flushing, flush_again;  /* plugin-api.c: breakpoints going to the VM */
+};
+
+struct dbgp_reg {
+	struct dbgp_plugin *p;
+	unsigned model;
+	char *name;
+	unsigned bits;
+	uint64_t gen;                /* the description h was found in */
+	const struct reg_handle *h;
+};
+
+/* Run plugin code only between these: false, nothing to run, when the
+ * plugin is not (or no longer) active. */
+bool plugin_enter(struct dbgp_plugin *p);
+void plugin_leave(struct dbgp_plugin *p);
+struct dbgp_plugin *plugin_ref(struct dbgp_plugin *p);
+void plugin_unref(struct dbgp_plugin *p);
+bool plugin_active(const struct dbgp_plugin *p);
+
+/* Run fn(data) from the loop (destroy(data) afterwards, or at shutdown). */
+void plugin_later(struct plugin_host *h, void (*fn)(void *data), void *data,
+		  void (*destroy)(void *data));
+
+/* plugin-api.c: the plugin's side of the target */
+void plugin_api_attach(struct dbgp_plugin *p);   /* its target client */
+void plugin_api_detach(struct dbgp_plugin *p);   /* points out, client gone */
+void plugin_api_free(struct dbgp_plugin *p);     /* handles, breakpoint records */
+/* monitor plugin list: its breakpoints */
+void plugin_api_describe(const struct dbgp_plugin *p, GString *out);
+
+#endif

@@ -1,0 +1,7 @@
+/* tp-nodesc.c - a shared object without the descriptor: not a plugin. */
+__attribute__((visibility("default"))) int tp_nodesc_something(void);
+
+int tp_nodesc_something(void)
+{
+	return 1;
+}
