@@ -69,7 +69,8 @@ void target_points_free(struct target *t)
 
 bool target_sw_point_at(const struct target *t, uint64_t addr)
 {
-	return g_hash_table_contains(t->sw_points, &addr);
+	const struct sw_point *sp = g_hash_table_lookup(t->sw_points, &addr);
+	return sp && sp->owners->len > 0;
 }
 
 uint32_t target_sw_point_kind(const struct target *t, uint64_t addr)
@@ -127,6 +128,9 @@ struct sw_req {
 	void *ctx;
 };
 
+static bool sw_send(struct target *t, struct sw_point *sp, bool insert, uint32_t vcpu,
+		    struct target_client *owner, target_done_fn fn, void *ctx, GError **error);
+
 static void sw_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 {
 	struct sw_req *r = ctx;
@@ -134,18 +138,30 @@ static void sw_done(void *ctx, const struct vmdbg_msg *m, const GError *err)
 	/* already as wanted counts as done */
 	bool ok = m || (err->domain == VMLINK_ERROR &&
 			err->code == (r->insert ? VMDBG_E_EXIST : VMDBG_E_NOENT));
+	struct target *t = r->t;
+	uint64_t addr = r->addr;
+	bool orphan = false;
 	if (sp) {
 		sp->busy = false;
 		if (r->insert && !ok)
-			g_hash_table_remove(r->t->sw_points, &r->addr);  /* not at the VM */
+			g_hash_table_remove(t->sw_points, &r->addr);  /* not at the VM */
 		else if (!r->insert && ok && sp->owners->len == 0)
-			g_hash_table_remove(r->t->sw_points, &r->addr);
+			g_hash_table_remove(t->sw_points, &r->addr);
 		else if (!r->insert && !ok && r->owner)
-			g_ptr_array_add(sp->owners, r->owner);          /* still at the VM */
+			g_ptr_array_add(sp->owners, r->owner);        /* still at the VM */
+		else if (r->insert && sp->owners->len == 0)
+			orphan = true;  /* its owner left while it went in */
 	}
 	if (r->fn)
 		r->fn(r->ctx, ok ? NULL : err);
 	g_free(r);
+	/* the callback may have changed the table: look again */
+	sp = orphan ? g_hash_table_lookup(t->sw_points, &addr) : NULL;
+	if (sp && !sp->busy && sp->owners->len == 0) {
+		g_autoptr(GError) e = NULL;
+		if (!sw_send(t, sp, false, 0, NULL, NULL, NULL, &e))
+			g_warning("breakpoint at 0x%" PRIx64 " stays: %s", sp->addr, e->message);
+	}
 }
 
 static bool sw_send(struct target *t, struct sw_point *sp, bool insert, uint32_t vcpu,
@@ -431,6 +447,35 @@ enum target_result target_point_cond(struct target *t, uint64_t addr,
 		return TARGET_FAILED;
 	}
 	return TARGET_PENDING;
+}
+
+static void forgot(void *ctx, const struct vmdbg_msg *m, const GError *err)
+{
+	uint64_t *addr = ctx;
+	if (m)
+		g_warning("the VM had a breakpoint at 0x%" PRIx64 " that no client wanted; removed it",
+			  *addr);
+	else
+		g_debug("stale stop at 0x%" PRIx64 ": the VM has no breakpoint there (%s)", *addr,
+			err->message);
+	g_free(addr);
+}
+
+void target_sw_point_forget(struct target *t, uint32_t vcpu, uint64_t addr)
+{
+	if (g_hash_table_contains(t->sw_points, &addr))
+		return;  /* on its way out: its REMOVE is ahead of anything we send */
+	g_autoptr(GByteArray) f = g_byte_array_new();
+	uint32_t seq = target_seq(t);
+	struct vmdbg_sw_bp bp = { .vcpu = vcpu, .kind = t->arch ? t->arch->sw_bp_kind : 0,
+				  .addr = addr };
+	vmdbg_enc_sw_bp(f, VMDBG_SW_BP_REMOVE, seq, &bp);
+	uint64_t *ctx = g_memdup2(&addr, sizeof(addr));
+	g_autoptr(GError) err = NULL;
+	if (!target_send(t, f, seq, forgot, ctx, &err)) {
+		g_debug("stale stop at 0x%" PRIx64 ": %s", addr, err->message);
+		g_free(ctx);
+	}
 }
 
 void target_points_drop_owner(struct target *t, struct target_client *owner, bool vm_too)

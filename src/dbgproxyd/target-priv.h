@@ -124,8 +124,13 @@ void target_points_reset(struct target *t);
 void target_points_free(struct target *t);
 /* Forget owner's points; with vm_too, take them out of the VM as well. */
 void target_points_drop_owner(struct target *t, struct target_client *owner, bool vm_too);
-/* Is a queued software breakpoint stop at addr still one of ours? */
+/* Does a client still want a software breakpoint at addr (in the VM, or
+ * on its way there)?  A point whose last owner left is on its way out:
+ * a stop at it is stale, and a step-over neither lifts nor restores it. */
 bool target_sw_point_at(const struct target *t, uint64_t addr);
+/* A software breakpoint stop at addr was stale: make sure the VM has no
+ * breakpoint there that the table does not know. */
+void target_sw_point_forget(struct target *t, uint32_t vcpu, uint64_t addr);
 /* Its kind (gdb's), 0 when there is none. */
 uint32_t target_sw_point_kind(const struct target *t, uint64_t addr);
 

@@ -625,6 +625,8 @@ bool target_take_stop(struct target *t, struct vmdbg_stopped *out)
 			return true;
 		}
 		g_debug("dropping a stale stop of vCPU %u at 0x%" PRIx64, out->vcpu, out->pc);
+		if (out->reason == VMDBG_STOP_SW_BP)
+			target_sw_point_forget(t, out->vcpu, out->pc);
 	}
 	return false;
 }

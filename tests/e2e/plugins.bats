@@ -110,10 +110,9 @@ sym_hex() {
 }
 
 @test "a plugin that unloads itself in its hit with a register read in flight: no callback after its fini, the guest runs on" {
-	# about 1 run in 4 (never at --log-level debug) gdb's next continue
-	# after this spins: every stop it meets is dropped as stale and the
-	# session resumes again; not understood yet (see issue 15's note)
-	skip "known intermittent resume loop after a plugin unloads inside its hit (issue 15)"
+	# once 1 run in 4: the unload's REMOVE raced the step-over's own
+	# REMOVE/INSERT of the point, the VM kept a breakpoint the table had
+	# forgotten and gdb's next continue spun on stale stops
 	start_vm_arm64 1 && start_daemon --plugin "$TP/tp-a.so"
 	run gdb_batch "eval \"monitor tp-a break-unload %p\", &tick" "hbreak byte_stores" "continue" \
 		"monitor plugin list" "monitor info vm" "delete" "hbreak tick" "continue" "continue" \
@@ -123,6 +122,7 @@ sym_hex() {
 	grep -q "plugin tp-a unloading: unloading in a hit" "$TMP/daemon.log"
 	grep -q "tp-a: fini" "$TMP/daemon.log"
 	! grep -q PLUGIN-BUG "$TMP/daemon.log" || false
+	! grep -q "that no client wanted" "$TMP/daemon.log" || false
 	printf '%s\n' "$output" | grep -q '^no plugins loaded'
 	printf '%s\n' "$output" | grep -q 'sw breakpoints:   0 inserted'
 	vals=($(values "$output"))

@@ -355,6 +355,40 @@ static void test_leaving_takes_only_own_points(void)
 	fix_stop(&f);
 }
 
+/* A client leaves while its breakpoint's INSERT is still on its way: once
+ * the VM has it, it comes out again (it stayed in the VM, unowned, and
+ * every pass stopped there). */
+static void test_leaving_while_point_goes_in(void)
+{
+	struct fix f;
+	struct client a, b;
+	fix_start(&f);
+	attach_both(&f, &a, &b);
+	struct done d1 = { 0 }, d2 = { 0 };
+	g_assert_cmpint(insert(&f, &b, 1, sym_after_probe, 4, &d1), ==, TARGET_PENDING);
+	g_autoptr(GError) err = NULL;
+	g_assert_cmpint(CALL(target_point_insert(f.t, a.c, 0, sym_tick, 4, 0, on_done, &d2, &err)),
+			==, TARGET_PENDING);
+	g_assert_cmpint(CALL(target_client_remove(f.t, a.c, NULL, NULL, NULL)), ==, TARGET_DONE);
+	g_assert_true(run_until(&f, &d2.called, NULL, 0));
+	for (int i = 0; i < 400 && target_sw_points(f.t); i++) {
+		ev_run(f.loop, EVRUN_NOWAIT);
+		g_usleep(5000);
+	}
+	g_assert_cmpuint(target_sw_points(f.t), ==, 0);
+	for (int i = 0; i < 3; i++) {
+		struct vmdbg_stopped ev = run_to_stop(&f, &b);
+		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
+		g_assert_cmphex(ev.pc, ==, sym_after_probe);
+		step_over(&f, &b, 1, sym_after_probe);
+	}
+	g_clear_error(&d2.err);
+	struct done dd = { 0 };
+	g_assert_cmpint(CALL(target_client_remove(f.t, b.c, on_done, &dd, NULL)), ==, TARGET_PENDING);
+	wait_done(&f, &dd);
+	fix_stop(&f);
+}
+
 static void test_interrupt_and_memory(void)
 {
 	struct fix f;
@@ -441,6 +475,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/target/not-connected", test_not_connected);
 	g_test_add_func("/target/shared-sw-point", test_shared_sw_point);
 	g_test_add_func("/target/leaving-takes-only-own-points", test_leaving_takes_only_own_points);
+	g_test_add_func("/target/leaving-while-point-goes-in", test_leaving_while_point_goes_in);
 	g_test_add_func("/target/memory-and-interrupt", test_interrupt_and_memory);
 	return g_test_run();
 }
