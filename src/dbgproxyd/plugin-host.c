@@ -1,7 +1,7 @@
 /*
  * plugin-host.c - loading and unloading plugins (GModule), calls into
- * them, their monitor commands and the services they publish to each
- * other (plugin-host.h, dbgproxyd-plugin.h).
+ * them and their monitor commands (plugin-host.h, dbgproxyd-plugin.h);
+ * the services they publish to each other are plugin-services.c's.
  *
  * Loading checks the descriptor (symbol, ABI version, size, name) before
  * any plugin code runs; init failing unloads it again.  Unloading, in
@@ -39,24 +39,6 @@ struct dbgp_cmd {
 	plugin_reply_fn fn;
 	void *ctx;
 	ev_timer timeout_w;
-};
-
-struct service {
-	char *name;
-	uint32_t major, minor;
-	const void *table;
-	struct dbgp_plugin *provider;
-};
-
-struct service_use {
-	uint32_t id;
-	struct dbgp_plugin *p;
-	char *name;
-	uint32_t major, min_minor;
-	struct dbgp_service_events ev;
-	void *ctx;
-	struct service *bound;    /* up() was delivered for it */
-	struct service *refused;  /* told the log about this mismatch */
 };
 
 G_DEFINE_QUARK(dbgproxyd-plugin-error-quark, dbgp_error)
@@ -163,106 +145,7 @@ void dbgp_log(dbgp_plugin *p, GLogLevelFlags level, const char *fmt, ...)
 			 msg);
 }
 
-/* ---- services ------------------------------------------------------------------------------ */
-
-static struct service *service_find(struct plugin_host *h, const char *name)
-{
-	for (guint i = 0; i < h->services->len; i++) {
-		struct service *s = g_ptr_array_index(h->services, i);
-		if (strcmp(s->name, name) == 0)
-			return s;
-	}
-	return NULL;
-}
-
-static bool use_matches(const struct service_use *u, const struct service *s)
-{
-	return s->major == u->major && s->minor >= u->min_minor;
-}
-
-struct up_call {
-	struct plugin_host *h;
-	uint32_t use_id;
-};
-
-static struct service_use *use_find(struct plugin_host *h, uint32_t id)
-{
-	for (guint i = 0; i < h->uses->len; i++) {
-		struct service_use *u = g_ptr_array_index(h->uses, i);
-		if (u->id == id)
-			return u;
-	}
-	return NULL;
-}
-
-/* From the loop: give the service to the use if both are still there. */
-static void up_run(void *data)
-{
-	struct up_call *c = data;
-	struct service_use *u = use_find(c->h, c->use_id);
-	if (!u || u->bound || !plugin_active(u->p))
-		return;
-	struct service *s = service_find(c->h, u->name);
-	if (!s || !use_matches(u, s) || !plugin_active(s->provider))
-		return;
-	u->bound = s;
-	if (u->ev.up && plugin_enter(u->p)) {
-		u->ev.up(u->ctx, s->table, s->minor);
-		plugin_leave(u->p);
-	}
-}
-
-/* Queue up() for every use waiting for s (or for a use of any service
- * present when s is NULL and only is that use). */
-static void offer(struct plugin_host *h, struct service_use *only)
-{
-	for (guint i = 0; i < h->uses->len; i++) {
-		struct service_use *u = g_ptr_array_index(h->uses, i);
-		if ((only && u != only) || u->bound)
-			continue;
-		struct service *s = service_find(h, u->name);
-		if (!s)
-			continue;
-		if (!use_matches(u, s)) {
-			if (u->refused != s)
-				g_message("plugin %s wants service %s %u.%u or later; plugin %s "
-					  "provides %u.%u: not given", u->p->name, u->name, u->major,
-					  u->min_minor, s->provider->name, s->major, s->minor);
-			u->refused = s;
-			continue;
-		}
-		struct up_call *c = g_new0(struct up_call, 1);
-		*c = (struct up_call){ h, u->id };
-		plugin_later(h, up_run, c, g_free);
-	}
-}
-
-/* s goes: down() for every use bound to it, the last asked first. */
-static void service_gone(struct plugin_host *h, struct service *s)
-{
-	for (guint i = h->uses->len; i-- > 0;) {
-		if (i >= h->uses->len)
-			continue;  /* a down() made uses go */
-		struct service_use *u = g_ptr_array_index(h->uses, i);
-		if (u->bound != s)
-			continue;
-		u->bound = NULL;
-		if (u->ev.down && plugin_enter(u->p)) {
-			u->ev.down(u->ctx);
-			plugin_leave(u->p);
-		}
-	}
-	for (guint i = 0; i < h->uses->len; i++) {
-		struct service_use *u = g_ptr_array_index(h->uses, i);
-		if (u->refused == s)
-			u->refused = NULL;
-	}
-	g_ptr_array_remove(h->services, s);
-	g_free(s->name);
-	g_free(s);
-}
-
-static bool valid_name(const char *name, GError **error, const char *what)
+bool plugin_valid_name(const char *name, GError **error, const char *what)
 {
 	bool ok = name && *name && strlen(name) <= 64;
 	for (const char *c = name; ok && *c; c++)
@@ -274,93 +157,6 @@ static bool valid_name(const char *name, GError **error, const char *what)
 	return ok;
 }
 
-bool dbgp_service_publish(dbgp_plugin *p, const char *name, uint32_t major, uint32_t minor,
-			  const void *table, GError **error)
-{
-	if (!valid_name(name, error, "service"))
-		return false;
-	if (!table) {
-		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "service %s: no table", name);
-		return false;
-	}
-	struct service *old = service_find(p->h, name);
-	if (old) {
-		g_set_error(error, DBGP_ERROR, DBGP_E_EXISTS, "service %s is published by plugin %s",
-			    name, old->provider->name);
-		return false;
-	}
-	struct service *s = g_new0(struct service, 1);
-	*s = (struct service){ g_strdup(name), major, minor, table, p };
-	g_ptr_array_add(p->h->services, s);
-	g_info("plugin %s publishes service %s %u.%u", p->name, name, major, minor);
-	offer(p->h, NULL);
-	return true;
-}
-
-bool dbgp_service_withdraw(dbgp_plugin *p, const char *name, GError **error)
-{
-	struct service *s = name ? service_find(p->h, name) : NULL;
-	if (!s || s->provider != p) {
-		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "plugin %s publishes no service %s",
-			    p->name, name ? name : "(null)");
-		return false;
-	}
-	service_gone(p->h, s);
-	return true;
-}
-
-void dbgp_service_notify(dbgp_plugin *p, const char *name, uint32_t event, const void *data)
-{
-	struct service *s = name ? service_find(p->h, name) : NULL;
-	if (!s || s->provider != p)
-		return;
-	g_autoptr(GPtrArray) uses = g_ptr_array_copy(p->h->uses, NULL, NULL);
-	for (guint i = 0; i < uses->len; i++) {
-		struct service_use *u = g_ptr_array_index(uses, i);
-		/* still there, still bound (an earlier event() may have changed that) */
-		if (!g_ptr_array_find(p->h->uses, u, NULL) || u->bound != s || !u->ev.event)
-			continue;
-		if (plugin_enter(u->p)) {
-			u->ev.event(u->ctx, event, data);
-			plugin_leave(u->p);
-		}
-	}
-}
-
-uint32_t dbgp_service_use(dbgp_plugin *p, const char *name, uint32_t major, uint32_t min_minor,
-			  const struct dbgp_service_events *events, void *ctx, GError **error)
-{
-	if (!valid_name(name, error, "service"))
-		return 0;
-	struct service_use *u = g_new0(struct service_use, 1);
-	u->id = ++p->h->next_id;
-	u->p = p;
-	u->name = g_strdup(name);
-	u->major = major;
-	u->min_minor = min_minor;
-	if (events)
-		u->ev = *events;
-	u->ctx = ctx;
-	g_ptr_array_add(p->h->uses, u);
-	offer(p->h, u);
-	return u->id;
-}
-
-static void use_free(struct service_use *u)
-{
-	g_free(u->name);
-	g_free(u);
-}
-
-void dbgp_service_unuse(dbgp_plugin *p, uint32_t id)
-{
-	struct service_use *u = use_find(p->h, id);
-	if (u && u->p == p) {
-		g_ptr_array_remove(p->h->uses, u);
-		use_free(u);
-	}
-}
-
 /* ---- monitor commands ------------------------------------------------------------------------ */
 
 static const char *const builtin_words[] = { "help", "info", "hw", "plugin", NULL };
@@ -368,7 +164,7 @@ static const char *const builtin_words[] = { "help", "info", "hw", "plugin", NUL
 bool dbgp_command_add(dbgp_plugin *p, const char *name, const char *help, dbgp_cmd_fn fn,
 		      void *ctx, GError **error)
 {
-	if (!valid_name(name, error, "command"))
+	if (!plugin_valid_name(name, error, "command"))
 		return false;
 	if (!fn) {
 		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "command %s: no function", name);
@@ -529,7 +325,7 @@ static const struct dbgp_plugin_info *check_info(struct plugin_host *h, GModule 
 			    path, info->size, sizeof(struct dbgp_plugin_info));
 		return NULL;
 	}
-	if (!info->init || !valid_name(info->name, error, "plugin")) {
+	if (!info->init || !plugin_valid_name(info->name, error, "plugin")) {
 		if (!info->init)
 			g_set_error(error, DBGP_ERROR, DBGP_E_INVAL, "%s: the descriptor has no init",
 				    path);
@@ -610,20 +406,7 @@ static void unload_now(struct plugin_host *h, struct dbgp_plugin *p)
 		g_message("plugin %s unloading%s%s", p->name, p->unload_why ? ": " : "",
 			  p->unload_why ? p->unload_why : "");
 	/* consumers of its services first, while it is still loaded */
-	for (guint i = h->services->len; i-- > 0;) {
-		if (i >= h->services->len)
-			continue;
-		struct service *s = g_ptr_array_index(h->services, i);
-		if (s->provider == p)
-			service_gone(h, s);
-	}
-	for (guint i = h->uses->len; i-- > 0;) {
-		struct service_use *u = g_ptr_array_index(h->uses, i);
-		if (u->p == p) {
-			g_ptr_array_remove_index(h->uses, i);
-			use_free(u);
-		}
-	}
+	plugin_services_drop(h, p);
 	for (guint i = h->commands->len; i-- > 0;) {
 		struct pcommand *c = g_ptr_array_index(h->commands, i);
 		if (c->p != p)
@@ -687,18 +470,7 @@ char *plugin_host_describe(struct plugin_host *h)
 			if (c->p == p)
 				g_string_append_printf(out, "  command: monitor %s\n", c->name);
 		}
-		for (guint j = 0; j < h->services->len; j++) {
-			struct service *s = g_ptr_array_index(h->services, j);
-			if (s->provider == p)
-				g_string_append_printf(out, "  publishes: %s %u.%u\n", s->name, s->major,
-						       s->minor);
-		}
-		for (guint j = 0; j < h->uses->len; j++) {
-			struct service_use *u = g_ptr_array_index(h->uses, j);
-			if (u->p == p)
-				g_string_append_printf(out, "  uses: %s %u.%u+ (%s)\n", u->name, u->major,
-						       u->min_minor, u->bound ? "up" : "waiting");
-		}
+		plugin_services_describe(h, p, out);
 		plugin_api_describe(p, out);
 	}
 	return g_string_free(out, FALSE);

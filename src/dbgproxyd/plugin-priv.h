@@ -1,7 +1,8 @@
 /*
  * plugin-priv.h - what plugin-host.c (loading, unloading, calls into
- * plugins, monitor commands, services) and plugin-api.c (the VM: events,
- * registers, memory, breakpoints) share.  Private to them.
+ * plugins, monitor commands), plugin-services.c (services between
+ * plugins) and plugin-api.c (the VM: events, registers, memory,
+ * breakpoints) share.  Private to them.
  *
  * A plugin's code runs only through plugin_enter()/plugin_leave(): they
  * refuse once it is closing and count how deep its code is on the stack,
@@ -69,9 +70,19 @@ struct dbgp_plugin *plugin_ref(struct dbgp_plugin *p);
 void plugin_unref(struct dbgp_plugin *p);
 bool plugin_active(const struct dbgp_plugin *p);
 
+/* A name for a command or service: 1 to 64 of [A-Za-z0-9_.-]; what is
+ * what it names, for the error. */
+bool plugin_valid_name(const char *name, GError **error, const char *what);
+
 /* Run fn(data) from the loop (destroy(data) afterwards, or at shutdown). */
 void plugin_later(struct plugin_host *h, void (*fn)(void *data), void *data,
 		  void (*destroy)(void *data));
+
+/* plugin-services.c: p is unloading — its services go (down() to their
+ * users first), then its uses */
+void plugin_services_drop(struct plugin_host *h, struct dbgp_plugin *p);
+/* monitor plugin list: what p publishes and uses */
+void plugin_services_describe(struct plugin_host *h, const struct dbgp_plugin *p, GString *out);
 
 /* plugin-api.c: the plugin's side of the target */
 void plugin_api_attach(struct dbgp_plugin *p);   /* its target client */
