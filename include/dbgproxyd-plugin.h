@@ -44,6 +44,7 @@ extern "C" {
 typedef struct dbgp_plugin dbgp_plugin;  /* a loaded plugin, as the daemon knows it */
 typedef struct dbgp_reg dbgp_reg;        /* a register handle: one name on one CPU model */
 typedef struct dbgp_cmd dbgp_cmd;        /* one run of a monitor command */
+typedef struct dbgp_threads dbgp_threads;  /* one question about the guest OS's threads */
 
 /* ---- the descriptor ----------------------------------------------------------------------- */
 
@@ -196,6 +197,41 @@ bool dbgp_command_add(dbgp_plugin *self, const char *name, const char *help, dbg
 void dbgp_cmd_print(dbgp_cmd *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* After it, cmd is gone. */
 void dbgp_cmd_done(dbgp_cmd *cmd);
+
+/* ---- threads of the guest's OS ---------------------------------------------------------------- */
+
+/* A plugin that knows the guest kernel's threads shows them to gdb: each
+ * becomes a gdb thread (`info threads`, `thread N`, `bt`) named as the
+ * plugin says.  One running on a vCPU names that vCPU's thread instead
+ * ("vCPU 0: NAME"), whose registers stay the vCPU's.  gdb's id of a
+ * thread is kept as long as the daemon runs: the same key of the same
+ * plugin is the same gdb thread at every stop.
+ *
+ *  - list() runs when gdb asks for the thread list, at most once per stop,
+ *    with every vCPU stopped (memory and registers can be read): add each
+ *    thread with dbgp_threads_add, then call dbgp_threads_done — now or
+ *    from a read's callback;
+ *  - regs() runs when gdb reads the registers of one of the plugin's
+ *    threads that is not on a vCPU: give what the kernel saved with
+ *    dbgp_threads_reg (handles of vCPU 0's CPU model), then
+ *    dbgp_threads_done; the others are "unavailable" to gdb.  They are
+ *    read-only to gdb.
+ * gdb waits 1.5 s at most for either: then it gets what was given so far;
+ * the plugin still calls dbgp_threads_done (what it adds after is
+ * dropped).  After dbgp_threads_done the request is gone. */
+struct dbgp_thread_ops {
+	void (*list)(void *ctx, dbgp_threads *req);
+	void (*regs)(void *ctx, uint64_t key, dbgp_threads *req);
+};
+/* One provider per plugin; again replaces it; NULL withdraws its threads. */
+bool dbgp_threads_provide(dbgp_plugin *self, const struct dbgp_thread_ops *ops, void *ctx,
+			  GError **error);
+/* key: the plugin's id of the thread (e.g. its kernel object's address);
+ * name: copied; vcpu: the vCPU it runs on now, or -1. */
+void dbgp_threads_add(dbgp_threads *req, uint64_t key, const char *name, int vcpu);
+/* value: dbgp_reg_bits(reg) / 8 little-endian bytes. */
+bool dbgp_threads_reg(dbgp_threads *req, const dbgp_reg *reg, const void *value, GError **error);
+void dbgp_threads_done(dbgp_threads *req);
 
 /* ---- services between plugins ------------------------------------------------------------------- */
 

@@ -47,6 +47,7 @@ enum vcpu_state { VCPU_RUNNING, VCPU_STOPPED };
 
 struct sim_vcpu {
 	unsigned index;
+	unsigned sve_vl;             /* bits, 0 = no SVE (vCPUs may differ: --sve-vl 512,0) */
 	struct a64_cpu cpu;          /* SP_EL1 is cpu.sp: the vCPU runs at EL1h */
 	uint64_t sp_el0, elr_el1, spsr[NR_SPSR];
 	uint64_t daif;               /* PSTATE.DAIF bits; NZCV lives in cpu.nzcv */
@@ -73,7 +74,6 @@ struct vm_a64 {
 	uint64_t ram_size;
 	unsigned nr_vcpus;
 	struct sim_vcpu *vcpus;
-	unsigned sve_vl;             /* bits, 0 = none */
 	int serial_fd;
 	GString *serial_line;        /* simulation thread only */
 

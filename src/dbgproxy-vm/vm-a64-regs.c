@@ -69,12 +69,12 @@ void *sim_reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *
 			return &v->sys[i];
 	for (unsigned n = 0; n < 32; n++) {
 		/* with SVE, KVM serves the V registers only as the low bits of Z */
-		if (!vm->sve_vl && id == VMDBG_ARM64_V(n))
+		if (!v->sve_vl && id == VMDBG_ARM64_V(n))
 			return v->cpu.v[n];
-		if (vm->sve_vl && id == VMDBG_ARM64_ZREG(n))
+		if (v->sve_vl && id == VMDBG_ARM64_ZREG(n))
 			return v->z[n];
 	}
-	if (vm->sve_vl) {
+	if (v->sve_vl) {
 		for (unsigned n = 0; n < 16; n++)
 			if (id == VMDBG_ARM64_PREG(n))
 				return v->p[n];
@@ -84,7 +84,7 @@ void *sim_reg_storage(struct vm_a64 *vm, struct sim_vcpu *v, uint64_t id, bool *
 	return NULL;
 }
 
-static void list_ids(struct vm_a64 *vm, GArray *ids)
+static void list_ids(const struct sim_vcpu *v, GArray *ids)
 {
 	uint64_t id;
 	for (unsigned n = 0; n < 31; n++) {
@@ -98,13 +98,13 @@ static void list_ids(struct vm_a64 *vm, GArray *ids)
 		id = VMDBG_ARM64_SPSR(i);
 		g_array_append_val(ids, id);
 	}
-	for (unsigned n = 0; n < 32 && !vm->sve_vl; n++) {
+	for (unsigned n = 0; n < 32 && !v->sve_vl; n++) {
 		id = VMDBG_ARM64_V(n);
 		g_array_append_val(ids, id);
 	}
 	const uint64_t fp[] = { VMDBG_ARM64_FPSR, VMDBG_ARM64_FPCR };
 	g_array_append_vals(ids, fp, G_N_ELEMENTS(fp));
-	if (vm->sve_vl) {
+	if (v->sve_vl) {
 		for (unsigned n = 0; n < 32; n++) {
 			id = VMDBG_ARM64_ZREG(n);
 			g_array_append_val(ids, id);
@@ -127,15 +127,15 @@ bool a64_reg_list(struct vm *base, uint32_t vcpu, GArray *ids, GError **error)
 	struct vm_a64 *vm = of(base);
 	if (!vm_check_vcpu(vm->nr_vcpus, vcpu, error))
 		return false;
-	list_ids(vm, ids);
+	list_ids(&vm->vcpus[vcpu], ids);
 	return true;
 }
 
-/* KVM_REG_ARM64_SVE_VLS: the one vector length the vCPUs have. */
-static void append_sve_vls(const struct vm_a64 *vm, GByteArray *values)
+/* KVM_REG_ARM64_SVE_VLS: the one vector length the vCPU has. */
+static void append_sve_vls(const struct sim_vcpu *v, GByteArray *values)
 {
 	uint64_t vls[8] = { 0 };
-	unsigned vq = vm->sve_vl / 128;
+	unsigned vq = v->sve_vl / 128;
 	vls[(vq - 1) / 64] = GUINT64_TO_LE(1ull << ((vq - 1) % 64));
 	g_byte_array_append(values, (const guint8 *)vls, sizeof(vls));
 }
@@ -144,10 +144,9 @@ bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, uint32_t 
 			 GByteArray *values, GError **error)
 {
 	struct vm_a64 *vm = of(base);
-	if (vm->sve_vl && count == 1 && ids[0] == VMDBG_ARM64_SVE_VLS) {
-		if (!vm_check_vcpu(vm->nr_vcpus, vcpu, error))
-			return false;
-		append_sve_vls(vm, values);  /* configuration: no lock, no stop needed */
+	if (count == 1 && ids[0] == VMDBG_ARM64_SVE_VLS && vcpu < vm->nr_vcpus &&
+	    vm->vcpus[vcpu].sve_vl) {
+		append_sve_vls(&vm->vcpus[vcpu], values);  /* configuration: no lock, no stop needed */
 		return true;
 	}
 	sim_ctl_lock(vm);
@@ -160,8 +159,8 @@ bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, uint32_t 
 		if (pstate) {
 			uint64_t val = GUINT64_TO_LE(sim_pstate_of(v));
 			g_byte_array_append(values, (const guint8 *)&val, sizeof(val));
-		} else if (vm->sve_vl && ids[i] == VMDBG_ARM64_SVE_VLS) {
-			append_sve_vls(vm, values);
+		} else if (v->sve_vl && ids[i] == VMDBG_ARM64_SVE_VLS) {
+			append_sve_vls(v, values);
 		} else if (p) {
 			g_byte_array_append(values, p, bytes);
 		} else {
@@ -177,7 +176,7 @@ bool a64_get_regs(struct vm *base, uint32_t vcpu, const uint64_t *ids, uint32_t 
 
 /* Is a new value of a register acceptable?  Only PSTATE and the SVE
  * registers have bits the simulated vCPU cannot take. */
-static bool value_ok(const struct vm_a64 *vm, uint64_t id, const uint8_t *val, GError **error)
+static bool value_ok(const struct sim_vcpu *v, uint64_t id, const uint8_t *val, GError **error)
 {
 	if (id == VMDBG_ARM64_PSTATE) {
 		uint64_t ps;
@@ -195,12 +194,12 @@ static bool value_ok(const struct vm_a64 *vm, uint64_t id, const uint8_t *val, G
 	if ((id & VMDBG_ARM64_GROUP_MASK) != VMDBG_ARM64_SVE_GROUP)
 		return true;
 	/* Z: vl/8 bytes of a 256-byte container; P and FFR: vl/64 of 32 */
-	unsigned used = vmdbg_reg_bytes(id) == 256 ? vm->sve_vl / 8 : vm->sve_vl / 64;
+	unsigned used = vmdbg_reg_bytes(id) == 256 ? v->sve_vl / 8 : v->sve_vl / 64;
 	for (unsigned b = used; b < vmdbg_reg_bytes(id); b++)
 		if (val[b]) {
 			g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
 				    "register id 0x%016" G_GINT64_MODIFIER "x: bits past the %u-bit "
-				    "vector length must be zero", id, vm->sve_vl);
+				    "vector length must be zero", id, v->sve_vl);
 			return false;
 		}
 	return true;
@@ -223,7 +222,7 @@ bool a64_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GError **e
 			bool pstate;
 			void *p = sim_reg_storage(vm, v, id, &pstate);
 			if (pass == 0) {
-				if (vm->sve_vl && id == VMDBG_ARM64_SVE_VLS) {
+				if (v->sve_vl && id == VMDBG_ARM64_SVE_VLS) {
 					g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
 						    "KVM_REG_ARM64_SVE_VLS is fixed when the VM is "
 						    "created (--sve-vl); nothing was changed");
@@ -235,7 +234,7 @@ bool a64_set_regs(struct vm *base, const struct vmdbg_reg_vals *vals, GError **e
 						    id, vals->vcpu);
 					ok = false;
 				} else {
-					ok = value_ok(vm, id, val, error);
+					ok = value_ok(v, id, val, error);
 				}
 			} else if (pstate) {
 				uint64_t ps;

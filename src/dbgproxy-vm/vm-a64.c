@@ -493,10 +493,14 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 			    VMDBG_MAX_DBG_REGS);
 		return NULL;
 	}
-	if (cfg->sve_vl && (cfg->sve_vl % 128 || cfg->sve_vl > 2048)) {
-		g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
-			    "--sve-vl must be a multiple of 128 from 128 to 2048 bits (or 0: no SVE)");
-		return NULL;
+	for (unsigned i = 0; i < cfg->nr_vcpus; i++) {
+		unsigned vl = cfg->sve_vls ? cfg->sve_vls[i] : cfg->sve_vl;
+		if (vl % 128 || vl > 2048) {
+			g_set_error(error, VM_ERROR, VMDBG_E_INVAL,
+				    "--sve-vl must be a multiple of 128 from 128 to 2048 bits (or 0: "
+				    "no SVE); vCPU %u has %u", i, vl);
+			return NULL;
+		}
 	}
 	g_autofree gchar *image = NULL;
 	gsize image_size = 0;
@@ -509,7 +513,6 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 	vm->serial_fd = cfg->serial_fd;
 	vm->serial_line = g_string_new(NULL);
 	vm->nr_vcpus = cfg->nr_vcpus;
-	vm->sve_vl = cfg->sve_vl;
 	vm->no_conditions = cfg->no_conditions;
 	vm->ram_size = cfg->mem_mib << 20;
 	vm->shm.fd = -1;
@@ -543,6 +546,7 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 		goto fail;
 	}
 	vm->vcpus = g_new0(struct sim_vcpu, cfg->nr_vcpus);
+	bool any_sve = false;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct sim_vcpu *v = &vm->vcpus[i];
 		v->index = i;
@@ -552,7 +556,9 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 		for (unsigned k = 0; k < NR_SYSREGS; k++)
 			v->sys[k] = sim_sysreg_reset(k);
 		v->sys[SR_MPIDR] |= i;
-		if (vm->sve_vl) {
+		v->sve_vl = cfg->sve_vls ? cfg->sve_vls[i] : cfg->sve_vl;
+		any_sve |= v->sve_vl != 0;
+		if (v->sve_vl) {
 			v->z = g_malloc0(32 * sizeof(*v->z));
 			v->p = g_malloc0(16 * sizeof(*v->p));
 		}
@@ -571,7 +577,7 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 		  "watchpoint pairs%s%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib, RAM_BASE,
 		  cfg->hw_bps, cfg->hw_wps,
 		  vm->watch_dead ? " (self-test: watchpoints do not fire; watches use page protection)"
-				 : "", vm->sve_vl ? ", SVE" : "",
+				 : "", any_sve ? ", SVE" : "",
 		  cfg->start_paused ? ", paused" : "");
 	return &vm->base;
 fail:

@@ -69,11 +69,26 @@ static int print_probe(void)
 	return 0;
 }
 
+/* --sve-vl: BITS or BITS,BITS,... (each 0 or 128..2048 in steps of 128). */
+static bool parse_sve_vls(const char *arg, GArray *out)
+{
+	g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
+	for (char **p = parts; *p; p++) {
+		guint64 v;
+		if (!g_ascii_string_to_unsigned(g_strstrip(*p), 10, 0, 2048, &v, NULL) || v % 128)
+			return false;
+		unsigned u = (unsigned)v;
+		g_array_append_val(out, u);
+	}
+	return out->len > 0;
+}
+
 int main(int argc, char **argv)
 {
 	g_autofree gchar *kernel = NULL, *socket_path = NULL, *cmdline = NULL, *arch = NULL;
 	g_autofree gchar *initrd = NULL, *protocol = NULL, *vga = NULL;
-	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1, sve_vl = -1; /* -1: not given */
+	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1; /* -1: not given */
+	g_autofree gchar *sve_vl = NULL;
 	gboolean paused = FALSE, version = FALSE, ap_entry = FALSE, no_console = FALSE, probe = FALSE;
 	gboolean no_conditions = FALSE, dead_watchpoints = FALSE;
 	GOptionEntry entries[] = {
@@ -104,9 +119,10 @@ int main(int argc, char **argv)
 		  "aarch64: hardware breakpoint pairs, 2..16 (default 6)", "N" },
 		{ "hw-wps", 0, 0, G_OPTION_ARG_INT, &hw_wps,
 		  "aarch64: hardware watchpoint pairs, 2..16 (default 4)", "N" },
-		{ "sve-vl", 0, 0, G_OPTION_ARG_INT, &sve_vl,
+		{ "sve-vl", 0, 0, G_OPTION_ARG_STRING, &sve_vl,
 		  "aarch64: give the vCPUs SVE with this vector length, 128..2048 bits in "
-		  "steps of 128 (default: no SVE)", "BITS" },
+		  "steps of 128, 0 for none; a list gives each vCPU its own (default: no SVE)",
+		  "BITS[,BITS...]" },
 		{ "no-conditions", 0, 0, G_OPTION_ARG_NONE, &no_conditions,
 		  "aarch64: do not evaluate breakpoint conditions here (vmdbg without CONDITIONS, as "
 		  "a VMM without them: the debugger evaluates them)", NULL },
@@ -159,7 +175,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxy-vm: --arch must be x86_64 or aarch64, not '%s'\n", arch);
 		return 2;
 	}
-	if (vm_arch == VMDBG_ARCH_X86_64 && (hw_bps != -1 || hw_wps != -1 || sve_vl != -1 ||
+	if (vm_arch == VMDBG_ARCH_X86_64 && (hw_bps != -1 || hw_wps != -1 || sve_vl ||
 					      no_conditions || dead_watchpoints)) {
 		fprintf(stderr, "dbgproxy-vm: --hw-bps, --hw-wps, --sve-vl, --no-conditions and "
 			"--dead-watchpoints are for --arch aarch64\n");
@@ -169,8 +185,6 @@ int main(int argc, char **argv)
 		hw_bps = 6;
 	if (hw_wps == -1)
 		hw_wps = 4;
-	if (sve_vl == -1)
-		sve_vl = 0;
 	if (vm_arch == VMDBG_ARCH_AARCH64 &&
 	    (hw_bps < 2 || hw_bps > (gint)VMDBG_MAX_DBG_REGS || hw_wps < 2 ||
 	     hw_wps > (gint)VMDBG_MAX_DBG_REGS)) {
@@ -178,8 +192,11 @@ int main(int argc, char **argv)
 			VMDBG_MAX_DBG_REGS);
 		return 2;
 	}
-	if (vm_arch == VMDBG_ARCH_AARCH64 && (sve_vl < 0 || sve_vl % 128 || sve_vl > 2048)) {
-		fprintf(stderr, "dbgproxy-vm: --sve-vl must be 128..2048 in steps of 128 (0: no SVE)\n");
+	g_autoptr(GArray) vls = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	if (sve_vl && !parse_sve_vls(sve_vl, vls)) {
+		fprintf(stderr, "dbgproxy-vm: --sve-vl must be 128..2048 in steps of 128 (0: no SVE), "
+			"one for every vCPU or a comma-separated list of one per vCPU, not '%s'\n",
+			sve_vl);
 		return 2;
 	}
 	if (vm_arch == VMDBG_ARCH_AARCH64 &&
@@ -199,6 +216,11 @@ int main(int argc, char **argv)
 			VMDBG_MAX_VCPUS);
 		return 2;
 	}
+	if (vls->len > 1 && vls->len != (guint)vcpus) {
+		fprintf(stderr, "dbgproxy-vm: --sve-vl %s gives %u vector lengths for %d vCPUs\n",
+			sve_vl, vls->len, vcpus);
+		return 2;
+	}
 
 	/* Kick signals are for vCPU threads only; the control thread keeps
 	 * them blocked (vCPU threads unblock them).  Threads inherit this mask. */
@@ -209,7 +231,9 @@ int main(int argc, char **argv)
 
 	struct vm_config cfg = {
 		.arch = vm_arch, .hw_bps = (unsigned)hw_bps, .hw_wps = (unsigned)hw_wps,
-		.sve_vl = (unsigned)sve_vl, .no_conditions = no_conditions,
+		.sve_vl = vls->len ? g_array_index(vls, unsigned, 0) : 0,
+		.sve_vls = vls->len > 1 ? (const unsigned *)(void *)vls->data : NULL,
+		.no_conditions = no_conditions,
 		.dead_watchpoints = dead_watchpoints, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
 		.mem_mib = (uint64_t)mem, .start_paused = paused, .serial_fd = STDOUT_FILENO,
 		.initrd = initrd, .boot_protocol = boot_protocol, .vga_file = vga,

@@ -35,6 +35,7 @@ struct vm_config {
 	int serial_fd;         /* where guest serial output goes */
 	unsigned hw_bps, hw_wps; /* AArch64: debug register pairs (1..16) */
 	unsigned sve_vl;       /* AArch64: SVE vector length in bits (0 = no SVE) */
+	const unsigned *sve_vls; /* AArch64: nr_vcpus lengths, one per vCPU (NULL: sve_vl for all) */
 	bool no_conditions;    /* AArch64: no HELLO feature CONDITIONS (the debugger evaluates) */
 	bool dead_watchpoints; /* AArch64: watchpoints never fire, as on nested kvm_pvm */
 };

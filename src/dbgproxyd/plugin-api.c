@@ -145,6 +145,8 @@ const dbgp_reg *dbgp_reg_lookup(dbgp_plugin *p, uint32_t vcpu, const char *name,
 	const struct regset *rs = target_model_regset(T(p), (unsigned)model);
 	/* not interned: no regset has it (and a bad name is not interned forever) */
 	const struct reg_handle *h = g_quark_try_string(name) ? regset_by_name(rs, name) : NULL;
+	if (h && !reg_handle_present(h))
+		h = NULL;  /* in gdb's description, not on this model */
 	if (!h) {
 		g_set_error(error, DBGP_ERROR, DBGP_E_INVAL,
 			    "vCPU %u (CPU model %d) has no register '%s'", vcpu, model, name);
@@ -168,12 +170,14 @@ unsigned dbgp_reg_bits(const dbgp_reg *r)
 }
 
 /* The handle in the description the target has now. */
-static const struct reg_handle *resolve(struct dbgp_reg *r, GError **error)
+const struct reg_handle *plugin_reg_resolve(struct dbgp_reg *r, GError **error)
 {
 	uint64_t gen = target_generation(T(r->p));
 	if (r->gen != gen) {
 		const struct regset *rs = target_model_regset(T(r->p), r->model);
 		r->h = rs ? regset_by_name(rs, r->name) : NULL;
+		if (r->h && !reg_handle_present(r->h))
+			r->h = NULL;
 		r->gen = gen;
 		if (r->h && reg_handle_bytes(r->h) * 8 != r->bits)
 			r->h = NULL;  /* not the register the plugin was given */
@@ -271,7 +275,7 @@ bool dbgp_regs_read(dbgp_plugin *p, uint32_t vcpu, const dbgp_reg *const *regs, 
 				    "look the name up for that vCPU", reg->name, reg->model, vcpu, model);
 			return false;
 		}
-		if (!resolve(reg, error))
+		if (!plugin_reg_resolve(reg, error))
 			return false;
 		g_ptr_array_add(list, reg);
 	}

@@ -407,6 +407,7 @@ static void unload_now(struct plugin_host *h, struct dbgp_plugin *p)
 			  p->unload_why ? p->unload_why : "");
 	/* consumers of its services first, while it is still loaded */
 	plugin_services_drop(h, p);
+	plugin_threads_drop(h, p);
 	for (guint i = h->commands->len; i-- > 0;) {
 		struct pcommand *c = g_ptr_array_index(h->commands, i);
 		if (c->p != p)
@@ -471,6 +472,14 @@ char *plugin_host_describe(struct plugin_host *h)
 				g_string_append_printf(out, "  command: monitor %s\n", c->name);
 		}
 		plugin_services_describe(h, p, out);
+		if (p->provides_threads) {
+			unsigned n = 0;
+			for (guint j = 0; j < h->threads->len; j++) {
+				const struct plugin_thread *th = g_ptr_array_index(h->threads, j);
+				n += strcmp(th->plugin, p->name) == 0;
+			}
+			g_string_append_printf(out, "  threads: %u in gdb's last list\n", n);
+		}
 		plugin_api_describe(p, out);
 	}
 	return g_string_free(out, FALSE);
@@ -487,6 +496,7 @@ struct plugin_host *plugin_host_new(struct ev_loop *loop, struct target *t)
 	h->services = g_ptr_array_new();
 	h->uses = g_ptr_array_new();
 	g_queue_init(&h->later);
+	plugin_threads_init(h);
 	ev_idle_init(&h->later_w, later_cb);
 	h->later_w.data = h;
 	return h;
@@ -510,6 +520,7 @@ void plugin_host_free(struct plugin_host *h)
 			l->destroy(l->data);
 		g_free(l);
 	}
+	plugin_threads_free(h);
 	g_ptr_array_unref(h->plugins);
 	g_ptr_array_unref(h->commands);
 	g_ptr_array_unref(h->running);

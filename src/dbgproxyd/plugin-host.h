@@ -39,4 +39,30 @@ void plugin_host_help(struct plugin_host *h, GString *out);
 typedef void (*plugin_reply_fn)(void *ctx, const char *text);
 bool plugin_host_command(struct plugin_host *h, const char *line, plugin_reply_fn fn, void *ctx);
 
+/* Threads of the guest's OS from plugins (plugin-threads.c).  gdb ids
+ * PLUGIN_TID_BASE and up; a vCPU's is its index + 1. */
+#define PLUGIN_TID_BASE 0x1000
+struct plugin_thread {
+	uint64_t tid;
+	uint64_t key;             /* the plugin's id of it */
+	char *name;
+	int vcpu;                 /* running on it now, or -1 */
+	char *plugin;             /* whose */
+};
+/* Make the list current for this stop (the providers are asked once per
+ * stop): true when it is, and fn is not called; else fn(ctx) runs once,
+ * later, when it is (within a bounded time whatever the plugins do). */
+typedef void (*plugin_threads_fn)(void *ctx);
+bool plugin_host_threads_refresh(struct plugin_host *h, plugin_threads_fn fn, void *ctx);
+/* The list as last made: struct plugin_thread *, in the plugins' order. */
+const GPtrArray *plugin_host_threads(const struct plugin_host *h);
+const struct plugin_thread *plugin_host_thread(const struct plugin_host *h, uint64_t tid);
+/* A plugin thread's registers for a description of CPU model `model`:
+ * values maps const struct reg_handle * to GBytes * (those the plugin
+ * knows), NULL with err.  false with *error when it cannot be asked; else
+ * fn runs exactly once, possibly before this returns. */
+typedef void (*plugin_regs_fn)(void *ctx, GHashTable *values, const GError *err);
+bool plugin_host_thread_regs(struct plugin_host *h, uint64_t tid, unsigned model,
+			     plugin_regs_fn fn, void *ctx, GError **error);
+
 #endif

@@ -30,6 +30,18 @@ struct plugin_host {
 	GPtrArray *services;         /* struct service * */
 	GPtrArray *uses;             /* struct service_use *, in the order asked */
 	GQueue later;                /* struct later *: callbacks due from the loop */
+	/* plugin-threads.c */
+	GPtrArray *threads;          /* struct plugin_thread *: the last list */
+	GHashTable *tids;            /* "plugin\nkey" -> gdb thread id (uint64_t *) */
+	uint64_t next_tid;
+	uint64_t listed_runs;        /* target_runs() the list is of */
+	bool listed;                 /* ... when set */
+	GPtrArray *gathering;        /* struct plugin_thread *: a list being made, or NULL */
+	uint64_t gathering_runs;
+	unsigned list_waiting;       /* providers that have not answered it */
+	GArray *list_waiters;        /* struct list_waiter */
+	ev_timer list_timeout_w;
+	GPtrArray *treqs;            /* struct dbgp_threads * their plugins still hold */
 	ev_idle later_w;
 	uint32_t next_id;
 };
@@ -51,6 +63,9 @@ struct dbgp_plugin {
 	GHashTable *regs;            /* "model:name" -> struct dbgp_reg * */
 	GPtrArray *breaks;           /* struct pbreak * */
 	bool flushing, flush_again;  /* plugin-api.c: breakpoints going to the VM */
+	bool provides_threads;       /* plugin-threads.c */
+	struct dbgp_thread_ops tops;
+	void *tops_ctx;
 };
 
 struct dbgp_reg {
@@ -84,11 +99,20 @@ void plugin_services_drop(struct plugin_host *h, struct dbgp_plugin *p);
 /* monitor plugin list: what p publishes and uses */
 void plugin_services_describe(struct plugin_host *h, const struct dbgp_plugin *p, GString *out);
 
+/* plugin-threads.c */
+void plugin_threads_init(struct plugin_host *h);
+void plugin_threads_free(struct plugin_host *h);
+/* p is unloading: its threads and its unanswered requests go */
+void plugin_threads_drop(struct plugin_host *h, struct dbgp_plugin *p);
+
 /* plugin-api.c: the plugin's side of the target */
 void plugin_api_attach(struct dbgp_plugin *p);   /* its target client */
 void plugin_api_detach(struct dbgp_plugin *p);   /* points out, client gone */
 void plugin_api_free(struct dbgp_plugin *p);     /* handles, breakpoint records */
 /* monitor plugin list: its breakpoints */
 void plugin_api_describe(const struct dbgp_plugin *p, GString *out);
+/* The handle of r in the description the target has now (NULL with
+ * DBGP_E_MODEL when it has none). */
+const struct reg_handle *plugin_reg_resolve(struct dbgp_reg *r, GError **error);
 
 #endif

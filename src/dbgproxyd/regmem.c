@@ -59,6 +59,20 @@ static struct reg_req *reg_req_new(struct session *s, void (*then)(struct sessio
 	return r;
 }
 
+/* A register's value in hex, or "xx" per byte when this vCPU's model
+ * lacks it (gdb shows it <unavailable>). */
+static void put_reg(GString *r, const struct regcache *rc, const struct reg_handle *h,
+		    uint8_t *buf)
+{
+	if (!reg_handle_present(h)) {
+		for (unsigned b = 0; b < reg_handle_bytes(h); b++)
+			g_string_append(r, "xx");
+		return;
+	}
+	regcache_read(rc, h, buf);
+	rsp_put_hex(r, buf, reg_handle_bytes(h));
+}
+
 static void read_all_done(struct session *s, struct reg_req *req, const GError *err)
 {
 	if (err) {
@@ -72,17 +86,102 @@ static void read_all_done(struct session *s, struct reg_req *req, const GError *
 	uint8_t buf[256];
 	for (unsigned i = 0; i < regset_count(rs); i++) {
 		const struct reg_handle *h = regset_nth(rs, i);
-		regcache_read(rc, h, buf);
-		rsp_put_hex(r, buf, reg_handle_bytes(h));
+		put_reg(r, rc, h, buf);
 	}
 	reply(s, r->str);
 	g_string_free(r, TRUE);
 	finish(s);
 }
 
+/* ---- a plugin's thread that is not on a vCPU: what its plugin knows ---------------------- */
+
+struct thread_regs_req {
+	struct sref ref;
+	uint64_t tid;
+	int64_t regnum;        /* p; -1: g */
+};
+
+/* values (reg_handle -> GBytes) into g's or p's hex, "xx" per byte of a
+ * register the plugin did not give (gdb shows it <unavailable>). */
+static void put_thread_reg(GString *r, GHashTable *values, const struct reg_handle *h)
+{
+	GBytes *b = g_hash_table_lookup(values, h);
+	size_t n = reg_handle_bytes(h);
+	if (b && g_bytes_get_size(b) == n) {
+		rsp_put_hex(r, g_bytes_get_data(b, NULL), n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		g_string_append(r, "xx");
+}
+
+static void thread_regs_done(void *ctx, GHashTable *values, const GError *err)
+{
+	struct thread_regs_req *q = ctx;
+	struct session *s = sref_session(&q->ref);
+	if (s && s->busy) {
+		const struct regset *rs = regset_of(s, s->g_vcpu);
+		if (err) {
+			reply_error(s, "registers of thread %" PRIu64 ": %s", q->tid, err->message);
+		} else {
+			GString *r = g_string_new(NULL);
+			if (q->regnum >= 0) {
+				put_thread_reg(r, values, regset_by_regnum(rs, (unsigned)q->regnum));
+			} else {
+				for (unsigned i = 0; i < regset_count(rs); i++)
+					put_thread_reg(r, values, regset_nth(rs, i));
+			}
+			reply(s, r->str);
+			g_string_free(r, TRUE);
+		}
+		finish(s);
+	}
+	g_free(q);
+}
+
+static void read_thread_regs(struct session *s, int64_t regnum)
+{
+	struct thread_regs_req *q = g_new0(struct thread_regs_req, 1);
+	sref_init(&q->ref, s);
+	q->tid = s->g_thread;
+	q->regnum = regnum;
+	int model = target_vcpu_model(s->t, s->g_vcpu);
+	g_autoptr(GError) err = NULL;
+	if (model < 0 || !plugin_host_thread_regs(s->d->plugins, s->g_thread, (unsigned)model,
+						  thread_regs_done, q, &err)) {
+		reply_error(s, "registers of thread %" PRIu64 ": %s", s->g_thread,
+			    err ? err->message : "no VM");
+		finish(s);
+		g_free(q);
+	}
+}
+
+/* Hg names a plugin's thread (and it still is one): its registers are
+ * the plugin's, read-only.  Replies and returns true if so. */
+static bool plugin_thread_regs(struct session *s, int64_t regnum, bool write)
+{
+	if (!s->g_thread)
+		return false;
+	const struct plugin_thread *th = plugin_thread_of(s, (int64_t)s->g_thread);
+	if (!th) {
+		reply_error(s, "thread %" PRIu64 " is gone (its plugin no longer lists it)",
+			    s->g_thread);
+		finish(s);
+	} else if (write) {
+		reply_error(s, "the registers of thread %s are read-only: it is not on a vCPU "
+			    "(its plugin %s gives what the kernel saved)", th->name, th->plugin);
+		finish(s);
+	} else {
+		read_thread_regs(s, regnum);
+	}
+	return true;
+}
+
 void h_read_regs(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
+	if (plugin_thread_regs(s, -1, false))
+		return;
 	with_regs(s, reg_req_new(s, read_all_done), NULL, 0);
 }
 
@@ -93,9 +192,8 @@ static void read_one_done(struct session *s, struct reg_req *req, const GError *
 	} else {
 		const struct reg_handle *h = regset_by_regnum(regset_of(s, req->vcpu), req->regnum);
 		uint8_t buf[256];
-		regcache_read(target_regcache(s->t, req->vcpu), h, buf);
 		GString *r = g_string_new(NULL);
-		rsp_put_hex(r, buf, reg_handle_bytes(h));
+		put_reg(r, target_regcache(s->t, req->vcpu), h, buf);
 		reply(s, r->str);
 		g_string_free(r, TRUE);
 	}
@@ -119,7 +217,7 @@ void h_read_reg(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
 	const struct reg_handle *h = lookup_regnum(s, p[0].u);
-	if (!h)
+	if (!h || plugin_thread_regs(s, (int64_t)p[0].u, false))
 		return;
 	struct reg_req *r = reg_req_new(s, read_one_done);
 	r->regnum = (unsigned)p[0].u;
@@ -186,8 +284,14 @@ void h_write_reg(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
 	const struct reg_handle *h = lookup_regnum(s, p[0].u);
-	if (!h)
+	if (!h || plugin_thread_regs(s, (int64_t)p[0].u, true))
 		return;
+	if (!reg_handle_present(h)) {
+		reply_error(s, "vCPU %u has no register %s (its CPU model lacks it)", s->g_vcpu,
+			    reg_handle_name(h));
+		finish(s);
+		return;
+	}
 	if (p[1].len != reg_handle_bytes(h)) {
 		reply_error(s, "register %s is %u bytes, got %zu", reg_handle_name(h),
 			    reg_handle_bytes(h), p[1].len);
@@ -227,6 +331,8 @@ static void write_all_ready(struct session *s, struct reg_req *req, const GError
 void h_write_regs(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
+	if (plugin_thread_regs(s, -1, true))
+		return;
 	if (p[0].len == 0 || p[0].len > regset_g_bytes(regset_of(s, s->g_vcpu))) {
 		reply_error(s, "G packet of %zu bytes; the register set has %zu", p[0].len,
 			    regset_g_bytes(regset_of(s, s->g_vcpu)));

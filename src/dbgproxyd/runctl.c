@@ -95,7 +95,7 @@ static void expedited_done(struct session *s, const struct stop_req *req, bool f
 		const struct arch_ops *arch = target_arch(s->t);
 		for (unsigned i = 0; arch->expedite[i]; i++) {
 			const struct reg_handle *h = regset_by_name(rs, arch->expedite[i]);
-			if (!h || !regcache_valid(rc, h))
+			if (!h || !reg_handle_present(h) || !regcache_valid(rc, h))
 				continue;
 			uint8_t buf[256];
 			regcache_read(rc, h, buf);
@@ -106,6 +106,7 @@ static void expedited_done(struct session *s, const struct stop_req *req, bool f
 	}
 	s->last_vcpu = ev->vcpu;
 	s->g_vcpu = ev->vcpu;
+	s->g_thread = 0;
 	g_string_assign(s->stop_reply, r->str);
 	g_info("vCPU %u stopped (reason %u, signal %d) at 0x%" PRIx64 "; told gdb %s", ev->vcpu,
 	       ev->reason, req->signal, ev->pc, r->str);
@@ -348,6 +349,17 @@ void h_vcont(void *ctx, const struct pkt_param *p)
 	GArray *acts = p[0].actions;
 	bool any = false;
 	bool ranges = target_vm_has(s->t, VMDBG_FEAT_RANGE_STEP);
+	for (guint i = 0; i < acts->len; i++) {
+		/* gdb steps the thread selected: one of a plugin's is not on a vCPU */
+		const struct plugin_thread *th =
+			plugin_thread_of(s, g_array_index(acts, struct vcont_action, i).tid);
+		if (th) {
+			reply_error(s, "thread %s is not on a vCPU: it cannot run or step by itself "
+				    "(switch to a vCPU's thread)", th->name);
+			finish(s);
+			return;
+		}
+	}
 	set_resume_all(s, VMDBG_ACT_STAY);
 	for (uint32_t v = 0; v < s->nr_vcpus; v++) {
 		struct vmdbg_resume_entry e = { v, VMDBG_ACT_STAY, 0, 0 };
@@ -421,11 +433,14 @@ static void detach(struct session *s, bool kill)
 		return;
 	}
 	g_free(r);
+	/* other clients (plugins) stay: the session ends all the same, and no
+	 * packet behind the D runs without a client */
 	if (kill) {
 		session_close(s, "gdb sent kill");
 	} else {
 		reply(s, "OK");
-		finish(s);
+		flush(s);
+		session_close(s, "gdb detached");
 	}
 }
 

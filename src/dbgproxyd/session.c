@@ -239,14 +239,14 @@ static const struct pkt_row packet_table[] = {
 	{ "Hg", PKT_PREFIX, "t", h_set_thread_g, 0 },
 	{ "Hc", PKT_PREFIX, "t", h_set_thread_c, 0 },
 	{ "T", PKT_PREFIX, "t", h_thread_alive, 0 },
-	{ "qfThreadInfo", PKT_EXACT, NULL, h_thread_info_first, PKT_F_NEEDS_TARGET },
+	{ "qfThreadInfo", PKT_EXACT, NULL, h_thread_info_first, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "qsThreadInfo", PKT_EXACT, NULL, h_thread_info_next, 0 },
 	{ "qC", PKT_EXACT, NULL, h_current_thread, 0 },
 	{ "qAttached", PKT_EXACT, NULL, h_attached, 0 },
 	{ "qAttached:", PKT_PREFIX, "x", h_attached, 0 },
 	{ "qThreadExtraInfo,", PKT_PREFIX, "t", h_thread_extra, 0 },
 	{ "qXfer:features:read:", PKT_PREFIX, "s:x,x", h_xfer_features, PKT_F_NEEDS_TARGET },
-	{ "qXfer:threads:read::", PKT_PREFIX, "x,x", h_xfer_threads, PKT_F_NEEDS_TARGET },
+	{ "qXfer:threads:read::", PKT_PREFIX, "x,x", h_xfer_threads, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "qRcmd,", PKT_PREFIX, "H", h_rcmd, PKT_F_ASYNC },
 	{ "qSymbol::", PKT_EXACT, NULL, h_ok, 0 },
 	{ "D", PKT_EXACT, NULL, h_detach, PKT_F_ASYNC },
@@ -415,6 +415,7 @@ static void attach_finish(struct session *s)
 	/* a stop that happened before gdb came is what '?' reports */
 	if (target_take_stop(s->t, &ev))
 		s->last_vcpu = s->g_vcpu = ev.vcpu;
+	s->g_thread = 0;
 	g_string_printf(s->stop_reply, "T%02xthread:%" PRIx64 ";",
 			target_guest_dead(s->t) ? SIGNAL_GUEST_DEAD : 5, tid_of(s->last_vcpu));
 	process_incoming(s);

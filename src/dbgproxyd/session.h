@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "plugin-host.h"
 #include "target.h"
 #include "sockio.h"
 #include "hwdebug.h"
@@ -73,7 +74,8 @@ struct session {
 	bool mode_told;               /* gdb was told its description no longer fits */
 	GHashTable *cond_addrs;       /* uint64_t *: points whose conditions the VM holds */
 	uint32_t nr_vcpus;
-	uint32_t g_vcpu;              /* Hg */
+	uint32_t g_vcpu;              /* Hg (a plugin thread: the vCPU for memory) */
+	uint64_t g_thread;            /* Hg of a plugin's thread (plugin-host.h), or 0 */
 	int64_t c_vcpu;               /* Hc: -1 = all */
 	uint32_t last_vcpu;           /* thread of the last reported stop */
 	GString *stop_reply;          /* the last stop reply, for '?' */
@@ -123,6 +125,8 @@ void h_thread_extra(void *ctx, const struct pkt_param *p);
 void h_thread_info_first(void *ctx, const struct pkt_param *p);
 void h_thread_info_next(void *ctx, const struct pkt_param *p);
 void h_xfer_threads(void *ctx, const struct pkt_param *p);
+/* The plugin thread tid is, NULL when it is none (or runs on a vCPU). */
+const struct plugin_thread *plugin_thread_of(struct session *s, int64_t tid);
 
 /* runctl.c */
 void session_all_stopped(void *ctx, bool interrupted, const GError *err);

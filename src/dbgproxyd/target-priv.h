@@ -32,6 +32,7 @@ struct target {
 	struct tdesc *tdesc;
 	GPtrArray *regsets;           /* distinct CPU models: struct regset * */
 	uint64_t generation;          /* bumped when they are rebuilt */
+	uint64_t runs;                /* bumped whenever the guest may have run */
 	GPtrArray *vcpu_regset;       /* per vCPU: borrowed struct regset * */
 	uint32_t nr_vcpus;            /* of the caches and the tables below */
 	struct regcache **caches;     /* per vCPU */

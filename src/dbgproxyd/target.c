@@ -127,6 +127,7 @@ static void free_caches(struct target *t)
 static void forget_vm(struct target *t)
 {
 	t->generation++;
+	t->runs++;
 	free_caches(t);
 	if (t->tdesc != t->cfg.user_tdesc)
 		tdesc_free(t->tdesc);
@@ -140,9 +141,45 @@ static void forget_vm(struct target *t)
 	t->arch = NULL;
 }
 
+struct config_of {
+	const struct vmlink *link;
+	uint32_t vcpu;
+};
+
 static const GBytes *vm_config(const void *ctx, uint64_t id)
 {
-	return vmlink_config(ctx, id);
+	const struct config_of *c = ctx;
+	return vmlink_config(c->link, c->vcpu, id);
+}
+
+/* Do vCPUs v and w have the same configuration (SVE vector length)? */
+static bool same_config(const struct target *t, uint32_t v, uint32_t w)
+{
+	for (unsigned i = 0; t->arch->config_ids && t->arch->config_ids[i]; i++) {
+		const GBytes *a = vmlink_config(t->link, v, t->arch->config_ids[i]);
+		const GBytes *b = vmlink_config(t->link, w, t->arch->config_ids[i]);
+		if ((a == NULL) != (b == NULL) || (a && !g_bytes_equal(a, b)))
+			return false;
+	}
+	return true;
+}
+
+/* The registers of vCPU v that the description can show: all of them, but
+ * for a vCPU configured otherwise than the description's (another SVE
+ * vector length) not those the configuration shapes — gdb has one
+ * description, so they are absent there, not shown at a wrong width. */
+static GArray *describable_ids(const struct target *t, uint32_t v, uint32_t src)
+{
+	const GArray *ids = vmlink_reg_ids(t->link, v);
+	GArray *out = g_array_copy((GArray *)ids);
+	if (same_config(t, v, src) || t->arch != &arch_arm64)
+		return out;
+	for (guint i = out->len; i-- > 0;) {
+		uint64_t id = g_array_index(out, uint64_t, i);
+		if ((id & VMDBG_ARM64_GROUP_MASK) == VMDBG_ARM64_SVE_GROUP || id == VMDBG_ARM64_SVE_VLS)
+			g_array_remove_index(out, i);
+	}
+	return out;
 }
 
 /* Build the target description, one regset per distinct vCPU model and
@@ -157,11 +194,18 @@ static bool learn_vm(struct target *t, const struct arch_ops *arch, GError **err
 		g_set_error(error, TDESC_ERROR, 3, "the VM's architecture %u is not supported", h->arch);
 		return false;
 	}
-	const GArray *ids0 = vmlink_reg_ids(t->link, 0);
+	/* the description is the richest vCPU's (vCPUs may differ: SVE on
+	 * some); the others' registers it has and they lack are absent */
+	uint32_t src = 0;
+	for (uint32_t v = 1; v < h->nr_vcpus; v++)
+		if (vmlink_reg_ids(t->link, v)->len > vmlink_reg_ids(t->link, src)->len)
+			src = v;
+	const GArray *ids0 = vmlink_reg_ids(t->link, src);
 	if (t->cfg.user_tdesc) {
 		t->tdesc = t->cfg.user_tdesc;
 	} else {
-		g_autofree char *xml = t->arch->default_tdesc(ids0, vm_config, t->link);
+		struct config_of c = { t->link, src };
+		g_autofree char *xml = t->arch->default_tdesc(ids0, vm_config, &c);
 		t->tdesc = tdesc_parse("built-in target.xml", xml, strlen(xml), NULL, error);
 		if (!t->tdesc)
 			return false;
@@ -171,14 +215,19 @@ static bool learn_vm(struct target *t, const struct arch_ops *arch, GError **err
 		return false;
 	t->regsets = g_ptr_array_new_with_free_func((GDestroyNotify)regset_free);
 	t->vcpu_regset = g_ptr_array_new();
+	/* one regset per model: vCPUs with the same registers and configuration */
+	g_autoptr(GArray) first_of = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	for (uint32_t v = 0; v < h->nr_vcpus; v++) {
-		const GArray *ids = vmlink_reg_ids(t->link, v);
+		g_autoptr(GArray) ids = describable_ids(t, v, src);
 		struct regset *rs = NULL;
 		for (guint i = 0; i < t->regsets->len && !rs; i++)
-			if (regset_matches(g_ptr_array_index(t->regsets, i), ids))
+			if (regset_matches(g_ptr_array_index(t->regsets, i), ids) &&
+			    same_config(t, v, g_array_index(first_of, uint32_t, i)))
 				rs = g_ptr_array_index(t->regsets, i);
 		if (!rs) {
-			rs = regset_new(t->tdesc, t->arch, ids, error);
+			g_array_append_val(first_of, v);
+			rs = v == src ? regset_new(t->tdesc, t->arch, ids, error)
+				      : regset_new_partial(t->tdesc, t->arch, ids, error);
 			if (!rs) {
 				g_prefix_error(error, "vCPU %u: ", v);
 				return false;
@@ -562,6 +611,11 @@ uint64_t target_generation(const struct target *t)
 	return t->generation;
 }
 
+uint64_t target_runs(const struct target *t)
+{
+	return t->runs;
+}
+
 int target_vcpu_model(const struct target *t, uint32_t vcpu)
 {
 	if (!t->vcpu_regset || vcpu >= t->nr_vcpus)
@@ -694,5 +748,6 @@ enum target_result target_resume_now(struct target *t, uint32_t dflt,
 		return TARGET_FAILED;
 	}
 	t->state = TGT_RUNNING;
+	t->runs++;
 	return TARGET_PENDING;
 }

@@ -119,6 +119,9 @@ bool target_pause_for_clients(struct target *t);
 /* The description's generation: bumped whenever the regsets are rebuilt
  * (a new link to the VM, another x86 mode). */
 uint64_t target_generation(const struct target *t);
+/* Changes whenever the guest may have run (a resume, the VM again):
+ * what was read of it at one value holds while it stays. */
+uint64_t target_runs(const struct target *t);
 /* vcpu's CPU model: the index of its regset among the distinct ones
  * (vCPUs with one model share handles); -1 when not ready or no such vCPU. */
 int target_vcpu_model(const struct target *t, uint32_t vcpu);

@@ -44,7 +44,7 @@ struct vmlink {
 	struct vmdbg_hello hello;
 	GPtrArray *reg_ids;        /* per vCPU: GArray of uint64_t */
 	unsigned reg_lists_wanted;
-	GHashTable *config;        /* vCPU 0's configuration registers: uint64_t id -> GBytes */
+	GHashTable *config;        /* configuration registers: "vcpu:id" (uint64_t[2]) -> GBytes */
 	unsigned config_wanted;
 	bool warned_down;
 	bool share_mem;            /* ask for MEM_MAP when the VM offers it */
@@ -85,9 +85,21 @@ const GArray *vmlink_reg_ids(const struct vmlink *l, uint32_t vcpu)
 	return vcpu < l->reg_ids->len ? g_ptr_array_index(l->reg_ids, vcpu) : NULL;
 }
 
-const GBytes *vmlink_config(const struct vmlink *l, uint64_t id)
+const GBytes *vmlink_config(const struct vmlink *l, uint32_t vcpu, uint64_t id)
 {
-	return g_hash_table_lookup(l->config, &id);
+	uint64_t key[2] = { vcpu, id };
+	return g_hash_table_lookup(l->config, key);
+}
+
+static guint key2_hash(gconstpointer k)
+{
+	const uint64_t *v = k;
+	return g_int64_hash(&v[0]) * 31u + g_int64_hash(&v[1]);
+}
+
+static gboolean key2_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, 2 * sizeof(uint64_t)) == 0;
 }
 
 const char *vmlink_path(const struct vmlink *l)
@@ -155,9 +167,17 @@ static void become_ready(struct vmlink *l)
 	l->ops->on_ready(l->owner);
 }
 
+struct config_req {
+	struct vmlink *l;
+	uint32_t vcpu;
+};
+
 static void config_done(void *ctx, const struct vmdbg_msg *reply, const GError *err)
 {
-	struct vmlink *l = ctx;
+	struct config_req *r = ctx;
+	struct vmlink *l = r->l;
+	uint32_t vcpu = r->vcpu;
+	g_free(r);
 	if (!reply) {
 		if (l->state == LINK_HANDSHAKE)
 			link_down(l, err->message);
@@ -171,29 +191,35 @@ static void config_done(void *ctx, const struct vmdbg_msg *reply, const GError *
 		link_down(l, "empty GET_REGS reply for a configuration register");
 		return;
 	}
-	g_hash_table_insert(l->config, g_memdup2(&id, sizeof(id)), g_bytes_new(value, size));
+	uint64_t key[2] = { vcpu, id };
+	g_hash_table_insert(l->config, g_memdup2(key, sizeof(key)), g_bytes_new(value, size));
 	if (--l->config_wanted == 0)
 		become_ready(l);
 }
 
 /* The configuration registers the target description depends on (the SVE
- * vector length), read one by one: the VM serves those while vCPUs run. */
+ * vector length), of every vCPU that has them, read one by one: the VM
+ * serves those while vCPUs run. */
 static void fetch_config(struct vmlink *l)
 {
 	const struct arch_ops *arch = arch_for(l->hello.arch);
-	const GArray *ids0 = g_ptr_array_index(l->reg_ids, 0);
-	for (unsigned i = 0; arch && arch->config_ids && arch->config_ids[i]; i++) {
-		uint64_t id = arch->config_ids[i];
-		bool listed = false;
-		for (guint k = 0; k < ids0->len && !listed; k++)
-			listed = g_array_index(ids0, uint64_t, k) == id;
-		if (!listed)
-			continue;
-		g_autoptr(GByteArray) f = g_byte_array_new();
-		uint32_t seq = vmlink_next_seq(l);
-		vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, 0, &id, 1);
-		enqueue(l, f, seq, config_done, l);
-		l->config_wanted++;
+	for (uint32_t v = 0; v < l->reg_ids->len; v++) {
+		const GArray *ids = g_ptr_array_index(l->reg_ids, v);
+		for (unsigned i = 0; arch && arch->config_ids && arch->config_ids[i]; i++) {
+			uint64_t id = arch->config_ids[i];
+			bool listed = false;
+			for (guint k = 0; k < ids->len && !listed; k++)
+				listed = g_array_index(ids, uint64_t, k) == id;
+			if (!listed)
+				continue;
+			g_autoptr(GByteArray) f = g_byte_array_new();
+			uint32_t seq = vmlink_next_seq(l);
+			vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, v, &id, 1);
+			struct config_req *r = g_new0(struct config_req, 1);
+			*r = (struct config_req){ l, v };
+			enqueue(l, f, seq, config_done, r);
+			l->config_wanted++;
+		}
 	}
 	if (l->config_wanted == 0)
 		become_ready(l);
@@ -495,7 +521,7 @@ struct vmlink *vmlink_new(struct ev_loop *loop, const char *path, const struct v
 	l->reg_ids = g_ptr_array_new();
 	l->share_mem = true;
 	l->fds = g_array_new(FALSE, FALSE, sizeof(int));
-	l->config = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+	l->config = g_hash_table_new_full(key2_hash, key2_equal, g_free,
 					  (GDestroyNotify)g_bytes_unref);
 	g_queue_init(&l->pending);
 	ev_io_init(&l->read_w, read_cb, -1, EV_READ);

@@ -45,10 +45,10 @@ bool vmlink_is_ready(const struct vmlink *l);
 const struct vmdbg_hello *vmlink_hello(const struct vmlink *l);
 /* The register ids vCPU `vcpu` serves (REG_LIST), as a GArray of uint64_t. */
 const GArray *vmlink_reg_ids(const struct vmlink *l, uint32_t vcpu);
-/* vCPU 0's value of a configuration register the architecture asked for
- * (arch_ops.config_ids), fetched during the handshake; NULL if the VM
+/* A vCPU's value of a configuration register the architecture asked for
+ * (arch_ops.config_ids), fetched during the handshake; NULL if that vCPU
  * does not have it. */
-const GBytes *vmlink_config(const struct vmlink *l, uint64_t id);
+const GBytes *vmlink_config(const struct vmlink *l, uint32_t vcpu, uint64_t id);
 const char *vmlink_path(const struct vmlink *l);
 
 /* Whether to map the VM's guest memory when it offers to (vmdbg

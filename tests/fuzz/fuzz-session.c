@@ -15,6 +15,12 @@
  * daemon still serves the next connection (the link stays up); the session
  * ends and is freed when gdb goes.
  *
+ * Two plugins are loaded for every input and unloaded after it (built
+ * beside this binary by `make fuzz`, with the same sanitizers, and kept
+ * mapped): bptrace, whose monitor command parser gets what qRcmd carries,
+ * and the host's test plugin (as tp-a), whose threads (`monitor tp-a
+ * threads PC LR`) the thread packets then list and read.
+ *
  * Input: byte 0 chooses the chunk size the stream arrives in (1..256),
  * the rest is the stream.  With FUZZ_VM_NO_CONDITIONS in the environment
  * the VM leaves breakpoint conditions to the daemon (target-conds.c).
@@ -29,6 +35,8 @@
 #include <elf.h>
 
 #include "daemon.h"
+#include "plugin-host.h"
+#include <gmodule.h>
 #include "rsp-codec.h"
 
 #define FUZZ_NAME "fuzz-session"
@@ -41,6 +49,31 @@ static struct vm *vm;
 static struct server srv;
 static struct daemon d;
 static char *dir;
+static char *plugin_paths[2];
+
+static void run_loop(unsigned rounds);
+
+/* Each input starts with both plugins fresh: loaded again, since an input
+ * may unload them (monitor plugin unload, dbgp_unload_self), and without
+ * what an earlier input left (a trace at a hot function would make every
+ * later input wade through its hits). */
+static void load_plugins(void)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(plugin_paths); i++) {
+		g_autoptr(GError) err = NULL;
+		char *noargs[] = { NULL };
+		if (!plugin_host_load(d.plugins, plugin_paths[i], noargs, NULL, &err))
+			FAIL("plugin %s: %s", plugin_paths[i], err->message);
+	}
+}
+
+static void unload_plugins(void)
+{
+	static const char *const names[] = { "bptrace", "tp-a" };
+	for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
+		plugin_host_unload(d.plugins, names[i], NULL);  /* gone already is fine */
+	run_loop(8);  /* their breakpoints leave the VM */
+}
 
 /* ---- what daemon-main.c provides the session ------------------------------------ */
 
@@ -126,6 +159,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	if (!target_ready(d.target, &why))
 		FAIL("the daemon never got the VM: %s", why);
+	d.plugins = plugin_host_new(loop, d.target);
+	g_autofree char *here = g_path_get_dirname((*argv)[0]);
+	plugin_paths[0] = g_build_filename(here, "fuzz-bptrace.so", NULL);
+	plugin_paths[1] = g_build_filename(here, "fuzz-tp.so", NULL);
+	/* mapped for good: libFuzzer keeps pointers to their coverage counters,
+	 * so the host's unload must not unmap them (it drops a reference) */
+	for (unsigned i = 0; i < G_N_ELEMENTS(plugin_paths); i++) {
+		GModule *m = g_module_open(plugin_paths[i], G_MODULE_BIND_LOCAL);
+		if (!m)
+			FAIL("plugin %s: %s", plugin_paths[i], g_module_error());
+		g_module_make_resident(m);
+	}
+	load_plugins();  /* fails here, not in the first input, if they cannot load */
+	unload_plugins();
 	return 0;
 }
 
@@ -157,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
 		FAIL("socketpair: %s", g_strerror(errno));
 	struct rsp_decoder *dec = rsp_decoder_new(1 << 20);
+	load_plugins();
 	session_accept(&d, sv[0], "fuzz");
 	run_loop(8);  /* the attach: PAUSE, the mode */
 	for (size_t off = 0; off < size; off += chunk) {
@@ -175,6 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (d.session)
 		FAIL("the session outlived its connection");
 	rsp_decoder_free(dec);
+	unload_plugins();
 	/* the daemon still has the VM for the next gdb */
 	const char *why;
 	for (int i = 0; i < 2000 && !target_ready(d.target, &why); i++) {

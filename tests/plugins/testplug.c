@@ -7,7 +7,15 @@
  * Arguments: fail (init refuses), publish=SVC:MAJ.MIN, use=SVC:MAJ.MIN,
  * unload-in-init.
  * monitor NAME unload | readunload | noanswer | notify | break ADDR |
- *              break-unload ADDR | regs VCPU REG...
+ *              break-unload ADDR | regs VCPU REG... |
+ *              threads PC LR [late|never|unload] | threads-done | threads-off
+ *
+ * threads: three guest-OS threads on an AArch64 guest — "sleeper" (key
+ * 0x100, not running: pc PC, x30 LR, sp and x29 vCPU 0's, read when gdb
+ * asks), "runner" (0x200, on vCPU 0) and "blank" (0x300, not running, no
+ * registers known); late: the list is given from a memory read's
+ * callback; never: not given (threads-done gives it later); unload: the
+ * plugin unloads itself while gdb waits for its list.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -75,6 +83,93 @@ static void regs_done(void *ctx, uint32_t vcpu, const uint8_t *values, const GEr
 	LOG("regs vCPU %u: %s", vcpu, err ? err->message : "read");
 }
 
+/* ---- threads ---- */
+
+static uint64_t th_pc, th_lr;
+static char *th_mode;
+static dbgp_threads *th_pending;  /* a list not given yet (never) */
+
+static void list_give(dbgp_threads *req)
+{
+	dbgp_threads_add(req, 0x100, "sleeper", -1);
+	dbgp_threads_add(req, 0x200, "runner", 0);
+	dbgp_threads_add(req, 0x300, "blank", -1);
+	dbgp_threads_done(req);
+}
+
+static void list_read(void *ctx, const uint8_t *data, size_t n, const GError *err)
+{
+	CHECK_ALIVE();
+	LOG("threads listed after a read of %zu bytes", n);
+	list_give(ctx);
+}
+
+static void th_list(void *ctx, dbgp_threads *req)
+{
+	CHECK_ALIVE();
+	LOG("threads asked (%s)", th_mode);
+	if (strcmp(th_mode, "late") == 0) {
+		g_autoptr(GError) err = NULL;
+		if (!dbgp_mem_read(me, 0, th_pc, 8, list_read, req, &err)) {
+			LOG("PLUGIN-BUG: no read: %s", err->message);
+			dbgp_threads_done(req);
+		}
+	} else if (strcmp(th_mode, "never") == 0) {
+		th_pending = req;
+	} else if (strcmp(th_mode, "unload") == 0) {
+		th_pending = req;
+		dbgp_unload_self(me, "unloading while gdb waits for its threads");
+	} else {
+		list_give(req);
+	}
+}
+
+struct sleeper_read {
+	dbgp_threads *req;
+	const dbgp_reg *pc, *lr, *sp, *fp;
+};
+
+static void sleeper_regs(void *ctx, uint32_t vcpu, const uint8_t *values, const GError *err)
+{
+	CHECK_ALIVE();
+	struct sleeper_read *r = ctx;
+	g_autoptr(GError) e = NULL;
+	if (values && (!dbgp_threads_reg(r->req, r->sp, values, &e) ||
+		       !dbgp_threads_reg(r->req, r->fp, values + 8, &e) ||
+		       !dbgp_threads_reg(r->req, r->pc, &th_pc, &e) ||
+		       !dbgp_threads_reg(r->req, r->lr, &th_lr, &e)))
+		LOG("PLUGIN-BUG: %s", e->message);
+	LOG("sleeper's registers given%s%s", err ? ": " : "", err ? err->message : "");
+	dbgp_threads_done(r->req);
+	g_free(r);
+}
+
+static void th_regs(void *ctx, uint64_t key, dbgp_threads *req)
+{
+	CHECK_ALIVE();
+	LOG("registers of 0x%" PRIx64 " asked", key);
+	if (key != 0x100) {
+		dbgp_threads_done(req);
+		return;
+	}
+	struct sleeper_read *r = g_new0(struct sleeper_read, 1);
+	r->req = req;
+	r->pc = dbgp_reg_lookup(me, 0, "pc", NULL);
+	r->lr = dbgp_reg_lookup(me, 0, "x30", NULL);
+	r->sp = dbgp_reg_lookup(me, 0, "sp", NULL);
+	r->fp = dbgp_reg_lookup(me, 0, "x29", NULL);
+	const dbgp_reg *both[2] = { r->sp, r->fp };
+	g_autoptr(GError) err = NULL;
+	if (!r->pc || !r->lr || !r->sp || !r->fp ||
+	    !dbgp_regs_read(me, 0, both, 2, sleeper_regs, r, &err)) {
+		LOG("no registers: %s", err ? err->message : "no such register");
+		dbgp_threads_done(req);
+		g_free(r);
+	}
+}
+
+static const struct dbgp_thread_ops th_ops = { th_list, th_regs };
+
 static void hit(void *ctx, const struct dbgp_stop *stop)
 {
 	CHECK_ALIVE();
@@ -120,6 +215,21 @@ static void command(void *ctx, dbgp_cmd *cmd, const char *args)
 			dbgp_cmd_print(cmd, "breakpoint %u\n", id);
 		else
 			dbgp_cmd_print(cmd, "no breakpoint: %s\n", err->message);
+	} else if (strcmp(w[0], "threads") == 0 && w[1] && w[2]) {
+		th_pc = g_ascii_strtoull(w[1], NULL, 0);
+		th_lr = g_ascii_strtoull(w[2], NULL, 0);
+		g_free(th_mode);
+		th_mode = g_strdup(w[3] ? w[3] : "now");
+		if (dbgp_threads_provide(me, &th_ops, NULL, &err))
+			dbgp_cmd_print(cmd, "threads on (%s)\n", th_mode);
+		else
+			dbgp_cmd_print(cmd, "no threads: %s\n", err->message);
+	} else if (strcmp(w[0], "threads-done") == 0 && th_pending) {
+		list_give(g_steal_pointer(&th_pending));
+		dbgp_cmd_print(cmd, "late list given\n");
+	} else if (strcmp(w[0], "threads-off") == 0) {
+		dbgp_threads_provide(me, NULL, NULL, NULL);
+		dbgp_cmd_print(cmd, "threads off\n");
 	} else if (strcmp(w[0], "regs") == 0 && w[1] && w[2]) {
 		uint32_t vcpu = (uint32_t)atoi(w[1]);
 		for (char **r = w + 2; *r; r++) {
@@ -181,6 +291,8 @@ static void fini(dbgp_plugin *self)
 {
 	LOG("fini");
 	finished = true;
+	th_pending = NULL;  /* the host forgets it with us */
+	g_clear_pointer(&th_mode, g_free);
 	g_clear_pointer(&published, g_free);
 	g_clear_pointer(&names, g_ptr_array_unref);
 }

@@ -321,6 +321,75 @@ static void test_sve(void)
 	g_array_unref(ids);
 }
 
+/* Two CPU models in one VM: the description is the SVE vCPU's; for a vCPU
+ * without SVE (plain V registers) its SVE registers are absent: gdb hears
+ * them unavailable, the cache never fetches them, writes are refused, and
+ * everything else is served as usual. */
+static void test_partial(void)
+{
+	uint64_t bitmap[8] = { 1ull << 3 };  /* vq 4: 512 bits */
+	GBytes *cfg = g_bytes_new(bitmap, sizeof(bitmap));
+	GArray *sve = sve_vm_ids(), *plain = vm_ids(false);
+	char *xml = arch_arm64.default_tdesc(sve, vls_config, cfg);
+	GError *err = NULL;
+	struct tdesc *td = tdesc_parse("built-in", xml, strlen(xml), NULL, &err);
+	g_assert_no_error(err);
+	/* all or nothing without the partial build */
+	g_assert_null(regset_new(td, &arch_arm64, plain, &err));
+	g_assert_nonnull(strstr(err->message, "not provided by this VM"));
+	g_clear_error(&err);
+	struct regset *full = regset_new(td, &arch_arm64, sve, &err);
+	struct regset *rs = regset_new_partial(td, &arch_arm64, plain, &err);
+	g_assert_no_error(err);
+	/* the same numbering and g size as gdb's description */
+	g_assert_cmpuint(regset_count(rs), ==, regset_count(full));
+	g_assert_cmpuint(regset_g_bytes(rs), ==, regset_g_bytes(full));
+	const struct reg_handle *z0 = regset_by_name(rs, "z0"), *vg = regset_by_name(rs, "vg");
+	const struct reg_handle *x0 = regset_by_name(rs, "x0"), *fpsr = regset_by_name(rs, "fpsr");
+	g_assert_false(reg_handle_present(z0));
+	g_assert_false(reg_handle_present(vg));
+	g_assert_false(reg_handle_writable(z0));
+	g_assert_true(reg_handle_present(x0));
+	g_assert_true(reg_handle_present(fpsr));
+	g_assert_true(reg_handle_present(regset_by_name(full, "z0")));
+	g_assert_cmpuint(reg_handle_bytes(z0), ==, 64);
+	uint64_t id;
+	g_assert_false(regset_plain_vm_id(rs, z0, &id));
+	struct regcache *rc = regcache_new(rs);
+	g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	regcache_missing(rc, NULL, 0, missing);
+	for (guint i = 0; i < missing->len; i++)
+		g_assert_cmphex(g_array_index(missing, uint64_t, i) & VMDBG_ARM64_GROUP_MASK, !=,
+				VMDBG_ARM64_SVE_GROUP);
+	const struct reg_handle *hs[] = { z0, vg };
+	g_array_set_size(missing, 0);
+	regcache_missing(rc, hs, 2, missing);
+	g_assert_cmpuint(missing->len, ==, 0);
+	g_assert_true(regcache_valid(rc, z0));
+	uint8_t out[64];
+	memset(out, 0xaa, sizeof(out));
+	regcache_read(rc, z0, out);
+	for (unsigned i = 0; i < sizeof(out); i++)
+		g_assert_cmpuint(out[i], ==, 0);
+	/* a G carrying the absent register's zeros is fine, anything else not */
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	g_autoptr(GByteArray) vals = g_byte_array_new();
+	const struct reg_handle *ro = NULL;
+	uint8_t zero[64] = { 0 }, one[64] = { 1 };
+	g_assert_true(regcache_write_through(rc, &z0, 1, zero, ids, vals, &ro));
+	g_assert_cmpuint(ids->len, ==, 0);
+	g_assert_false(regcache_write_through(rc, &z0, 1, one, ids, vals, &ro));
+	g_assert_true(ro == z0);
+	regcache_free(rc);
+	regset_free(rs);
+	regset_free(full);
+	tdesc_free(td);
+	g_free(xml);
+	g_array_unref(sve);
+	g_array_unref(plain);
+	g_bytes_unref(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -329,5 +398,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/arch-arm64/bindings", test_bindings);
 	g_test_add_func("/arch-arm64/banked-sp", test_banked_sp);
 	g_test_add_func("/arch-arm64/sve", test_sve);
+	g_test_add_func("/arch-arm64/partial-regset", test_partial);
 	return g_test_run();
 }

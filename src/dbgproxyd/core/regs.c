@@ -25,6 +25,7 @@ struct reg_handle {
 	unsigned (*select)(uint64_t selector_value);
 	/* read-only registers computed from the VM value */
 	void (*derive)(const uint8_t *vm_value, uint32_t vm_bytes, uint8_t *out, unsigned out_bytes);
+	bool absent;              /* in the description, not on this vCPU model: no slot */
 };
 
 struct regset {
@@ -86,8 +87,21 @@ static bool banks_served(const struct arch_binding *b, const GArray *vm_ids)
 	return true;
 }
 
-struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
-			  const GArray *vm_ids, GError **error)
+/* Can a VM with vm_ids serve description register r through binding b
+ * (after its fallback) at r's width?  What build() checks, without why. */
+static bool fits(const struct tdesc_reg *r, const struct arch_binding *b, const GArray *vm_ids)
+{
+	if (!vm_has(vm_ids, b->vm_id))
+		return false;
+	uint32_t vm_bytes = vmdbg_reg_bytes(b->vm_id);
+	uint32_t span = (vm_bytes + 7) / 8 * 8;
+	bool width_ok = b->any_width ? r->bitsize % 8 == 0 && r->bitsize / 8 <= vm_bytes
+				     : r->bitsize == b->gdb_bits;
+	return width_ok && (b->derive || b->vm_offset + r->bitsize / 8 <= span);
+}
+
+static struct regset *build(const struct tdesc *td, const struct arch_ops *arch,
+			     const GArray *vm_ids, bool partial, GError **error)
 {
 	struct regset *rs = g_new0(struct regset, 1);
 	rs->vm_ids = g_array_copy((GArray *)vm_ids);
@@ -109,6 +123,15 @@ struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 		if (!vm_has(vm_ids, b.vm_id) && b.fallback_id && vm_has(vm_ids, b.fallback_id)) {
 			b.vm_id = b.fallback_id;
 			b.vm_offset = b.fallback_offset;
+		}
+		if (partial && !fits(r, &b, vm_ids)) {
+			/* this model lacks it (or has it at another width) */
+			rs->handles[i] = (struct reg_handle){ .name = r->name, .regnum = r->regnum,
+							      .bytes = r->bitsize / 8, .absent = true };
+			rs->g_bytes += r->bitsize / 8;
+			if (r->regnum > rs->max_regnum)
+				rs->max_regnum = r->regnum;
+			continue;
 		}
 		if (!vm_has(vm_ids, b.vm_id)) {
 			g_set_error(error, TDESC_ERROR, 2,
@@ -136,7 +159,7 @@ struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 		}
 		struct reg_handle *h = &rs->handles[i];
 		*h = (struct reg_handle){ r->name, r->regnum, r->bitsize / 8, 0, b.vm_offset, 0, { 0 },
-					  NULL, b.derive };
+					  NULL, b.derive, false };
 		if (banks_served(&b, vm_ids)) {
 			h->slot = slot_for(rs, b.select_id);
 			h->nbanks = b.nbanks;
@@ -166,6 +189,18 @@ struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 fail:
 	regset_free(rs);
 	return NULL;
+}
+
+struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
+			  const GArray *vm_ids, GError **error)
+{
+	return build(td, arch, vm_ids, false, error);
+}
+
+struct regset *regset_new_partial(const struct tdesc *td, const struct arch_ops *arch,
+				  const GArray *vm_ids, GError **error)
+{
+	return build(td, arch, vm_ids, true, error);
 }
 
 void regset_free(struct regset *rs)
@@ -209,7 +244,7 @@ const struct reg_handle *regset_by_regnum(const struct regset *rs, unsigned regn
 
 bool regset_plain_vm_id(const struct regset *rs, const struct reg_handle *h, uint64_t *id)
 {
-	if (h->nbanks || h->derive || h->offset || h->bytes > 8)
+	if (h->absent || h->nbanks || h->derive || h->offset || h->bytes > 8)
 		return false;
 	const struct vm_slot *sl = &g_array_index(rs->slots, struct vm_slot, h->slot);
 	if (sl->bytes < h->bytes)
@@ -240,7 +275,12 @@ unsigned reg_handle_bytes(const struct reg_handle *h)
 
 bool reg_handle_writable(const struct reg_handle *h)
 {
-	return h->derive == NULL;
+	return h->derive == NULL && !h->absent;
+}
+
+bool reg_handle_present(const struct reg_handle *h)
+{
+	return !h->absent;
 }
 
 /* ---- cache ----------------------------------------------------------------------- */
@@ -280,6 +320,8 @@ static unsigned value_slot(const struct regcache *rc, const struct reg_handle *h
 
 bool regcache_valid(const struct regcache *rc, const struct reg_handle *h)
 {
+	if (h->absent)
+		return true;  /* nothing to fetch: it reads as zeros, and gdb hears 'unavailable' */
 	if (!rc->valid[h->slot])
 		return false;
 	for (unsigned k = 0; k < h->nbanks; k++)
@@ -296,7 +338,7 @@ void regcache_missing(const struct regcache *rc, const struct reg_handle *const 
 	unsigned count = hs ? n : rs->count;
 	for (unsigned i = 0; i < count; i++) {
 		const struct reg_handle *h = hs ? hs[i] : &rs->handles[i];
-		for (unsigned k = 0; k <= h->nbanks; k++) {
+		for (unsigned k = 0; k <= h->nbanks && !h->absent; k++) {
 			unsigned slot = k == 0 ? h->slot : h->bank_slot[k - 1];
 			if (rc->valid[slot] || taken[slot])
 				continue;
@@ -323,6 +365,10 @@ bool regcache_fill(struct regcache *rc, uint64_t vm_id, const uint8_t *value, ui
 
 void regcache_read(const struct regcache *rc, const struct reg_handle *h, uint8_t *out)
 {
+	if (h->absent) {
+		memset(out, 0, h->bytes);
+		return;
+	}
 	const struct vm_slot *s = &g_array_index(rc->rs->slots, struct vm_slot, value_slot(rc, h));
 	if (h->derive) {
 		h->derive((const uint8_t *)&rc->words[s->word], s->bytes, out, h->bytes);

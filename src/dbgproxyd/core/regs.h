@@ -31,6 +31,11 @@ struct regcache;
 
 struct regset *regset_new(const struct tdesc *td, const struct arch_ops *arch,
 			  const GArray *vm_ids, GError **error);
+/* The same for a vCPU of another model than the one the description was
+ * made for: registers of the description this vCPU lacks are absent
+ * (reg_handle_present false), not an error. */
+struct regset *regset_new_partial(const struct tdesc *td, const struct arch_ops *arch,
+				  const GArray *vm_ids, GError **error);
 void regset_free(struct regset *rs);
 /* Does this regset serve a vCPU with exactly these VM register ids? */
 bool regset_matches(const struct regset *rs, const GArray *vm_ids);
@@ -54,6 +59,10 @@ unsigned reg_handle_bytes(const struct reg_handle *h);
 /* False for registers computed from VM state (AArch64 vg): gdb may read
  * them, and write them only with the value they have. */
 bool reg_handle_writable(const struct reg_handle *h);
+/* False for a register of the description this vCPU's model lacks: gdb
+ * hears it unavailable, writes to it are refused; the cache reads it as
+ * zeros and never fetches it. */
+bool reg_handle_present(const struct reg_handle *h);
 
 struct regcache *regcache_new(const struct regset *rs);
 void regcache_free(struct regcache *rc);
