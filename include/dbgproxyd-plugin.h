@@ -197,6 +197,9 @@ bool dbgp_command_add(dbgp_plugin *self, const char *name, const char *help, dbg
 void dbgp_cmd_print(dbgp_cmd *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* After it, cmd is gone. */
 void dbgp_cmd_done(dbgp_cmd *cmd);
+/* args as words: split at spaces and tabs, empty ones dropped (a NULL
+ * args gives none).  Free with g_strfreev. */
+GStrv dbgp_split_args(const char *args);
 
 /* ---- threads of the guest's OS ---------------------------------------------------------------- */
 
@@ -204,8 +207,9 @@ void dbgp_cmd_done(dbgp_cmd *cmd);
  * becomes a gdb thread (`info threads`, `thread N`, `bt`) named as the
  * plugin says.  One running on a vCPU names that vCPU's thread instead
  * ("vCPU 0: NAME"), whose registers stay the vCPU's.  gdb's id of a
- * thread is kept as long as the daemon runs: the same key of the same
- * plugin is the same gdb thread at every stop.
+ * thread is kept while the plugin keeps listing it: the same key of the
+ * same plugin is the same gdb thread at every stop (one that was not
+ * listed once and comes back later is a new thread).
  *
  *  - list() runs when gdb asks for the thread list, at most once per stop,
  *    with every vCPU stopped (memory and registers can be read): add each

@@ -206,13 +206,7 @@ static void show(dbgp_cmd *cmd)
 static void command(void *ctx, dbgp_cmd *cmd, const char *args)
 {
 	dbgp_plugin *self = ctx;
-	g_auto(GStrv) w = g_strsplit_set(args, " \t", -1);
-	g_autoptr(GPtrArray) words = g_ptr_array_new();
-	for (char **p = w; *p; p++)
-		if (**p)
-			g_ptr_array_add(words, *p);
-	g_ptr_array_add(words, NULL);
-	char **v = (char **)words->pdata;
+	g_auto(GStrv) v = dbgp_split_args(args);
 	g_autoptr(GError) err = NULL;
 	if (v[0] && strcmp(v[0], "add") == 0) {
 		if (trace_add(self, v + 1, &err))

@@ -2,6 +2,7 @@
  * monitor.c - the monitor commands (qRcmd): a table; monitor help is made
  * from it.
  */
+#include "dbgproxyd-plugin.h"
 #include "plugin-host.h"
 #include "session.h"
 
@@ -63,13 +64,7 @@ static void plugin_replied(void *ctx, const char *text)
 static bool monitor_plugin(struct session *s, const char *args, GString *out)
 {
 	struct plugin_host *h = s->d->plugins;
-	g_auto(GStrv) w = g_strsplit_set(args, " \t", -1);
-	g_autoptr(GPtrArray) words = g_ptr_array_new();
-	for (char **p = w; *p; p++)
-		if (**p)
-			g_ptr_array_add(words, *p);
-	g_ptr_array_add(words, NULL);
-	char **v = (char **)words->pdata;
+	g_auto(GStrv) v = dbgp_split_args(args);
 	g_autoptr(GError) err = NULL;
 	if (!h) {
 		g_string_append(out, "this dbgproxyd has no plugin host\n");

@@ -188,6 +188,17 @@ bool dbgp_command_add(dbgp_plugin *p, const char *name, const char *help, dbgp_c
 	return true;
 }
 
+GStrv dbgp_split_args(const char *args)
+{
+	g_auto(GStrv) w = g_strsplit_set(args ? args : "", " \t", -1);
+	GPtrArray *words = g_ptr_array_new();
+	for (char **p = w; *p; p++)
+		if (**p)
+			g_ptr_array_add(words, g_strdup(*p));
+	g_ptr_array_add(words, NULL);
+	return (GStrv)g_ptr_array_free(words, FALSE);
+}
+
 void dbgp_cmd_print(dbgp_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -3,7 +3,8 @@
  * (dbgproxyd-plugin.h: dbgp_threads_*), as gdb threads (plugin-host.h).
  *
  * A plugin thread gets gdb id PLUGIN_TID_BASE + n the first time its
- * (plugin, key) is listed and keeps it while the daemon runs.  The list is
+ * (plugin, key) is listed and keeps it while the daemon runs and its
+ * plugin keeps listing it (a thread that went and comes back is new).  The list is
  * asked of every provider when gdb asks for it, at most once per stop
  * (target_runs), and made when all have answered or THREADS_TIMEOUT
  * passed.  Registers of a thread not on a vCPU are asked of its plugin at
@@ -109,15 +110,31 @@ static void list_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 		list_made(h);
 }
 
+/* Forget the ids of plugin's threads that are not in listed (they are
+ * gone: the map stays as big as the threads there are). */
+static void tids_prune(struct plugin_host *h, const char *plugin, GHashTable *listed)
+{
+	g_autofree char *prefix = g_strdup_printf("%s\n", plugin);
+	GHashTableIter it;
+	void *k;
+	g_hash_table_iter_init(&it, h->tids);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		if (g_str_has_prefix(k, prefix) && !g_hash_table_contains(listed, k))
+			g_hash_table_iter_remove(&it);
+}
+
 /* One provider's answer joins the list being made. */
 static void list_answer(struct plugin_host *h, struct dbgp_threads *r)
 {
 	r->answered = true;
+	g_autoptr(GHashTable) listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < r->found->len; i++) {
 		struct plugin_thread *th = g_ptr_array_index(r->found, i);
 		th->tid = tid_for(h, th->plugin, th->key);
+		g_hash_table_add(listed, g_strdup_printf("%s\n%" PRIx64, th->plugin, th->key));
 		g_ptr_array_add(h->gathering, th);
 	}
+	tids_prune(h, r->p->name, listed);
 	g_ptr_array_set_free_func(r->found, NULL);
 	g_ptr_array_set_size(r->found, 0);
 	g_ptr_array_set_free_func(r->found, thread_free);
@@ -338,6 +355,8 @@ void plugin_threads_drop(struct plugin_host *h, struct dbgp_plugin *p)
 		}
 		treq_free(r);
 	}
+	g_autoptr(GHashTable) none = g_hash_table_new(g_str_hash, g_str_equal);
+	tids_prune(h, p->name, none);
 	bool had = false;
 	for (guint i = h->threads->len; i-- > 0;) {
 		struct plugin_thread *th = g_ptr_array_index(h->threads, i);

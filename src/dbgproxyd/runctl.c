@@ -177,7 +177,7 @@ static void report_stop(struct session *s, const struct vmdbg_stopped *ev, int s
 	g_free(req);
 }
 
-static void do_resume(struct session *s);
+static void do_resume(struct session *s, bool again);
 
 /* The target stopped every vCPU after a run: say why. */
 void session_all_stopped(void *ctx, bool interrupted, const GError *err)
@@ -198,8 +198,9 @@ void session_all_stopped(void *ctx, bool interrupted, const GError *err)
 		struct vmdbg_stopped intr = { .vcpu = v };
 		report_stop(s, &intr, 2); /* SIGINT */
 	} else {
-		/* only stale stops: nothing for gdb, run on as it asked */
-		do_resume(s);
+		/* only stale stops (or hits of plugins' own breakpoints): nothing
+		 * for gdb, run on as it asked */
+		do_resume(s, true);
 	}
 	if (s->d->session == s)
 		flush(s);
@@ -261,7 +262,9 @@ static void resume_done(void *ctx, const GError *err)
 		resume_failed(s, err);
 }
 
-static void do_resume(struct session *s)
+/* again: the same resume once more after a stop gdb does not hear of
+ * (logged at debug: a plugin's trace makes thousands a second) */
+static void do_resume(struct session *s, bool again)
 {
 	struct resume_req *r = g_new0(struct resume_req, 1);
 	sref_init(&r->ref, s);
@@ -273,7 +276,10 @@ static void do_resume(struct session *s)
 		resume_failed(s, err);
 		return;
 	}
-	g_info("guest resumed by gdb"); /* busy until the stop is reported */
+	if (again)
+		g_debug("guest resumed again for gdb (the stop was not for it)");
+	else
+		g_info("guest resumed by gdb"); /* busy until the stop is reported */
 }
 
 /* Resume as gdb asked, unless a queued stop is due first. */
@@ -302,7 +308,7 @@ static void resume(struct session *s)
 		report_stop(s, &ev, signal_for(&ev));
 		return;
 	}
-	do_resume(s);
+	do_resume(s, false);
 	if (interrupt && s->busy && target_state(s->t) == TGT_RUNNING)
 		handle_interrupt(s);
 }

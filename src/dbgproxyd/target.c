@@ -246,17 +246,35 @@ static bool learn_vm(struct target *t, const struct arch_ops *arch, GError **err
 	return true;
 }
 
+/* The vCPUs that must step over a point before they run again are the
+ * VM's state, not the description's: kept across a rebuild of the caches
+ * (else a plugin's dropped hit would trap again and count twice). */
+static void restore_skips(struct target *t, uint32_t n, const bool *skip, const uint64_t *pc)
+{
+	if (!skip || !t->skip || n != t->nr_vcpus)
+		return;
+	memcpy(t->skip, skip, n * sizeof(*skip));
+	memcpy(t->skip_pc, pc, n * sizeof(*pc));
+}
+
 bool target_use_arch(struct target *t, const struct arch_ops *arch, GError **error)
 {
+	uint32_t n = t->nr_vcpus;
+	g_autofree bool *skip = t->skip ? g_memdup2(t->skip, n * sizeof(bool)) : NULL;
+	g_autofree uint64_t *pc = t->skip_pc ? g_memdup2(t->skip_pc, n * sizeof(uint64_t)) : NULL;
 	forget_vm(t);
-	if (learn_vm(t, arch, error))
+	if (learn_vm(t, arch, error)) {
+		restore_skips(t, n, skip, pc);
 		return true;
+	}
 	/* the VM's default description stays for the next client */
 	forget_vm(t);
 	g_autoptr(GError) again = NULL;
 	if (!learn_vm(t, NULL, &again)) {
 		forget_vm(t);
 		t->tdesc_error = g_strdup_printf("target description: %s", again->message);
+	} else {
+		restore_skips(t, n, skip, pc);
 	}
 	return false;
 }

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "target.h"
+#include "target-priv.h"  /* white box: the step-over flags */
 #include "testutil.h"
 
 #define WAIT_S 20.0
@@ -389,6 +389,32 @@ static void test_leaving_while_point_goes_in(void)
 	fix_stop(&f);
 }
 
+/* gdb attaching in another mode rebuilds the description and caches
+ * (target_use_arch): a vCPU that must step over a point before it runs
+ * again still must (it lost that, and a plugin's hit trapped twice). */
+static void test_use_arch_keeps_skips(void)
+{
+	struct fix f;
+	struct client a, b;
+	fix_start(&f);
+	attach_both(&f, &a, &b);
+	uint64_t gen = target_generation(f.t);
+	f.t->skip[0] = true;
+	f.t->skip_pc[0] = sym_tick;
+	g_autoptr(GError) err = NULL;
+	g_assert_true(target_use_arch(f.t, target_arch(f.t), &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(target_generation(f.t), >, gen);  /* rebuilt */
+	g_assert_true(f.t->skip[0]);
+	g_assert_cmphex(f.t->skip_pc[0], ==, sym_tick);
+	f.t->skip[0] = false;
+	struct done dd = { 0 };
+	g_assert_cmpint(CALL(target_client_remove(f.t, a.c, NULL, NULL, NULL)), ==, TARGET_DONE);
+	g_assert_cmpint(CALL(target_client_remove(f.t, b.c, on_done, &dd, NULL)), ==, TARGET_PENDING);
+	wait_done(&f, &dd);
+	fix_stop(&f);
+}
+
 static void test_interrupt_and_memory(void)
 {
 	struct fix f;
@@ -477,5 +503,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/target/leaving-takes-only-own-points", test_leaving_takes_only_own_points);
 	g_test_add_func("/target/leaving-while-point-goes-in", test_leaving_while_point_goes_in);
 	g_test_add_func("/target/memory-and-interrupt", test_interrupt_and_memory);
+	g_test_add_func("/target/use-arch-keeps-skips", test_use_arch_keeps_skips);
 	return g_test_run();
 }
