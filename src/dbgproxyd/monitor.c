@@ -66,6 +66,8 @@ static bool monitor_plugin(struct session *s, const char *args, GString *out)
 	struct plugin_host *h = s->d->plugins;
 	g_auto(GStrv) v = dbgp_split_args(args);
 	g_autoptr(GError) err = NULL;
+	if (h)
+		plugin_host_settle(h);
 	if (!h) {
 		g_string_append(out, "this dbgproxyd has no plugin host\n");
 	} else if (!v[0] || strcmp(v[0], "list") == 0) {
@@ -149,7 +151,11 @@ static bool monitor_info_vm(struct session *s, GString *out)
 			       (h->features & VMDBG_FEAT_HW_WATCH_DEAD) ? " hw-watch-dead" : "");
 	g_string_append_printf(out, "state:            %s\n",
 			       target_guest_dead(s->t) ? "shut down" : states[target_state(s->t)]);
-	g_string_append_printf(out, "sw breakpoints:   %u inserted\n", target_sw_points(s->t));
+	unsigned leaving = target_sw_points_leaving(s->t);
+	g_string_append_printf(out, "sw breakpoints:   %u inserted", target_sw_points(s->t) - leaving);
+	if (leaving)
+		g_string_append_printf(out, ", %u being removed", leaving);
+	g_string_append_c(out, '\n');
 	g_string_append_printf(out, "registers:        %u in the target description\n",
 			       regset_count(regset_of(s, 0)));
 	g_autofree char *mem = target_describe_mem(s->t);

@@ -237,8 +237,20 @@ static void cmd_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	cmd->fn = NULL;
 }
 
+void plugin_host_settle(struct plugin_host *h)
+{
+	for (guint i = h->plugins->len; i-- > 0;) {
+		if (i >= h->plugins->len)
+			continue;
+		struct dbgp_plugin *p = g_ptr_array_index(h->plugins, i);
+		if (p->unload_why && p->depth == 0 && p->state == PLUGIN_ACTIVE)
+			unload_now(h, p);  /* its queued unload_deferred finds it closed */
+	}
+}
+
 bool plugin_host_command(struct plugin_host *h, const char *line, plugin_reply_fn fn, void *ctx)
 {
+	plugin_host_settle(h);
 	size_t wl = strcspn(line, " \t");
 	struct pcommand *c = NULL;
 	for (guint i = 0; i < h->commands->len && !c; i++) {

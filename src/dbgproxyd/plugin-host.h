@@ -28,6 +28,10 @@ void plugin_spec_parse(const char *spec, char **file, GStrv *args);
 bool plugin_host_load(struct plugin_host *h, const char *file, char **args, char **name,
 		      GError **error);
 bool plugin_host_unload(struct plugin_host *h, const char *name, GError **error);
+/* Carry out the unloads plugins asked for and are waiting for the loop
+ * (dbgp_unload_self): what gdb asks next sees them gone.  Not from
+ * inside a plugin's call. */
+void plugin_host_settle(struct plugin_host *h);
 /* monitor plugin list */
 char *plugin_host_describe(struct plugin_host *h);
 /* monitor help: one line per plugin command */

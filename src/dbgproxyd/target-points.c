@@ -112,6 +112,17 @@ unsigned target_sw_points(const struct target *t)
 	return g_hash_table_size(t->sw_points);
 }
 
+unsigned target_sw_points_leaving(const struct target *t)
+{
+	GHashTableIter it;
+	struct sw_point *sp;
+	unsigned n = 0;
+	g_hash_table_iter_init(&it, t->sw_points);
+	while (g_hash_table_iter_next(&it, NULL, (void **)&sp))
+		n += sp->owners->len == 0;
+	return n;
+}
+
 char *target_describe_hw(const struct target *t)
 {
 	return t->hw ? hwslots_describe(t->hw) : g_strdup("no hardware slots (not attached)\n");

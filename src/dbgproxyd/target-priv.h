@@ -118,6 +118,11 @@ uint32_t target_seq(struct target *t);
 bool target_need_ready(const struct target *t, GError **error);
 bool target_need_vcpu(const struct target *t, uint32_t vcpu, GError **error);
 
+/* target-desc.c: forget the description, regsets and caches (the VM
+ * went, or they are rebuilt); build them for arch (NULL: the VM's own) */
+void target_forget_vm(struct target *t);
+bool target_learn_vm(struct target *t, const struct arch_ops *arch, GError **error);
+
 /* target-points.c */
 void target_points_init(struct target *t);
 /* The VM is ready (hello known): a fresh slot table. */

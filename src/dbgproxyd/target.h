@@ -258,6 +258,8 @@ enum target_result target_point_cond(struct target *t, uint64_t addr,
 				     GError **error);
 /* Software breakpoints the VM has now (any owner). */
 unsigned target_sw_points(const struct target *t);
+/* Of those, the ones no client wants any more, their REMOVE on its way. */
+unsigned target_sw_points_leaving(const struct target *t);
 /* The hardware slot table for people (monitor hw). */
 char *target_describe_hw(const struct target *t);
 /* The page-protection watches as the VM counts them (monitor hw): fn gets
