@@ -16,7 +16,8 @@
  *  - a read (registers, memory) either fails at once (false, *error set,
  *    no callback) or returns true and its callback runs exactly once,
  *    later, from the loop, never from inside the call; once the plugin is
- *    unloaded none of its callbacks runs again;
+ *    unloaded none of its callbacks runs again (fini frees what the
+ *    contexts of reads still under way hold);
  *  - while a breakpoint-hit or stop callback's requests (and the requests
  *    their callbacks make) are outstanding, the guest stays stopped and gdb
  *    is not told yet: register values read then are those of that stop;

@@ -177,8 +177,11 @@ bool plugin_host_threads_refresh(struct plugin_host *h, plugin_threads_fn fn, vo
 		if (plugin_enter(p)) {
 			p->tops.list(p->tops_ctx, r);
 			plugin_leave(p);
-		} else if (!r->answered) {
-			list_answer(h, r);
+		} else {
+			/* closing meanwhile: it answers nothing, and nothing holds r */
+			if (!r->answered)
+				list_answer(h, r);
+			treq_free(r);
 		}
 	}
 	if (!h->gathering) {

@@ -128,6 +128,9 @@ struct sleeper_read {
 	dbgp_threads *req;
 	const dbgp_reg *pc, *lr, *sp, *fp;
 };
+/* reads under way: their callbacks never run once we are unloaded, so
+ * fini frees what they would have */
+static GPtrArray *sleeper_reads;
 
 static void sleeper_regs(void *ctx, uint32_t vcpu, const uint8_t *values, const GError *err)
 {
@@ -140,8 +143,9 @@ static void sleeper_regs(void *ctx, uint32_t vcpu, const uint8_t *values, const 
 		       !dbgp_threads_reg(r->req, r->lr, &th_lr, &e)))
 		LOG("PLUGIN-BUG: %s", e->message);
 	LOG("sleeper's registers given%s%s", err ? ": " : "", err ? err->message : "");
-	dbgp_threads_done(r->req);
-	g_free(r);
+	dbgp_threads *req = r->req;
+	g_ptr_array_remove(sleeper_reads, r);  /* frees r */
+	dbgp_threads_done(req);
 }
 
 static void th_regs(void *ctx, uint64_t key, dbgp_threads *req)
@@ -153,6 +157,7 @@ static void th_regs(void *ctx, uint64_t key, dbgp_threads *req)
 		return;
 	}
 	struct sleeper_read *r = g_new0(struct sleeper_read, 1);
+	g_ptr_array_add(sleeper_reads, r);
 	r->req = req;
 	r->pc = dbgp_reg_lookup(me, 0, "pc", NULL);
 	r->lr = dbgp_reg_lookup(me, 0, "x30", NULL);
@@ -163,8 +168,8 @@ static void th_regs(void *ctx, uint64_t key, dbgp_threads *req)
 	if (!r->pc || !r->lr || !r->sp || !r->fp ||
 	    !dbgp_regs_read(me, 0, both, 2, sleeper_regs, r, &err)) {
 		LOG("no registers: %s", err ? err->message : "no such register");
+		g_ptr_array_remove(sleeper_reads, r);
 		dbgp_threads_done(req);
-		g_free(r);
 	}
 }
 
@@ -252,6 +257,7 @@ static bool init(dbgp_plugin *self, int argc, char **argv, GError **error)
 {
 	me = self;
 	finished = false;
+	sleeper_reads = g_ptr_array_new_with_free_func(g_free);
 	names = g_ptr_array_new_with_free_func(g_free);
 	for (int i = 0; i < argc; i++) {
 		char *name;
@@ -284,6 +290,7 @@ static bool init(dbgp_plugin *self, int argc, char **argv, GError **error)
 fail:
 	g_clear_pointer(&published, g_free);
 	g_clear_pointer(&names, g_ptr_array_unref);
+	g_clear_pointer(&sleeper_reads, g_ptr_array_unref);
 	return false;
 }
 
@@ -292,6 +299,7 @@ static void fini(dbgp_plugin *self)
 	LOG("fini");
 	finished = true;
 	th_pending = NULL;  /* the host forgets it with us */
+	g_clear_pointer(&sleeper_reads, g_ptr_array_unref);
 	g_clear_pointer(&th_mode, g_free);
 	g_clear_pointer(&published, g_free);
 	g_clear_pointer(&names, g_ptr_array_unref);
