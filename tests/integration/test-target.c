@@ -243,6 +243,26 @@ static void attach_both(struct fix *f, struct client *a, struct client *b)
 		;
 }
 
+/* The REMOVEs of points no client wants are on their way: wait until the
+ * VM took them (the table counts a point until then). */
+static void wait_no_sw_points(struct fix *f)
+{
+	for (int i = 0; i < 400 && target_sw_points(f->t); i++) {
+		ev_run(f->loop, EVRUN_NOWAIT);
+		g_usleep(5000);
+	}
+	g_assert_cmpuint(target_sw_points(f->t), ==, 0);
+}
+
+/* The last client leaves: the VM is detached (runs freely); the fixture ends. */
+static void last_leaves(struct fix *f, struct client *c)
+{
+	struct done dd = { 0 };
+	g_assert_cmpint(CALL(target_client_remove(f->t, c->c, on_done, &dd, NULL)), ==, TARGET_PENDING);
+	wait_done(f, &dd);
+	fix_stop(f);
+}
+
 /* ---- tests ------------------------------------------------------------------------------- */
 
 static void test_shared_sw_point(void)
@@ -323,11 +343,7 @@ static void test_leaving_takes_only_own_points(void)
 	unsigned a_heard = a.stopped;
 	g_assert_cmpint(CALL(target_client_remove(f.t, a.c, NULL, NULL, NULL)), ==, TARGET_DONE);
 	/* its REMOVE is on its way; the point counts until the VM took it */
-	for (int i = 0; i < 400 && target_sw_points(f.t); i++) {
-		ev_run(f.loop, EVRUN_NOWAIT);
-		g_usleep(5000);
-	}
-	g_assert_cmpuint(target_sw_points(f.t), ==, 0);
+	wait_no_sw_points(&f);
 	for (int i = 0; i < 3; i++) {
 		struct vmdbg_stopped ev = run_to_stop(&f, &b);
 		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
@@ -349,10 +365,7 @@ static void test_leaving_takes_only_own_points(void)
 	g_assert_nonnull(strstr(hw2, "exec"));
 	g_assert_cmpint(CALL(target_client_remove(f.t, c.c, NULL, NULL, NULL)), ==, TARGET_DONE);
 
-	struct done dd = { 0 };
-	g_assert_cmpint(CALL(target_client_remove(f.t, b.c, on_done, &dd, NULL)), ==, TARGET_PENDING);
-	wait_done(&f, &dd);
-	fix_stop(&f);
+	last_leaves(&f, &b);
 }
 
 /* A client leaves while its breakpoint's INSERT is still on its way: once
@@ -371,11 +384,7 @@ static void test_leaving_while_point_goes_in(void)
 			==, TARGET_PENDING);
 	g_assert_cmpint(CALL(target_client_remove(f.t, a.c, NULL, NULL, NULL)), ==, TARGET_DONE);
 	g_assert_true(run_until(&f, &d2.called, NULL, 0));
-	for (int i = 0; i < 400 && target_sw_points(f.t); i++) {
-		ev_run(f.loop, EVRUN_NOWAIT);
-		g_usleep(5000);
-	}
-	g_assert_cmpuint(target_sw_points(f.t), ==, 0);
+	wait_no_sw_points(&f);
 	for (int i = 0; i < 3; i++) {
 		struct vmdbg_stopped ev = run_to_stop(&f, &b);
 		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
@@ -383,10 +392,7 @@ static void test_leaving_while_point_goes_in(void)
 		step_over(&f, &b, 1, sym_after_probe);
 	}
 	g_clear_error(&d2.err);
-	struct done dd = { 0 };
-	g_assert_cmpint(CALL(target_client_remove(f.t, b.c, on_done, &dd, NULL)), ==, TARGET_PENDING);
-	wait_done(&f, &dd);
-	fix_stop(&f);
+	last_leaves(&f, &b);
 }
 
 /* gdb attaching in another mode rebuilds the description and caches
@@ -408,11 +414,8 @@ static void test_use_arch_keeps_skips(void)
 	g_assert_true(f.t->skip[0]);
 	g_assert_cmphex(f.t->skip_pc[0], ==, sym_tick);
 	f.t->skip[0] = false;
-	struct done dd = { 0 };
 	g_assert_cmpint(CALL(target_client_remove(f.t, a.c, NULL, NULL, NULL)), ==, TARGET_DONE);
-	g_assert_cmpint(CALL(target_client_remove(f.t, b.c, on_done, &dd, NULL)), ==, TARGET_PENDING);
-	wait_done(&f, &dd);
-	fix_stop(&f);
+	last_leaves(&f, &b);
 }
 
 static void test_interrupt_and_memory(void)
@@ -450,11 +453,8 @@ static void test_interrupt_and_memory(void)
 	g_assert_cmpint(target_state(f.t), ==, TGT_STOPPED);
 	g_assert_false(CALL(target_interrupt(f.t)));  /* nothing runs */
 
-	struct done dd = { 0 };
 	g_assert_cmpint(CALL(target_client_remove(f.t, a.c, NULL, NULL, NULL)), ==, TARGET_DONE);
-	g_assert_cmpint(CALL(target_client_remove(f.t, b.c, on_done, &dd, NULL)), ==, TARGET_PENDING);
-	wait_done(&f, &dd);
-	fix_stop(&f);
+	last_leaves(&f, &b);
 }
 
 /* Without a VM every request fails at once, with the reason, and no
