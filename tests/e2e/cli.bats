@@ -116,6 +116,15 @@ teardown() {
 	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s" --sve-vl 100
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--sve-vl must be 128..2048"* ]]
+	# one length per vCPU: each checked, and as many as there are vCPUs
+	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s" --vcpus 2 --sve-vl 512,abc
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"one per vCPU, not '512,abc'"* ]]
+	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s" --vcpus 2 --sve-vl ,
+	[ "$status" -eq 2 ]
+	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s" --vcpus 2 --sve-vl 512,0,128
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--sve-vl 512,0,128 gives 3 vector lengths for 2 vCPUs"* ]]
 	run "$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$TMP/s" --hw-wps 4
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"are for --arch aarch64"* ]]
