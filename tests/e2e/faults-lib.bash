@@ -56,7 +56,8 @@ daemon_up() {
 		if grep -q "gdb on 127" "$TMP/daemon.log"; then
 			return 0
 		fi
-		kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null
+		kill "$DAEMON_PID" 2>/dev/null || true
+		wait "$DAEMON_PID" 2>/dev/null || true
 	done
 	cat "$TMP/daemon.log" >&2
 	return 1

@@ -100,6 +100,10 @@ start_vm_arm64() {
 	wait_for grep -q "arm64 test guest up" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; return 1; }
 }
 
+daemon_settled() {
+	grep -q "ready:" "$TMP/daemon.log" || ! kill -0 "$DAEMON_PID" 2>/dev/null
+}
+
 # start_daemon [ARG...]: on a free loopback port (ARGs go to dbgproxyd), sets PORT; logs at
 # DAEMON_LOG_LEVEL (default info)
 start_daemon() {
@@ -109,10 +113,13 @@ start_daemon() {
 		"$DBGPROXYD" --listen "127.0.0.1:$PORT" --vm "$VM_SOCK" --log-level "${DAEMON_LOG_LEVEL:-info}" "$@" \
 			> "$TMP/daemon.log" 2>&1 &
 		DAEMON_PID=$!
-		if wait_for grep -q "ready:" "$TMP/daemon.log"; then
+		# ready, or gone (the port was taken): then another port
+		wait_for daemon_settled
+		if grep -q "ready:" "$TMP/daemon.log"; then
 			return 0
 		fi
-		kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null
+		kill "$DAEMON_PID" 2>/dev/null || true
+		wait "$DAEMON_PID" 2>/dev/null || true
 	done
 	cat "$TMP/daemon.log" >&2
 	return 1
