@@ -87,17 +87,19 @@ need_arm64() {
 }
 
 # start_vm_arm64 [VCPUS [dbgproxy-vm options...]]: the simulated AArch64
-# machine running the AArch64 guest
+# machine running the AArch64 guest (ARM64_KERNEL, printing ARM64_BANNER,
+# if set: another guest)
 start_vm_arm64() {
 	local vcpus=${1:-1}
 	shift || true
 	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-e2e.XXXXXX")
 	VM_SOCK=$TMP/vm.sock
-	"$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ARM64" --socket "$VM_SOCK" \
+	"$DBGPROXY_VM" --arch aarch64 --kernel "${ARM64_KERNEL:-$GUEST_ARM64}" --socket "$VM_SOCK" \
 		--vcpus "$vcpus" "$@" > "$TMP/serial.log" 2> "$TMP/vm.log" &
 	VM_PID=$!
 	wait_for test -S "$VM_SOCK" || { cat "$TMP/vm.log" >&2; return 1; }
-	wait_for grep -q "arm64 test guest up" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; return 1; }
+	wait_for grep -q "${ARM64_BANNER:-arm64 test guest up}" "$TMP/serial.log" ||
+		{ cat "$TMP/serial.log" >&2; return 1; }
 }
 
 daemon_settled() {
@@ -123,6 +125,22 @@ start_daemon() {
 	done
 	cat "$TMP/daemon.log" >&2
 	return 1
+}
+
+# fetch_deb PACKAGE: DEB_DIR = where its files are (tests/fetch-deb.sh), or skip
+fetch_deb() {
+	: "${DEB_CACHE:?set by make check}"
+	DEB_DIR=$(bash "$TOP_SRCDIR/tests/fetch-deb.sh" "$1" "$DEB_CACHE") ||
+		skip "cannot fetch Debian package $1 with apt-get download (offline?)"
+}
+
+# mach_image: the GNU Mach kernel (MACH_GZ, gzipped, as GRUB boots it) and
+# its ELF with DWARF (MACH_ELF)
+mach_image() {
+	fetch_deb gnumach-image-1.8-486-dbg
+	MACH_GZ=$DEB_DIR/boot/gnumach-1.8-486-dbg.gz
+	MACH_ELF=$DEB_CACHE/gnumach-1.8-486-dbg
+	[ -s "$MACH_ELF" ] || gzip -dc "$MACH_GZ" > "$MACH_ELF"
 }
 
 # common_setup [NAME]: what every suite's setup() does besides its own

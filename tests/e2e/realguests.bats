@@ -20,20 +20,6 @@ teardown() {
 	common_teardown
 }
 
-# fetch PACKAGE: DEB_DIR = where its files are, or skip
-fetch() {
-	DEB_DIR=$(bash "$TOP_SRCDIR/tests/fetch-deb.sh" "$1" "$DEB_CACHE") ||
-		skip "cannot fetch Debian package $1 with apt-get download (offline?)"
-}
-
-# mach_image: the GNU Mach kernel (gzipped, as GRUB boots it) and its ELF
-mach_image() {
-	fetch gnumach-image-1.8-486-dbg
-	MACH_GZ=$DEB_DIR/boot/gnumach-1.8-486-dbg.gz
-	MACH_ELF=$DEB_CACHE/gnumach-1.8-486-dbg
-	[ -s "$MACH_ELF" ] || gzip -dc "$MACH_GZ" > "$MACH_ELF"
-}
-
 # start_real_vm KERNEL [dbgproxy-vm options...]: COM1 reads the fifo on fd 7 (bats owns fd 3)
 start_real_vm() {
 	local kernel=$1; shift
@@ -131,7 +117,7 @@ wait_long() {
 }
 
 @test "memtest86+ (Linux boot protocol, 64-bit entry) prints its banner on the serial console" {
-	fetch memtest86+
+	fetch_deb memtest86+
 	start_real_vm "$DEB_DIR/boot/memtest86+x64.bin" --cmdline "console=ttyS0,115200" --mem 256
 	grep -q "(Linux, 64-bit entry)" "$TMP/vm.log"
 	wait_long grep -q "Memtest86+ v6" "$TMP/serial.log" || {
@@ -139,7 +125,7 @@ wait_long() {
 }
 
 @test "memtest86+ with smp on 2 vCPUs starts the second by INIT/SIPI (from our MP/ACPI tables) and tests on all cores" {
-	fetch memtest86+
+	fetch_deb memtest86+
 	start_real_vm "$DEB_DIR/boot/memtest86+x64.bin" --cmdline "console=ttyS0,115200 smp" \
 		--mem 64 --vcpus 2
 	grep -q "APs wait for INIT/SIPI" "$TMP/vm.log"
@@ -149,4 +135,29 @@ wait_long() {
 	wait_long grep -aq "Using: All Cores" "$TMP/serial.log" || {
 		tail -c 2000 "$TMP/serial.log" >&2; false; }
 	! grep -aq "Errors: [1-9]" "$TMP/serial.log" || false
+}
+
+@test "tasks plugin on GNU Mach at its db> prompt: the kernel's threads in info threads, bt of a switched-out one" {
+	[ -f "$DBGPROXYD_PLUGIN_DIR/tasks.so" ] ||
+		skip "the tasks plugin is not built: libdw (libdw-dev) not found at configure time"
+	need_kvm_offers single-step    # gdb's attach pauses; nothing else is needed
+	mach_image
+	start_real_vm "$MACH_GZ" --cmdline "console=com0" --mem 128
+	wait_long grep -q "db>" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; false; }
+	start_daemon --plugin "tasks:kernel=$MACH_ELF"
+	GUEST_IMAGE=$MACH_ELF
+	run gdb_batch "monitor tasks" "info threads" \
+		"python [t for t in gdb.selected_inferior().threads() if not t.name.startswith('vCPU') and '(' not in t.name][0].switch()" \
+		"bt 8" "p \$pc != 0" "detach"
+	echo "$output"
+	grep -q "tasks: gnumach profile from" "$TMP/daemon.log"
+	# the kernel task's threads, by the name Mach gave the task
+	n=$(printf '%s\n' "$output" | sed -n 's/^\([0-9]*\) threads (gnumach profile):$/\1/p')
+	[ "${n:-0}" -ge 3 ]
+	[ "$(printf '%s\n' "$output" | grep -cE 'Thread [0-9]+ "gnumach/[0-9]+')" -ge 2 ]
+	# vCPU 0 runs one of them
+	printf '%s\n' "$output" | grep -qE 'Thread 1 "vCPU 0: gnumach/[0-9]+'
+	# a switched-out thread unwinds from Switch_context's saved state
+	printf '%s\n' "$output" | grep -qE '^#1 +0x[0-9a-f]+ in [a-z_]+'
+	! printf '%s\n' "$output" | grep -q 'cannot list' || false
 }

@@ -13,6 +13,9 @@
 #              -kernel refuses ELF64 multiboot images)
 #   GUEST_ARM64  the AArch64 guest (assembly only) for dbgproxy-vm
 #              --arch aarch64 and qemu-system-aarch64 -M virt
+#   GUEST_ARM64_MT  the AArch64 multi-threaded toy kernel (mt.S, and
+#              mt-data.c: data and DWARF only, compiled by clang for
+#              AArch64) for the tasks plugin; not built without such a clang
 #
 # (The link flags are not called GUEST_LDFLAGS: automake -Wall takes any
 # *_LDFLAGS for the flags of a program named GUEST and fails the build.)
@@ -20,7 +23,12 @@
 GUEST_ELF = tests/guest/guest.elf
 GUEST_MB = tests/guest/guest.mb
 GUEST_ARM64 = tests/guest/arm64/guest.elf
+GUEST_ARM64_MT = tests/guest/arm64/mt.elf
 GUEST_IMAGES = $(GUEST_ELF) $(GUEST_MB) $(GUEST_ARM64)
+if HAVE_MT_GUEST
+GUEST_IMAGES += $(GUEST_ARM64_MT)
+MT_GUEST_PATH = $(abs_builddir)/$(GUEST_ARM64_MT)
+endif
 
 GUEST_CFLAGS = -m64 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small -O1 \
@@ -53,7 +61,23 @@ $(GUEST_ARM64): tests/guest/arm64/guest.o $(srcdir)/tests/guest/arm64/guest.ld
 	$(AM_V_GEN)$(LD_AARCH64) -T $(srcdir)/tests/guest/arm64/guest.ld --build-id=none \
 		-z max-page-size=4096 -o $@ tests/guest/arm64/guest.o
 
-EXTRA_DIST += tests/guest/arm64/guest.S tests/guest/arm64/guest.ld
+tests/guest/arm64/mt.o: $(srcdir)/tests/guest/arm64/mt.S
+	@$(MKDIR_P) tests/guest/arm64
+	$(AM_V_CC)$(AS_AARCH64) -g -o $@ $(srcdir)/tests/guest/arm64/mt.S
+
+# data only: no instruction of clang's reaches the simulator
+tests/guest/arm64/mt-data.o: $(srcdir)/tests/guest/arm64/mt-data.c
+	@$(MKDIR_P) tests/guest/arm64
+	$(AM_V_CC)$(CLANG_AARCH64) --target=aarch64-none-elf -ffreestanding -fno-pic \
+		-mgeneral-regs-only -O1 -g -c -o $@ $(srcdir)/tests/guest/arm64/mt-data.c
+
+$(GUEST_ARM64_MT): tests/guest/arm64/mt.o tests/guest/arm64/mt-data.o $(srcdir)/tests/guest/arm64/guest.ld
+	$(AM_V_GEN)$(LD_AARCH64) -T $(srcdir)/tests/guest/arm64/guest.ld --build-id=none \
+		-z max-page-size=4096 -o $@ tests/guest/arm64/mt.o tests/guest/arm64/mt-data.o
+
+EXTRA_DIST += tests/guest/arm64/guest.S tests/guest/arm64/guest.ld \
+	tests/guest/arm64/mt.S tests/guest/arm64/mt-data.c
 EXTRA_DIST += tests/guest/boot.S tests/guest/guest.c tests/guest/guest.ld \
 	tests/guest/guest.mk
-CLEANFILES += $(GUEST_ELF) $(GUEST_MB) tests/guest/*.o $(GUEST_ARM64) tests/guest/arm64/*.o
+CLEANFILES += $(GUEST_ELF) $(GUEST_MB) tests/guest/*.o $(GUEST_ARM64) $(GUEST_ARM64_MT) \
+	tests/guest/arm64/*.o
