@@ -34,6 +34,10 @@ static const struct kprofile gnumach = {
 	.stack_size = 4096,
 	.state_type = "i386_kernel_state",
 	.thread_resume = { "thread", "swap_func" },
+	/* stack_attach: a new thread "returns" to Thread_continue, which calls
+	 * the continuation stack_attach left in k_ebx */
+	.start_sym = "Thread_continue",
+	.start_member = "k_ebx",
 	.regs = {
 		{ "rip", "k_eip" }, { "rsp", "k_esp" }, { "rbp", "k_ebp" }, { "rbx", "k_ebx" },
 		{ "r12", "k_r12" }, { "r13", "k_r13" }, { "r14", "k_r14" }, { "r15", "k_r15" },
@@ -145,6 +149,13 @@ bool klayout_resolve(struct kdwarf *k, const char *name, struct klayout *l, GErr
 			return false;
 		l->has_resume = true;
 	}
+	if (p->start_sym) {
+		struct kfield f = { p->state_type, p->start_member };
+		if (!symbol(k, p->start_sym, &l->start_pc, NULL, error) ||
+		    !field(k, &f, &l->start_off, NULL, error))
+			return false;
+		l->has_start = true;
+	}
 	for (unsigned i = 0; i < KPROFILE_MAX_REGS && p->regs[i].reg; i++) {
 		struct kfield f = { p->state_type, p->regs[i].member };
 		if (!field(k, &f, &l->reg_off[i], &l->reg_size[i], error))
@@ -154,6 +165,8 @@ bool klayout_resolve(struct kdwarf *k, const char *name, struct klayout *l, GErr
 				    p->state_type, p->regs[i].member);
 			return false;
 		}
+		if (strcmp(p->regs[i].reg, p->pc_reg) == 0)
+			l->pc_off = l->reg_off[i];
 		l->nregs = i + 1;
 	}
 	return true;

@@ -61,11 +61,15 @@ static uint64_t le(const uint8_t *p, uint64_t size)
 	return GUINT64_FROM_LE(v);
 }
 
+/* TASK/N, and for one that waits without a stack or never ran, where it
+ * will go on */
 static char *thread_name(const struct kthread *t)
 {
-	const char *fn = t->resume ? kdwarf_addr_name(kernel, t->resume) : NULL;
-	if (fn && t->stack == 0)
-		return g_strdup_printf("%s/%u (%s)", t->task_name, t->index, fn);
+	const char *fn;
+	if (t->stack == 0 && t->resume && (fn = kdwarf_addr_name(kernel, t->resume)))
+		return g_strdup_printf("%s/%u (resumes in %s)", t->task_name, t->index, fn);
+	if (t->start && (fn = kdwarf_addr_name(kernel, t->start)))
+		return g_strdup_printf("%s/%u (starts in %s)", t->task_name, t->index, fn);
 	return g_strdup_printf("%s/%u", t->task_name, t->index);
 }
 
@@ -326,6 +330,7 @@ static void shown(void *ctx, GArray *threads, const GError *err)
 		const struct kthread *t = &g_array_index(threads, struct kthread, i);
 		g_autofree char *name = thread_name(t);
 		g_autofree char *where = t->vcpu >= 0 ? g_strdup_printf("on vCPU %d", t->vcpu)
+				       : t->start ? g_strdup("never ran")
 				       : t->stack || layout.p->state_at == KSTATE_MEMBER
 					       ? g_strdup("switched out")
 					       : g_strdup("no stack");
@@ -376,6 +381,11 @@ static void print_layout(dbgp_cmd *cmd)
 	if (l->has_resume)
 		print_field(cmd, &p->thread_resume, l->thread_resume);
 	dbgp_cmd_print(cmd, "  sizeof(struct %s) = %" PRIu64 "\n", p->state_type, l->state_size);
+	if (l->has_start) {
+		dbgp_cmd_print(cmd, "  (long)&%s = 0x%" PRIx64 "\n", p->start_sym, l->start_pc);
+		struct kfield f = { p->state_type, p->start_member };
+		print_field(cmd, &f, l->start_off);
+	}
 	for (unsigned i = 0; i < l->nregs; i++) {
 		struct kfield f = { p->state_type, p->regs[i].member };
 		print_field(cmd, &f, l->reg_off[i]);

@@ -76,6 +76,11 @@ struct kprofile {
 	struct kfield thread_state;  /* KSTATE_MEMBER: the saved registers */
 	const char *state_type;
 	struct kfield thread_resume; /* a function it resumes at without a stack ({0}: none) */
+	/* a thread that has a stack but never ran: its saved pc is start_sym,
+	 * and start_member of state_type holds the function it will start in
+	 * (NULL: none) */
+	const char *start_sym;
+	const char *start_member;
 	struct {
 		const char *reg;         /* gdb's register name */
 		const char *member;      /* of state_type */
@@ -96,6 +101,8 @@ struct klayout {
 	uint64_t thread_size, thread_link, thread_task, thread_stack, thread_state, thread_resume;
 	bool has_resume;
 	uint64_t state_size;
+	uint64_t start_pc, start_off, pc_off;  /* start_sym's address; offsets in the state */
+	bool has_start;
 	unsigned nregs;
 	uint64_t reg_off[KPROFILE_MAX_REGS], reg_size[KPROFILE_MAX_REGS];
 };
@@ -113,6 +120,7 @@ struct kthread {
 	unsigned index;              /* its place in its task's list */
 	uint64_t stack;              /* KSTATE_STACK_TOP: 0 when it has none */
 	uint64_t resume;             /* where it resumes without a stack (0: none) */
+	uint64_t start;              /* never ran: the function it will start in (0: none) */
 	int vcpu;                    /* running on this vCPU, or -1 */
 };
 

@@ -30,6 +30,8 @@ struct walk {
 	uint64_t task_next;          /* its link to the next task */
 	uint64_t thread_head;        /* its threads list's head */
 	unsigned index;
+	struct kthread kt;           /* the thread whose saved state is being read */
+	uint64_t kt_next;            /* and its link to the next */
 };
 
 static uint64_t word(const struct walk *w, const uint8_t *p)
@@ -107,6 +109,7 @@ static bool visit(struct walk *w, uint64_t link, uint64_t link_off, uint64_t *el
 
 static void task_read(void *ctx, const uint8_t *data, size_t n, const GError *err);
 static void thread_read(void *ctx, const uint8_t *data, size_t n, const GError *err);
+static void state_read(void *ctx, const uint8_t *data, size_t n, const GError *err);
 
 static void next_task(struct walk *w, uint64_t link)
 {
@@ -162,8 +165,28 @@ static void thread_read(void *ctx, const uint8_t *data, size_t n, const GError *
 	for (unsigned i = 0; i < w->ncur; i++)
 		if (w->cur[i] == kt.addr)
 			kt.vcpu = (int)i;
+	uint64_t next = word(w, data + l->thread_link);
+	if (l->has_start && kt.stack && kt.vcpu < 0) {
+		/* has it ever run?  its saved state says */
+		w->kt = kt;
+		w->kt_next = next;
+		read_at(w, kt.stack + l->p->stack_size - l->state_size, l->state_size, state_read);
+		return;
+	}
 	g_array_append_val(w->threads, kt);
-	next_thread(w, word(w, data + l->thread_link));
+	next_thread(w, next);
+}
+
+static void state_read(void *ctx, const uint8_t *data, size_t n, const GError *err)
+{
+	struct walk *w = ctx;
+	const struct klayout *l = w->l;
+	if (!read_ok(w, l->state_size, n, err))
+		return;
+	if (word(w, data + l->pc_off) == l->start_pc)
+		w->kt.start = word(w, data + l->start_off);
+	g_array_append_val(w->threads, w->kt);
+	next_thread(w, w->kt_next);
 }
 
 static void head_read(void *ctx, const uint8_t *data, size_t n, const GError *err)

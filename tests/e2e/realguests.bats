@@ -137,7 +137,7 @@ wait_long() {
 	! grep -aq "Errors: [1-9]" "$TMP/serial.log" || false
 }
 
-@test "tasks plugin on GNU Mach at its db> prompt: the kernel's threads in info threads, bt of a switched-out one" {
+@test "tasks plugin on GNU Mach at its db> prompt: the kernel's threads in info threads, a never-run one's saved state" {
 	[ -f "$DBGPROXYD_PLUGIN_DIR/tasks.so" ] ||
 		skip "the tasks plugin is not built: libdw (libdw-dev) not found at configure time"
 	need_kvm_offers single-step    # gdb's attach pauses; nothing else is needed
@@ -146,18 +146,25 @@ wait_long() {
 	wait_long grep -q "db>" "$TMP/serial.log" || { cat "$TMP/serial.log" >&2; false; }
 	start_daemon --plugin "tasks:kernel=$MACH_ELF"
 	GUEST_IMAGE=$MACH_ELF
+	# Mach panicked at bootstrap: its other kernel threads were created and
+	# never ran; stack_attach left them "returning" to Thread_continue with
+	# their first function in k_ebx
 	run gdb_batch "monitor tasks" "info threads" \
-		"python [t for t in gdb.selected_inferior().threads() if not t.name.startswith('vCPU') and '(' not in t.name][0].switch()" \
-		"bt 8" "p \$pc != 0" "detach"
+		"python t=[t for t in gdb.selected_inferior().threads() if '(starts in ' in t.name][0]; t.switch(); print('START ' + t.name.split('starts in ')[1].rstrip(')'))" \
+		"p \$pc == Thread_continue" "info symbol \$rbx" "p \$rsp != 0" "bt 3" "detach"
 	echo "$output"
 	grep -q "tasks: gnumach profile from" "$TMP/daemon.log"
-	# the kernel task's threads, by the name Mach gave the task
 	n=$(printf '%s\n' "$output" | sed -n 's/^\([0-9]*\) threads (gnumach profile):$/\1/p')
 	[ "${n:-0}" -ge 3 ]
-	[ "$(printf '%s\n' "$output" | grep -cE 'Thread [0-9]+ "gnumach/[0-9]+')" -ge 2 ]
-	# vCPU 0 runs one of them
+	# the kernel task's threads, by the name Mach gives the task; vCPU 0 runs one
 	printf '%s\n' "$output" | grep -qE 'Thread 1 "vCPU 0: gnumach/[0-9]+'
-	# a switched-out thread unwinds from Switch_context's saved state
-	printf '%s\n' "$output" | grep -qE '^#1 +0x[0-9a-f]+ in [a-z_]+'
+	[ "$(printf '%s\n' "$output" | grep -cE 'Thread [0-9]+ "gnumach/[0-9]+ \(starts in [a-z_]+\)"')" -ge 2 ]
+	printf '%s\n' "$output" | grep -qE ' never ran$'
+	# the saved registers are the kernel's: pc Thread_continue, rbx the
+	# function the thread's name says
+	fn=$(printf '%s\n' "$output" | sed -n 's/^START //p')
+	[ -n "$fn" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^\$[0-9]* = 1$')" -eq 2 ]
+	printf '%s\n' "$output" | grep -q "^$fn in section .text"
 	! printf '%s\n' "$output" | grep -q 'cannot list' || false
 }

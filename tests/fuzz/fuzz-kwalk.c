@@ -4,7 +4,8 @@
  * cycles, null links, lists that end nowhere, short and failing reads.
  * The daemon's dbgp_mem_read is replaced by reads of the input (at
  * address MEM_BASE), answered from a queue as the daemon's loop would.
- * Input: byte 0 chooses the pointer size and how links point, byte 1 how
+ * Input: byte 0 chooses the pointer size, how links point and what is
+ * read of a thread, byte 1 how
  * many CPUs, byte 2 which read fails (0: none); the rest is memory.
  * Invariants: the walk answers exactly once, with at most
  * KWALK_MAX_THREADS threads, each inside memory; nothing leaks.
@@ -85,7 +86,8 @@ static void done(void *ctx, GArray *threads, const GError *err)
 }
 
 static const struct kprofile profile[2] = {
-	{ .name = "to-element", .links = KLINKS_TO_ELEMENT, .state_at = KSTATE_STACK_TOP },
+	{ .name = "to-element", .links = KLINKS_TO_ELEMENT, .state_at = KSTATE_STACK_TOP,
+	  .stack_size = 64 },
 	{ .name = "to-member", .links = KLINKS_TO_MEMBER, .state_at = KSTATE_MEMBER },
 };
 
@@ -106,6 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l.task_size = 48, l.task_link = 16, l.task_name = 24, l.task_name_len = 16, l.task_threads = 0;
 	l.thread_size = 40, l.thread_link = 8, l.thread_task = 0, l.thread_stack = 24;
 	l.thread_resume = 32, l.has_resume = data[0] & 4;
+	/* never-run threads: a pc of 0x1234 at state + 0, the function at + 8 */
+	l.state_size = 16, l.has_start = data[0] & 8, l.start_pc = 0x1234, l.pc_off = 0, l.start_off = 8;
 	reads = 0;
 	answers = 0;
 	GError *err = NULL;
