@@ -2,8 +2,8 @@
  * fuzz-vmdbg-frame.c - libFuzzer target for the vmdbg codec.
  *
  * The input is a byte stream from a peer.  It is split into frames with
- * vmdbg_frame_peek() exactly as a receiver would, and each frame is handed
- * to vmdbg_decode() in a buffer of its own (odd-aligned and ending exactly
+ * vmdbg_g_frame_peek() exactly as a receiver would, and each frame is handed
+ * to vmdbg_g_decode() in a buffer of its own (odd-aligned and ending exactly
  * at the frame's end, so ASan sees any read past it and UBSan any
  * misaligned access).  For every message that decodes:
  *
@@ -32,7 +32,7 @@
 
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #define FUZZ_NAME "fuzz-vmdbg-frame"
 #include "fuzz.h"
@@ -279,13 +279,13 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 {
 	switch (m->type) {
 	case VMDBG_HELLO:
-		vmdbg_enc_hello_request(out, m->seq, m->u.hello.version, m->u.hello.features);
+		vmdbg_enc_hello_request(VMDBG_GBA(out), m->seq, m->u.hello.version, m->u.hello.features);
 		break;
 	case VMDBG_HELLO | VMDBG_REPLY:
-		vmdbg_enc_hello_reply(out, m->seq, &m->u.hello);
+		vmdbg_enc_hello_reply(VMDBG_GBA(out), m->seq, &m->u.hello);
 		break;
 	case VMDBG_REG_LIST:
-		vmdbg_enc_reg_list_request(out, m->seq, m->u.vcpu);
+		vmdbg_enc_reg_list_request(VMDBG_GBA(out), m->seq, m->u.vcpu);
 		break;
 	case VMDBG_REG_LIST | VMDBG_REPLY:
 	case VMDBG_GET_REGS: {
@@ -293,7 +293,7 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 		uint64_t *ids = g_new(uint64_t, r->count ? r->count : 1);
 		for (uint32_t i = 0; i < r->count; i++)
 			ids[i] = vmdbg_reg_ids_get(r, i);
-		vmdbg_enc_reg_ids(out, m->type, m->seq, r->vcpu, ids, r->count);
+		vmdbg_enc_reg_ids(VMDBG_GBA(out), m->type, m->seq, r->vcpu, ids, r->count);
 		g_free(ids);
 		break;
 	}
@@ -312,7 +312,7 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 			g_byte_array_append(vals, val, size);
 		}
 		REQUIRE(n == v->count);
-		vmdbg_enc_reg_vals(out, m->type, m->seq, v->vcpu, ids, v->count, vals->data);
+		vmdbg_enc_reg_vals(VMDBG_GBA(out), m->type, m->seq, v->vcpu, ids, v->count, vals->data);
 		g_byte_array_unref(vals);
 		g_free(ids);
 		break;
@@ -322,31 +322,31 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 		struct vmdbg_mem_region *r = g_new(struct vmdbg_mem_region, mm->nregions + 1);
 		for (uint32_t i = 0; i < mm->nregions; i++)
 			r[i] = vmdbg_mem_region_get(mm, i);
-		vmdbg_enc_mem_map_reply(out, m->seq, mm, r);
+		vmdbg_enc_mem_map_reply(VMDBG_GBA(out), m->seq, mm, r);
 		g_free(r);
 		break;
 	}
 	case VMDBG_READ_MEM:
-		vmdbg_enc_read_mem(out, m->seq, m->u.mem.vcpu, m->u.mem.addr, m->u.mem.len);
+		vmdbg_enc_read_mem(VMDBG_GBA(out), m->seq, m->u.mem.vcpu, m->u.mem.addr, m->u.mem.len);
 		break;
 	case VMDBG_READ_MEM | VMDBG_REPLY:
-		vmdbg_enc_read_mem_reply(out, m->seq, m->u.mem.addr, m->u.mem.data,
+		vmdbg_enc_read_mem_reply(VMDBG_GBA(out), m->seq, m->u.mem.addr, m->u.mem.data,
 					 m->u.mem.len);
 		break;
 	case VMDBG_WRITE_MEM:
-		vmdbg_enc_write_mem(out, m->seq, m->u.mem.vcpu, m->u.mem.addr, m->u.mem.data,
+		vmdbg_enc_write_mem(VMDBG_GBA(out), m->seq, m->u.mem.vcpu, m->u.mem.addr, m->u.mem.data,
 				    m->u.mem.len);
 		break;
 	case VMDBG_SET_GUEST_DEBUG:
-		vmdbg_enc_set_guest_debug(out, m->seq, &m->u.gdbg);
+		vmdbg_enc_set_guest_debug(VMDBG_GBA(out), m->seq, &m->u.gdbg);
 		break;
 	case VMDBG_SW_BP_INSERT:
 	case VMDBG_SW_BP_REMOVE:
-		vmdbg_enc_sw_bp(out, m->type, m->seq, &m->u.sw_bp);
+		vmdbg_enc_sw_bp(VMDBG_GBA(out), m->type, m->seq, &m->u.sw_bp);
 		break;
 	case VMDBG_WATCH_INSERT:
 	case VMDBG_WATCH_REMOVE:
-		vmdbg_enc_watch(out, m->type, m->seq, &m->u.watch);
+		vmdbg_enc_watch(VMDBG_GBA(out), m->type, m->seq, &m->u.watch);
 		break;
 	case VMDBG_WATCH_LIST | VMDBG_REPLY: {
 		struct vmdbg_watch_info *w = g_new0(struct vmdbg_watch_info, VMDBG_MAX_WATCHES);
@@ -355,7 +355,7 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 		while (n < VMDBG_MAX_WATCHES && vmdbg_watch_list_next(&m->u.watch_list, &off, &w[n]))
 			n++;
 		REQUIRE(n == m->u.watch_list.count);
-		vmdbg_enc_watch_list_reply(out, m->seq, w, n);
+		vmdbg_enc_watch_list_reply(VMDBG_GBA(out), m->seq, w, n);
 		g_free(w);
 		break;
 	}
@@ -365,7 +365,7 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 						     r->count ? r->count : 1);
 		for (uint32_t i = 0; i < r->count; i++)
 			e[i] = vmdbg_resume_get(r, i);
-		vmdbg_enc_resume(out, m->seq, r->default_action, e, r->count);
+		vmdbg_enc_resume(VMDBG_GBA(out), m->seq, r->default_action, e, r->count);
 		g_free(e);
 		break;
 	}
@@ -380,25 +380,25 @@ static void reencode(const struct vmdbg_msg *m, GByteArray *out)
 		uint32_t n = 0;
 		while (n < 2 * VMDBG_MAX_CONDS && vmdbg_cond_next(c, &off, &codes[n], &lens[n], &index))
 			n++;
-		vmdbg_enc_point_cond(out, m->seq, c->addr, regs, c->nregs, codes, lens, c->nconds,
+		vmdbg_enc_point_cond(VMDBG_GBA(out), m->seq, c->addr, regs, c->nregs, codes, lens, c->nconds,
 				     c->ncmds);
 		g_free(regs);
 		break;
 	}
 	case VMDBG_EV_OUTPUT:
-		vmdbg_enc_output(out, m->u.output.vcpu, m->u.output.text, m->u.output.len);
+		vmdbg_enc_output(VMDBG_GBA(out), m->u.output.vcpu, m->u.output.text, m->u.output.len);
 		break;
 	case VMDBG_EV_STOPPED:
-		vmdbg_enc_stopped(out, &m->u.stopped);
+		vmdbg_enc_stopped(VMDBG_GBA(out), &m->u.stopped);
 		break;
 	case VMDBG_ERROR: {
 		char *text = g_strndup(m->u.error.text, m->u.error.len);
-		vmdbg_enc_error(out, m->seq, m->u.error.code, text);
+		vmdbg_enc_error(VMDBG_GBA(out), m->seq, m->u.error.code, text);
 		g_free(text);
 		break;
 	}
 	default: /* PAUSE, DETACH, MEM_MAP, WATCH_LIST, OK replies (check_msg vetted the type) */
-		vmdbg_enc_empty(out, m->type, m->seq);
+		vmdbg_enc_empty(VMDBG_GBA(out), m->type, m->seq);
 		break;
 	}
 }
@@ -583,11 +583,11 @@ static void round_trip(const struct vmdbg_msg *m, const uint8_t *frame, size_t l
 	if (out->len != len)
 		FAIL("type 0x%02x: re-encoded to %u bytes, input frame had %zu", m->type,
 		     out->len, len);
-	if (vmdbg_frame_peek(out->data, out->len, &flen, &err) != VMDBG_FRAME_OK ||
+	if (vmdbg_g_frame_peek(out->data, out->len, &flen, &err) != VMDBG_FRAME_OK ||
 	    flen != out->len)
 		FAIL("type 0x%02x: re-encoded frame not whole: %s", m->type,
 		     err ? err->message : "");
-	if (!vmdbg_decode(out->data, out->len, &m2, &err))
+	if (!vmdbg_g_decode(out->data, out->len, &m2, &err))
 		FAIL("type 0x%02x: re-encoded frame does not decode: %s", m->type,
 		     err ? err->message : "(no GError)");
 	REQUIRE(err == NULL);
@@ -625,7 +625,7 @@ static void one_frame(const uint8_t *src, size_t len)
 	GError *err = NULL;
 
 	memcpy(frame, src, len);
-	if (vmdbg_decode(frame, len, &m, &err)) {
+	if (vmdbg_g_decode(frame, len, &m, &err)) {
 		REQUIRE(err == NULL);
 		check_msg(&m, frame, len);
 		round_trip(&m, frame, len);
@@ -651,11 +651,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		struct vmdbg_msg m;
 		GError *err = NULL;
-		if (vmdbg_decode(data, size, &m, &err)) {
+		if (vmdbg_g_decode(data, size, &m, &err)) {
 			REQUIRE(err == NULL);
 			REQUIRE(size >= 4 && rd32(data) == size);
 		} else {
-			check_error(err, "vmdbg_decode(whole input)");
+			check_error(err, "vmdbg_g_decode(whole input)");
 			g_error_free(err);
 		}
 	}
@@ -664,7 +664,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (pos < size) {
 		size_t flen = 0;
 		GError *err = NULL;
-		enum vmdbg_frame_status st = vmdbg_frame_peek(data + pos, size - pos, &flen, &err);
+		enum vmdbg_frame_status st = vmdbg_g_frame_peek(data + pos, size - pos, &flen, &err);
 
 		if (st == VMDBG_FRAME_NEED_MORE) {
 			REQUIRE(err == NULL);
