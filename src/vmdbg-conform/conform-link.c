@@ -179,8 +179,15 @@ int link_call(struct link *l, uint32_t seq, struct vmdbg_msg *reply)
 			return CALL_BROKEN;
 		if (note_event(l, m))
 			continue;
-		if (m->type == VMDBG_ERROR && m->seq == seq)
-			return (int)m->u.error.code;
+		if (m->type == VMDBG_ERROR && m->seq == seq) {
+			/* only the spec's codes: 0 would read as OK, a huge one as broken */
+			if (m->u.error.code >= VMDBG_E_PROTO && m->u.error.code <= VMDBG_E_HOST)
+				return (int)m->u.error.code;
+			snprintf(l->why, sizeof(l->why), "%s (seq %u) answered by ERROR code %u, "
+				 "which the spec does not define", vmdbg_type_name(type), seq,
+				 m->u.error.code);
+			return CALL_BROKEN;
+		}
 		if (m->type == (type | VMDBG_REPLY) && m->seq == seq)
 			return CALL_OK;
 		snprintf(l->why, sizeof(l->why), "%s (seq %u) answered by %s%s seq %u",
