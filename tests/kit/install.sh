@@ -32,9 +32,17 @@ flags=$(pkg-config --cflags --libs vmdbg)
 echo "pkg-config --cflags --libs vmdbg: $flags"
 case "$flags" in *glib*) echo "FAIL: libvmdbg pulls in GLib: $flags"; exit 1;; esac
 
+# a library of a --enable-sanitizers build needs the sanitizer runtime
+# loaded first: then (only then) the program is built with it too
+san=
+if objdump -p "$dest$libdir/libvmdbg.so.0" | grep -q 'NEEDED *libasan'; then
+	san="-fsanitize=address,undefined"
+	echo "libvmdbg built with sanitizers: the example is too ($san)"
+fi
+
 # strict C99, no GLib anywhere, warnings are errors
 # shellcheck disable=SC2086
-"$CC" -std=c99 -Wall -Wextra -Wpedantic -Werror -o "$tmp/kit-example" \
+"$CC" -std=c99 -Wall -Wextra -Wpedantic -Werror $san -o "$tmp/kit-example" \
 	"$TOP_SRCDIR/tests/kit/kit-example.c" $flags
 out=$(LD_LIBRARY_PATH="$dest$libdir" "$tmp/kit-example")
 echo "$out"
