@@ -1,10 +1,14 @@
 /*
- * vmdbg-codec.h - the one encoder/decoder of vmdbg frames, linked by both
- * dbgproxyd and dbgproxy-vm.  Pure: bytes in, structs out, no I/O.
+ * vmdbg-codec.h - the one encoder/decoder of vmdbg frames (libvmdbg),
+ * linked by dbgproxyd, dbgproxy-vm, vmdbg-conform and any VMM that wants
+ * it.  Pure C99 and libc: bytes in, structs out, no I/O, no allocation
+ * but what a growable struct vmdbg_buf asks of realloc(), no global state.
  *
  * Decoding never copies variable-length data: a decoded message points into
  * the frame it came from, so the frame must outlive the message.  Every
  * length and count is checked against the frame before it is trusted.
+ * Failures are enum vmdbg_err codes (the code a VM answers the frame
+ * with), with words in a struct vmdbg_diag when the caller passes one.
  */
 #ifndef VMDBG_CODEC_H
 #define VMDBG_CODEC_H
@@ -12,14 +16,46 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <glib.h>
 
 #include "vmdbg.h"
 
-#define VMDBG_CODEC_ERROR (vmdbg_codec_error_quark())
-GQuark vmdbg_codec_error_quark(void);
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-/* GError codes in VMDBG_CODEC_ERROR are enum vmdbg_err values. */
+/* Why a decode failed: code is an enum vmdbg_err, text a NUL-terminated
+ * English sentence fit for a log or for the text of the ERROR answer. */
+#define VMDBG_DIAG_TEXT 256
+struct vmdbg_diag {
+	uint32_t code;
+	char text[VMDBG_DIAG_TEXT];
+};
+
+/* ---- output: where the encoders append frames ------------------------------
+ * An encoder computes its frame's length n, asks reserve() for n bytes at
+ * the end of the output, and fills them.  reserve() returns NULL when
+ * there is no room: the encoder then appends nothing and fails with
+ * VMDBG_E_NOSPC.  struct vmdbg_buf is the ready-made output; a program
+ * with buffers of its own implements reserve() over them. */
+struct vmdbg_out {
+	uint8_t *(*reserve)(struct vmdbg_out *out, size_t n);
+};
+
+struct vmdbg_buf {
+	struct vmdbg_out out;  /* pass &buf.out to the encoders */
+	uint8_t *data;         /* the frames, back to back */
+	size_t len;            /* bytes of them */
+	size_t cap;            /* bytes at data */
+	bool fixed;            /* caller's memory: never grown */
+};
+
+/* A buffer grown with realloc() (vmdbg_buf_fini frees it), or one over
+ * the caller's cap bytes at mem, never grown. */
+void vmdbg_buf_init(struct vmdbg_buf *b);
+void vmdbg_buf_init_fixed(struct vmdbg_buf *b, void *mem, size_t cap);
+void vmdbg_buf_fini(struct vmdbg_buf *b);
+/* Forget the first n bytes (those sent): the rest moves to the start. */
+void vmdbg_buf_consume(struct vmdbg_buf *b, size_t n);
 
 struct vmdbg_hello {
 	uint32_t version;
@@ -187,15 +223,18 @@ enum vmdbg_frame_status {
 };
 
 /* Look at the start of a byte stream: is a whole frame there?  Only the
- * length field is judged here; vmdbg_decode() judges the rest. */
+ * length field is judged here; vmdbg_decode() judges the rest.  BAD fills
+ * diag (may be NULL) with EPROTO. */
 enum vmdbg_frame_status vmdbg_frame_peek(const uint8_t *buf, size_t avail,
-					 size_t *frame_len, GError **error);
+					 size_t *frame_len, struct vmdbg_diag *diag);
 
-/* Decode one whole frame (as delimited by vmdbg_frame_peek).  On failure
- * msg->type and msg->seq are still filled in when the header was readable,
- * so the caller can answer with an ERROR for that seq. */
-bool vmdbg_decode(const uint8_t *frame, size_t len, struct vmdbg_msg *msg,
-		  GError **error);
+/* Decode one whole frame (as delimited by vmdbg_frame_peek): 0, or the
+ * enum vmdbg_err code to answer it with (and diag, when not NULL, says
+ * why).  On failure msg->type and msg->seq are still filled in when the
+ * header was readable, so the caller can answer with an ERROR for that
+ * seq. */
+int vmdbg_decode(const uint8_t *frame, size_t len, struct vmdbg_msg *msg,
+		 struct vmdbg_diag *diag);
 
 /* Iterators over decoded variable parts.  Safe: decode validated them. */
 uint64_t vmdbg_reg_ids_get(const struct vmdbg_reg_ids *ids, uint32_t i);
@@ -227,44 +266,51 @@ const char *vmdbg_type_name(uint8_t type);
 const char *vmdbg_err_name(uint32_t code);
 
 /* ---- encoding -------------------------------------------------------------
- * Each appends one whole frame to out.  reply=true sets VMDBG_REPLY. */
-void vmdbg_enc_hello_request(GByteArray *out, uint32_t seq, uint32_t version,
+ * Each appends one whole frame to out and returns 0; or appends nothing
+ * and returns VMDBG_E_NOSPC (out has no room) or VMDBG_E_INVAL (the frame
+ * would exceed VMDBG_MAX_FRAME).  Values are written as given: a caller
+ * that encodes what the spec forbids gets a frame its peer refuses. */
+int vmdbg_enc_hello_request(struct vmdbg_out *out, uint32_t seq, uint32_t version,
 			     uint32_t features);
-void vmdbg_enc_hello_reply(GByteArray *out, uint32_t seq, const struct vmdbg_hello *h);
-void vmdbg_enc_reg_list_request(GByteArray *out, uint32_t seq, uint32_t vcpu);
-void vmdbg_enc_reg_ids(GByteArray *out, uint8_t type, uint32_t seq, uint32_t vcpu,
+int vmdbg_enc_hello_reply(struct vmdbg_out *out, uint32_t seq, const struct vmdbg_hello *h);
+int vmdbg_enc_reg_list_request(struct vmdbg_out *out, uint32_t seq, uint32_t vcpu);
+int vmdbg_enc_reg_ids(struct vmdbg_out *out, uint8_t type, uint32_t seq, uint32_t vcpu,
 		       const uint64_t *ids, uint32_t count);
 /* GET_REGS reply / SET_REGS request: values[i] has vmdbg_reg_bytes(ids[i])
  * bytes, all concatenated in one buffer. */
-void vmdbg_enc_reg_vals(GByteArray *out, uint8_t type, uint32_t seq, uint32_t vcpu,
+int vmdbg_enc_reg_vals(struct vmdbg_out *out, uint8_t type, uint32_t seq, uint32_t vcpu,
 			const uint64_t *ids, uint32_t count, const uint8_t *values);
-void vmdbg_enc_read_mem(GByteArray *out, uint32_t seq, uint32_t vcpu,
+int vmdbg_enc_read_mem(struct vmdbg_out *out, uint32_t seq, uint32_t vcpu,
 			uint64_t addr, uint32_t len);
-void vmdbg_enc_read_mem_reply(GByteArray *out, uint32_t seq, uint64_t addr,
+int vmdbg_enc_read_mem_reply(struct vmdbg_out *out, uint32_t seq, uint64_t addr,
 			      const uint8_t *data, uint32_t len);
-void vmdbg_enc_write_mem(GByteArray *out, uint32_t seq, uint32_t vcpu,
+int vmdbg_enc_write_mem(struct vmdbg_out *out, uint32_t seq, uint32_t vcpu,
 			 uint64_t addr, const uint8_t *data, uint32_t len);
-void vmdbg_enc_set_guest_debug(GByteArray *out, uint32_t seq,
+int vmdbg_enc_set_guest_debug(struct vmdbg_out *out, uint32_t seq,
 			       const struct vmdbg_guest_debug *g);
-void vmdbg_enc_sw_bp(GByteArray *out, uint8_t type, uint32_t seq,
+int vmdbg_enc_sw_bp(struct vmdbg_out *out, uint8_t type, uint32_t seq,
 		     const struct vmdbg_sw_bp *bp);
 /* Entries with action RANGE_STEP carry their range (start, end). */
-void vmdbg_enc_resume(GByteArray *out, uint32_t seq, uint32_t default_action,
+int vmdbg_enc_resume(struct vmdbg_out *out, uint32_t seq, uint32_t default_action,
 		      const struct vmdbg_resume_entry *entries, uint32_t count);
 /* codes/lens: nconds conditions, then ncmds commands */
-void vmdbg_enc_point_cond(GByteArray *out, uint32_t seq, uint64_t addr,
+int vmdbg_enc_point_cond(struct vmdbg_out *out, uint32_t seq, uint64_t addr,
 			  const struct vmdbg_cond_reg *regs, uint32_t nregs,
 			  const uint8_t *const *codes, const uint32_t *lens, uint32_t nconds,
 			  uint32_t ncmds);
-void vmdbg_enc_mem_map_reply(GByteArray *out, uint32_t seq, const struct vmdbg_mem_map *m,
+int vmdbg_enc_mem_map_reply(struct vmdbg_out *out, uint32_t seq, const struct vmdbg_mem_map *m,
 			     const struct vmdbg_mem_region *regions);
-void vmdbg_enc_watch(GByteArray *out, uint8_t type, uint32_t seq, const struct vmdbg_watch *w);
-void vmdbg_enc_watch_list_reply(GByteArray *out, uint32_t seq, const struct vmdbg_watch_info *w,
+int vmdbg_enc_watch(struct vmdbg_out *out, uint8_t type, uint32_t seq, const struct vmdbg_watch *w);
+int vmdbg_enc_watch_list_reply(struct vmdbg_out *out, uint32_t seq, const struct vmdbg_watch_info *w,
 				uint32_t count);
-void vmdbg_enc_output(GByteArray *out, uint32_t vcpu, const char *text, uint32_t len);
-void vmdbg_enc_stopped(GByteArray *out, const struct vmdbg_stopped *s);
-void vmdbg_enc_error(GByteArray *out, uint32_t seq, uint32_t code, const char *text);
+int vmdbg_enc_output(struct vmdbg_out *out, uint32_t vcpu, const char *text, uint32_t len);
+int vmdbg_enc_stopped(struct vmdbg_out *out, const struct vmdbg_stopped *s);
+int vmdbg_enc_error(struct vmdbg_out *out, uint32_t seq, uint32_t code, const char *text);
 /* A message without payload: PAUSE, DETACH, MEM_MAP, WATCH_LIST, and every empty "OK" reply. */
-void vmdbg_enc_empty(GByteArray *out, uint8_t type, uint32_t seq);
+int vmdbg_enc_empty(struct vmdbg_out *out, uint8_t type, uint32_t seq);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VMDBG_CODEC_H */

@@ -4,7 +4,8 @@
  *
  * proto/vmdbg.md is the normative description; this header mirrors it.
  * Every multi-byte field on the wire is little-endian.  Nothing outside
- * proto/ builds or parses frames by hand: use vmdbg-codec.h.
+ * proto/ builds or parses frames by hand (but vmdbg-conform's deliberately
+ * malformed ones): use vmdbg-codec.h.  Installed with libvmdbg.
  */
 #ifndef VMDBG_H
 #define VMDBG_H

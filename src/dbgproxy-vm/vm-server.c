@@ -73,7 +73,7 @@ static void reply_error(struct client *c, uint32_t seq, const GError *err)
 {
 	uint32_t code = err->code > 0 ? (uint32_t)err->code : VMDBG_E_HOST;
 	g_debug("seq %u: %s: %s", seq, vmdbg_err_name(code), err->message);
-	vmdbg_enc_error(c->out, seq, code, err->message);
+	vmdbg_enc_error(VMDBG_GBA(c->out), seq, code, err->message);
 }
 
 /* Deliver queued stop events (only once the client has said HELLO, so
@@ -92,7 +92,7 @@ static void deliver_stops(struct server *s)
 	uint32_t vcpu;
 	unsigned n = 0;
 	while (n < OUTPUT_BATCH && vm_pop_output(s->vm, &vcpu, text)) {
-		vmdbg_enc_output(c->out, vcpu, text->str, (uint32_t)text->len);
+		vmdbg_enc_output(VMDBG_GBA(c->out), vcpu, text->str, (uint32_t)text->len);
 		n++;
 	}
 	if (n == OUTPUT_BATCH) {
@@ -104,7 +104,7 @@ static void deliver_stops(struct server *s)
 	while (vm_pop_stop(s->vm, &ev)) {
 		g_debug("vCPU %u stopped: reason %u pc 0x%" G_GINT64_MODIFIER "x", ev.vcpu, ev.reason,
 			ev.pc);
-		vmdbg_enc_stopped(c->out, &ev);
+		vmdbg_enc_stopped(VMDBG_GBA(c->out), &ev);
 	}
 }
 
@@ -114,7 +114,7 @@ typedef void (*handler_fn)(struct client *c, const struct vmdbg_msg *m);
 
 static void ok(struct client *c, const struct vmdbg_msg *m)
 {
-	vmdbg_enc_empty(c->out, m->type | VMDBG_REPLY, m->seq);
+	vmdbg_enc_empty(VMDBG_GBA(c->out), m->type | VMDBG_REPLY, m->seq);
 }
 
 static void handle_hello(struct client *c, const struct vmdbg_msg *m)
@@ -128,7 +128,7 @@ static void handle_hello(struct client *c, const struct vmdbg_msg *m)
 	}
 	struct vmdbg_hello h;
 	vm_hello(c->srv->vm, &h);
-	vmdbg_enc_hello_reply(c->out, m->seq, &h);
+	vmdbg_enc_hello_reply(VMDBG_GBA(c->out), m->seq, &h);
 	c->hello_done = true;
 	deliver_stops(c->srv);
 }
@@ -141,7 +141,7 @@ static void handle_reg_list(struct client *c, const struct vmdbg_msg *m)
 		reply_error(c, m->seq, err);
 		return;
 	}
-	vmdbg_enc_reg_ids(c->out, VMDBG_REG_LIST | VMDBG_REPLY, m->seq, m->u.vcpu,
+	vmdbg_enc_reg_ids(VMDBG_GBA(c->out), VMDBG_REG_LIST | VMDBG_REPLY, m->seq, m->u.vcpu,
 			  (const uint64_t *)(void *)ids->data, ids->len);
 }
 
@@ -157,7 +157,7 @@ static void handle_get_regs(struct client *c, const struct vmdbg_msg *m)
 		reply_error(c, m->seq, err);
 		return;
 	}
-	vmdbg_enc_reg_vals(c->out, VMDBG_GET_REGS | VMDBG_REPLY, m->seq, r->vcpu, ids, r->count,
+	vmdbg_enc_reg_vals(VMDBG_GBA(c->out), VMDBG_GET_REGS | VMDBG_REPLY, m->seq, r->vcpu, ids, r->count,
 			   values->data);
 }
 
@@ -178,7 +178,7 @@ static void handle_read_mem(struct client *c, const struct vmdbg_msg *m)
 	if (n < 0)
 		reply_error(c, m->seq, err);
 	else
-		vmdbg_enc_read_mem_reply(c->out, m->seq, m->u.mem.addr, buf, (uint32_t)n);
+		vmdbg_enc_read_mem_reply(VMDBG_GBA(c->out), m->seq, m->u.mem.addr, buf, (uint32_t)n);
 }
 
 static void handle_write_mem(struct client *c, const struct vmdbg_msg *m)
@@ -261,7 +261,7 @@ static void handle_mem_map(struct client *c, const struct vmdbg_msg *m)
 			    "%u MEM_MAP replies are still unsent; read them first", SOCK_MAX_FDS);
 		reply_error(c, m->seq, err);
 	} else {
-		vmdbg_enc_mem_map_reply(c->out, m->seq, &map, regions);
+		vmdbg_enc_mem_map_reply(VMDBG_GBA(c->out), m->seq, &map, regions);
 		c->fds[c->nfds++] = fd;
 	}
 }
@@ -283,7 +283,7 @@ static void handle_watch_list(struct client *c, const struct vmdbg_msg *m)
 	if (!vm_watch_list(c->srv->vm, w, &n, &err))
 		reply_error(c, m->seq, err);
 	else
-		vmdbg_enc_watch_list_reply(c->out, m->seq, w, n);
+		vmdbg_enc_watch_list_reply(VMDBG_GBA(c->out), m->seq, w, n);
 }
 
 static const handler_fn handlers[VMDBG_TYPE_MASK + 1] = {
@@ -337,7 +337,7 @@ static bool client_process(struct client *c)
 		size_t frame_len;
 		g_autoptr(GError) err = NULL;
 		enum vmdbg_frame_status st =
-			vmdbg_frame_peek(c->in->data + used, c->in->len - used, &frame_len, &err);
+			vmdbg_g_frame_peek(c->in->data + used, c->in->len - used, &frame_len, &err);
 		if (st == VMDBG_FRAME_NEED_MORE)
 			break;
 		if (st == VMDBG_FRAME_BAD) {
@@ -346,7 +346,7 @@ static bool client_process(struct client *c)
 			return false;
 		}
 		struct vmdbg_msg m;
-		if (vmdbg_decode(c->in->data + used, frame_len, &m, &err))
+		if (vmdbg_g_decode(c->in->data + used, frame_len, &m, &err))
 			dispatch(c, &m);
 		else
 			reply_error(c, m.seq, err);
@@ -421,7 +421,7 @@ static void client_close(struct client *c, const char *why)
 static void refuse(int fd)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
-	vmdbg_enc_error(out, 0, VMDBG_E_BUSY,
+	vmdbg_enc_error(VMDBG_GBA(out), 0, VMDBG_E_BUSY,
 			"another debugger is already connected to this VM; only one client at a time");
 	ssize_t n = send(fd, out->data, out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)n; /* best effort: the client is refused either way */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #define VM_ERROR (vm_error_quark())
 GQuark vm_error_quark(void);

@@ -112,10 +112,10 @@ enum target_result target_conds_set(struct target *t, uint64_t addr,
 {
 	/* through the wire form: the same checks as at a VM */
 	g_autoptr(GByteArray) f = g_byte_array_new();
-	vmdbg_enc_point_cond(f, 0, addr, regs, nregs, codes, lens, nconds, ncmds);
+	vmdbg_enc_point_cond(VMDBG_GBA(f), 0, addr, regs, nregs, codes, lens, nconds, ncmds);
 	struct vmdbg_msg m;
 	g_autoptr(GError) err = NULL;
-	if (!vmdbg_decode(f->data, f->len, &m, &err) || !vm_conds_set(t->conds, &m.u.cond, &err)) {
+	if (!vmdbg_g_decode(f->data, f->len, &m, &err) || !vm_conds_set(t->conds, &m.u.cond, &err)) {
 		g_set_error(error, TARGET_ERROR, TARGET_E_INVAL, "%s", err->message);
 		return TARGET_FAILED;
 	}
@@ -403,7 +403,7 @@ static void sw_point_msg(struct target *t, uint8_t type, uint64_t addr, uint32_t
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
 	struct vmdbg_sw_bp bp = { vcpu, kind, addr };
-	vmdbg_enc_sw_bp(f, type, seq, &bp);
+	vmdbg_enc_sw_bp(VMDBG_GBA(f), type, seq, &bp);
 	send_or_warn(t, f, seq);
 }
 
@@ -411,7 +411,7 @@ static void guest_debug_msg(struct target *t, const struct vmdbg_guest_debug *g)
 {
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_set_guest_debug(f, seq, g);
+	vmdbg_enc_set_guest_debug(VMDBG_GBA(f), seq, g);
 	send_or_warn(t, f, seq);
 }
 
@@ -492,7 +492,7 @@ static void stepover_go(struct target *t, struct stepover *so)
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
 	struct vmdbg_resume_entry step = { .vcpu = v, .action = VMDBG_ACT_STEP };
-	vmdbg_enc_resume(f, seq, VMDBG_ACT_STAY, &step, 1);
+	vmdbg_enc_resume(VMDBG_GBA(f), seq, VMDBG_ACT_STAY, &step, 1);
 	g_autoptr(GError) err = NULL;
 	if (!target_send(t, f, seq, step_resumed, t, &err))
 		target_stepover_abandon(t, err);

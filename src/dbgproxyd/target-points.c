@@ -181,7 +181,7 @@ static bool sw_send(struct target *t, struct sw_point *sp, bool insert, uint32_t
 	struct vmdbg_sw_bp bp = { .vcpu = vcpu, .kind = sp->kind, .addr = sp->addr };
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_sw_bp(f, insert ? VMDBG_SW_BP_INSERT : VMDBG_SW_BP_REMOVE, seq, &bp);
+	vmdbg_enc_sw_bp(VMDBG_GBA(f), insert ? VMDBG_SW_BP_INSERT : VMDBG_SW_BP_REMOVE, seq, &bp);
 	struct sw_req *r = g_new0(struct sw_req, 1);
 	*r = (struct sw_req){ t, sp->addr, insert, owner, fn, ctx };
 	if (!target_send(t, f, seq, sw_done, r, error)) {
@@ -308,7 +308,7 @@ static enum target_result hw_commit(struct target *t, const struct hw_point *p, 
 	}
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_set_guest_debug(f, seq, &r->sent);
+	vmdbg_enc_set_guest_debug(VMDBG_GBA(f), seq, &r->sent);
 	if (!target_send(t, f, seq, hw_committed, r, error)) {
 		g_free(r);
 		return TARGET_FAILED;
@@ -450,7 +450,7 @@ enum target_result target_point_cond(struct target *t, uint64_t addr,
 		return target_conds_set(t, addr, regs, nregs, codes, lens, nconds, ncmds, error);
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_point_cond(f, seq, addr, regs, nregs, codes, lens, nconds, ncmds);
+	vmdbg_enc_point_cond(VMDBG_GBA(f), seq, addr, regs, nregs, codes, lens, nconds, ncmds);
 	struct cond_req *r = g_new0(struct cond_req, 1);
 	*r = (struct cond_req){ fn, ctx };
 	if (!target_send(t, f, seq, cond_done, r, error)) {
@@ -480,7 +480,7 @@ void target_sw_point_forget(struct target *t, uint32_t vcpu, uint64_t addr)
 	uint32_t seq = target_seq(t);
 	struct vmdbg_sw_bp bp = { .vcpu = vcpu, .kind = t->arch ? t->arch->sw_bp_kind : 0,
 				  .addr = addr };
-	vmdbg_enc_sw_bp(f, VMDBG_SW_BP_REMOVE, seq, &bp);
+	vmdbg_enc_sw_bp(VMDBG_GBA(f), VMDBG_SW_BP_REMOVE, seq, &bp);
 	uint64_t *ctx = g_memdup2(&addr, sizeof(addr));
 	g_autoptr(GError) err = NULL;
 	if (!target_send(t, f, seq, forgot, ctx, &err)) {

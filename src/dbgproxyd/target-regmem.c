@@ -97,7 +97,7 @@ static void paging_fetch(struct target *t, uint32_t vcpu)
 {
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, vcpu, paging_ids, G_N_ELEMENTS(paging_ids));
+	vmdbg_enc_reg_ids(VMDBG_GBA(f), VMDBG_GET_REGS, seq, vcpu, paging_ids, G_N_ELEMENTS(paging_ids));
 	struct regs_req *r = g_new0(struct regs_req, 1);
 	*r = (struct regs_req){ .t = t, .vcpu = vcpu, .paging_gen = t->paging_gen };
 	if (!target_send(t, f, seq, paging_fetched, r, NULL))
@@ -193,7 +193,7 @@ enum target_result target_fetch_regs(struct target *t, uint32_t vcpu,
 		paging_ids_add(ids);
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, vcpu, (const uint64_t *)(void *)ids->data, ids->len);
+	vmdbg_enc_reg_ids(VMDBG_GBA(f), VMDBG_GET_REGS, seq, vcpu, (const uint64_t *)(void *)ids->data, ids->len);
 	struct regs_req *r = g_new0(struct regs_req, 1);
 	*r = (struct regs_req){ t, vcpu, fn, ctx, t->paging_gen };
 	if (!target_send(t, f, seq, regs_fetched, r, error)) {
@@ -232,7 +232,7 @@ enum target_result target_write_regs(struct target *t, uint32_t vcpu,
 	target_paging_invalidate(t);  /* a control register may be among them */
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_reg_vals(f, VMDBG_SET_REGS, seq, vcpu, (const uint64_t *)(void *)ids->data,
+	vmdbg_enc_reg_vals(VMDBG_GBA(f), VMDBG_SET_REGS, seq, vcpu, (const uint64_t *)(void *)ids->data,
 			   ids->len, vals->data);
 	struct regs_req *r = g_new0(struct regs_req, 1);
 	*r = (struct regs_req){ t, vcpu, fn, ctx, 0 };
@@ -263,7 +263,7 @@ enum target_result target_get_vm_regs(struct target *t, uint32_t vcpu, const uin
 		return TARGET_FAILED;
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, vcpu, ids, n);
+	vmdbg_enc_reg_ids(VMDBG_GBA(f), VMDBG_GET_REGS, seq, vcpu, ids, n);
 	struct vm_regs_req *r = g_new0(struct vm_regs_req, 1);
 	*r = (struct vm_regs_req){ fn, ctx };
 	if (!target_send(t, f, seq, vm_regs_done, r, error)) {
@@ -352,7 +352,7 @@ enum target_result target_read_mem(struct target *t, uint32_t vcpu, uint64_t add
 		pc->offset = off;
 		g_autoptr(GByteArray) f = g_byte_array_new();
 		uint32_t seq = target_seq(t);
-		vmdbg_enc_read_mem(f, seq, vcpu, addr + off, (uint32_t)MIN((uint64_t)MEM_CHUNK, len - off));
+		vmdbg_enc_read_mem(VMDBG_GBA(f), seq, vcpu, addr + off, (uint32_t)MIN((uint64_t)MEM_CHUNK, len - off));
 		if (!target_send(t, f, seq, mem_read_piece, pc, r->outstanding ? NULL : error)) {
 			g_free(pc);
 			r->short_read = true;
@@ -396,7 +396,7 @@ enum target_result target_write_mem(struct target *t, uint32_t vcpu, uint64_t ad
 		g_autoptr(GByteArray) f = g_byte_array_new();
 		uint32_t seq = target_seq(t);
 		uint32_t n = (uint32_t)MIN((size_t)MEM_CHUNK, len - off);
-		vmdbg_enc_write_mem(f, seq, vcpu, addr + off, data + off, n);
+		vmdbg_enc_write_mem(VMDBG_GBA(f), seq, vcpu, addr + off, data + off, n);
 		g_autoptr(GError) e = NULL;
 		if (!target_send(t, f, seq, mem_write_piece, r, &e)) {
 			if (!r->err)

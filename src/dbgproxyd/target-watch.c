@@ -111,7 +111,7 @@ static bool watch_send(struct target *t, struct page_watch *w, bool insert, uint
 	struct vmdbg_watch req = { vcpu, (uint32_t)w->kind, w->addr, w->len };
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_watch(f, insert ? VMDBG_WATCH_INSERT : VMDBG_WATCH_REMOVE, seq, &req);
+	vmdbg_enc_watch(VMDBG_GBA(f), insert ? VMDBG_WATCH_INSERT : VMDBG_WATCH_REMOVE, seq, &req);
 	struct watch_req *r = g_new0(struct watch_req, 1);
 	*r = (struct watch_req){ t, w->kind, w->addr, w->len, insert, owner, fn, ctx };
 	if (!target_send(t, f, seq, watch_done, r, error)) {
@@ -232,7 +232,7 @@ bool target_list_watches(struct target *t, target_text_fn fn, void *ctx, GError 
 	*r = (struct list_req){ fn, ctx, target_vm_has(t, VMDBG_FEAT_HW_WATCH_DEAD) };
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_empty(f, VMDBG_WATCH_LIST, seq);
+	vmdbg_enc_empty(VMDBG_GBA(f), VMDBG_WATCH_LIST, seq);
 	if (!target_send(t, f, seq, list_done, r, error)) {
 		g_free(r);
 		return false;

@@ -237,7 +237,7 @@ static bool send_pause(struct target *t, target_done_fn fn, void *ctx, GError **
 {
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_empty(f, VMDBG_PAUSE, seq);
+	vmdbg_enc_empty(VMDBG_GBA(f), VMDBG_PAUSE, seq);
 	struct pause_req *r = g_new0(struct pause_req, 1);
 	r->t = t;
 	r->fn = fn;
@@ -413,7 +413,7 @@ enum target_result target_client_remove(struct target *t, struct target_client *
 	t->state = TGT_RUNNING;
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_empty(f, VMDBG_DETACH, seq);
+	vmdbg_enc_empty(VMDBG_GBA(f), VMDBG_DETACH, seq);
 	struct detach_req *r = g_new0(struct detach_req, 1);
 	r->fn = fn;
 	r->ctx = ctx;
@@ -561,7 +561,7 @@ enum target_result target_resume_now(struct target *t, uint32_t dflt,
 {
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
-	vmdbg_enc_resume(f, seq, dflt, entries, n);
+	vmdbg_enc_resume(VMDBG_GBA(f), seq, dflt, entries, n);
 	struct resume_req *r = g_new0(struct resume_req, 1);
 	r->t = t;
 	r->fn = fn;

@@ -37,7 +37,7 @@
 #include "hwdebug.h"
 #include "regs.h"
 #include "tdesc.h"
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #define TARGET_ERROR (target_error_quark())
 GQuark target_error_quark(void);

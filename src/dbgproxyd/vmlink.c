@@ -214,7 +214,7 @@ static void fetch_config(struct vmlink *l)
 				continue;
 			g_autoptr(GByteArray) f = g_byte_array_new();
 			uint32_t seq = vmlink_next_seq(l);
-			vmdbg_enc_reg_ids(f, VMDBG_GET_REGS, seq, v, &id, 1);
+			vmdbg_enc_reg_ids(VMDBG_GBA(f), VMDBG_GET_REGS, seq, v, &id, 1);
 			struct config_req *r = g_new0(struct config_req, 1);
 			*r = (struct config_req){ l, v };
 			enqueue(l, f, seq, config_done, r);
@@ -305,7 +305,7 @@ static void hello_done(void *ctx, const struct vmdbg_msg *reply, const GError *e
 	if ((h->features & VMDBG_FEAT_SHARED_MEM) && l->share_mem) {
 		g_autoptr(GByteArray) f = g_byte_array_new();
 		uint32_t seq = vmlink_next_seq(l);
-		vmdbg_enc_empty(f, VMDBG_MEM_MAP, seq);
+		vmdbg_enc_empty(VMDBG_GBA(f), VMDBG_MEM_MAP, seq);
 		enqueue(l, f, seq, mem_map_done, l);
 	}
 	g_ptr_array_set_size(l->reg_ids, (gint)h->nr_vcpus);
@@ -313,7 +313,7 @@ static void hello_done(void *ctx, const struct vmdbg_msg *reply, const GError *e
 	for (uint32_t v = 0; v < h->nr_vcpus; v++) {
 		g_autoptr(GByteArray) f = g_byte_array_new();
 		uint32_t seq = vmlink_next_seq(l);
-		vmdbg_enc_reg_list_request(f, seq, v);
+		vmdbg_enc_reg_list_request(VMDBG_GBA(f), seq, v);
 		enqueue(l, f, seq, reg_list_done, l);
 	}
 }
@@ -377,7 +377,7 @@ static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	while (l->state != LINK_DOWN) {
 		size_t len;
 		g_autoptr(GError) err = NULL;
-		enum vmdbg_frame_status st = vmdbg_frame_peek(l->in->data + used, l->in->len - used,
+		enum vmdbg_frame_status st = vmdbg_g_frame_peek(l->in->data + used, l->in->len - used,
 							      &len, &err);
 		if (st == VMDBG_FRAME_NEED_MORE)
 			break;
@@ -386,7 +386,7 @@ static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		struct vmdbg_msg m;
-		if (!vmdbg_decode(l->in->data + used, len, &m, &err)) {
+		if (!vmdbg_g_decode(l->in->data + used, len, &m, &err)) {
 			g_warning("malformed frame from the VM: %s", err->message);
 			link_down(l, "malformed frame from the VM");
 			return;
@@ -493,7 +493,7 @@ static void try_connect(struct vmlink *l)
 	/* HELLO goes out as soon as the connection is up */
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = vmlink_next_seq(l);
-	vmdbg_enc_hello_request(f, seq, VMDBG_VERSION, 0);
+	vmdbg_enc_hello_request(VMDBG_GBA(f), seq, VMDBG_VERSION, 0);
 	struct pending *p = g_new(struct pending, 1);
 	*p = (struct pending){ seq, hello_done, l };
 	g_queue_push_tail(&l->pending, p);

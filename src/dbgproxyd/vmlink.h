@@ -16,7 +16,7 @@
 #include <ev.h>
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #define VMLINK_ERROR (vmlink_error_quark())
 GQuark vmlink_error_quark(void);

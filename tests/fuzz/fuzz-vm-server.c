@@ -131,11 +131,11 @@ static void check_output(const GByteArray *out, const GHashTable *seen, const GH
 		size_t frame_len;
 		g_autoptr(GError) err = NULL;
 		enum vmdbg_frame_status st =
-			vmdbg_frame_peek(out->data + off, out->len - off, &frame_len, &err);
+			vmdbg_g_frame_peek(out->data + off, out->len - off, &frame_len, &err);
 		REQUIRE(st == VMDBG_FRAME_OK);
 		struct vmdbg_msg m;
 		g_autoptr(GError) derr = NULL;
-		if (!vmdbg_decode(out->data + off, frame_len, &m, &derr))
+		if (!vmdbg_g_decode(out->data + off, frame_len, &m, &derr))
 			FAIL("the server wrote a frame its own codec rejects: %s", derr->message);
 		if (m.type == VMDBG_EV_STOPPED) {
 			REQUIRE(m.u.stopped.vcpu < 2);
@@ -164,7 +164,7 @@ static void collect_seqs(const uint8_t *data, size_t len, GHashTable *seen, GHas
 	size_t off = 0;
 	while (off < len) {
 		size_t frame_len;
-		if (vmdbg_frame_peek(data + off, len - off, &frame_len, NULL) != VMDBG_FRAME_OK)
+		if (vmdbg_g_frame_peek(data + off, len - off, &frame_len, NULL) != VMDBG_FRAME_OK)
 			break;
 		if (frame_len >= 12) {
 			uint32_t seq;

@@ -2,8 +2,8 @@
  * fuzz-vmdbg-frame.c - libFuzzer target for the vmdbg codec.
  *
  * The input is a byte stream from a peer.  It is split into frames with
- * vmdbg_frame_peek() exactly as a receiver would, and each frame is handed
- * to vmdbg_decode() in a buffer of its own (odd-aligned and ending exactly
+ * vmdbg_g_frame_peek() exactly as a receiver would, and each frame is handed
+ * to vmdbg_g_decode() in a buffer of its own (odd-aligned and ending exactly
  * at the frame's end, so ASan sees any read past it and UBSan any
  * misaligned access).  For every message that decodes:
  *
@@ -32,10 +32,11 @@
 
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #define FUZZ_NAME "fuzz-vmdbg-frame"
 #include "fuzz.h"
+#include "vmdbg-reencode.h"
 
 static bool canonical;
 
@@ -273,136 +274,6 @@ static void check_msg(const struct vmdbg_msg *m, const uint8_t *frame, size_t le
 	}
 }
 
-/* ---- re-encoding ------------------------------------------------------- */
-
-static void reencode(const struct vmdbg_msg *m, GByteArray *out)
-{
-	switch (m->type) {
-	case VMDBG_HELLO:
-		vmdbg_enc_hello_request(out, m->seq, m->u.hello.version, m->u.hello.features);
-		break;
-	case VMDBG_HELLO | VMDBG_REPLY:
-		vmdbg_enc_hello_reply(out, m->seq, &m->u.hello);
-		break;
-	case VMDBG_REG_LIST:
-		vmdbg_enc_reg_list_request(out, m->seq, m->u.vcpu);
-		break;
-	case VMDBG_REG_LIST | VMDBG_REPLY:
-	case VMDBG_GET_REGS: {
-		const struct vmdbg_reg_ids *r = &m->u.reg_ids;
-		uint64_t *ids = g_new(uint64_t, r->count ? r->count : 1);
-		for (uint32_t i = 0; i < r->count; i++)
-			ids[i] = vmdbg_reg_ids_get(r, i);
-		vmdbg_enc_reg_ids(out, m->type, m->seq, r->vcpu, ids, r->count);
-		g_free(ids);
-		break;
-	}
-	case VMDBG_GET_REGS | VMDBG_REPLY:
-	case VMDBG_SET_REGS: {
-		const struct vmdbg_reg_vals *v = &m->u.reg_vals;
-		uint64_t *ids = g_new(uint64_t, v->count ? v->count : 1);
-		GByteArray *vals = g_byte_array_new();
-		size_t off = 0;
-		uint64_t id;
-		const uint8_t *val;
-		uint32_t size, n = 0;
-		while (vmdbg_regvals_next(v, &off, &id, &val, &size)) {
-			REQUIRE(n < v->count);
-			ids[n++] = id;
-			g_byte_array_append(vals, val, size);
-		}
-		REQUIRE(n == v->count);
-		vmdbg_enc_reg_vals(out, m->type, m->seq, v->vcpu, ids, v->count, vals->data);
-		g_byte_array_unref(vals);
-		g_free(ids);
-		break;
-	}
-	case VMDBG_MEM_MAP | VMDBG_REPLY: {
-		const struct vmdbg_mem_map *mm = &m->u.mem_map;
-		struct vmdbg_mem_region *r = g_new(struct vmdbg_mem_region, mm->nregions + 1);
-		for (uint32_t i = 0; i < mm->nregions; i++)
-			r[i] = vmdbg_mem_region_get(mm, i);
-		vmdbg_enc_mem_map_reply(out, m->seq, mm, r);
-		g_free(r);
-		break;
-	}
-	case VMDBG_READ_MEM:
-		vmdbg_enc_read_mem(out, m->seq, m->u.mem.vcpu, m->u.mem.addr, m->u.mem.len);
-		break;
-	case VMDBG_READ_MEM | VMDBG_REPLY:
-		vmdbg_enc_read_mem_reply(out, m->seq, m->u.mem.addr, m->u.mem.data,
-					 m->u.mem.len);
-		break;
-	case VMDBG_WRITE_MEM:
-		vmdbg_enc_write_mem(out, m->seq, m->u.mem.vcpu, m->u.mem.addr, m->u.mem.data,
-				    m->u.mem.len);
-		break;
-	case VMDBG_SET_GUEST_DEBUG:
-		vmdbg_enc_set_guest_debug(out, m->seq, &m->u.gdbg);
-		break;
-	case VMDBG_SW_BP_INSERT:
-	case VMDBG_SW_BP_REMOVE:
-		vmdbg_enc_sw_bp(out, m->type, m->seq, &m->u.sw_bp);
-		break;
-	case VMDBG_WATCH_INSERT:
-	case VMDBG_WATCH_REMOVE:
-		vmdbg_enc_watch(out, m->type, m->seq, &m->u.watch);
-		break;
-	case VMDBG_WATCH_LIST | VMDBG_REPLY: {
-		struct vmdbg_watch_info *w = g_new0(struct vmdbg_watch_info, VMDBG_MAX_WATCHES);
-		size_t off = 0;
-		uint32_t n = 0;
-		while (n < VMDBG_MAX_WATCHES && vmdbg_watch_list_next(&m->u.watch_list, &off, &w[n]))
-			n++;
-		REQUIRE(n == m->u.watch_list.count);
-		vmdbg_enc_watch_list_reply(out, m->seq, w, n);
-		g_free(w);
-		break;
-	}
-	case VMDBG_RESUME: {
-		const struct vmdbg_resume *r = &m->u.resume;
-		struct vmdbg_resume_entry *e = g_new(struct vmdbg_resume_entry,
-						     r->count ? r->count : 1);
-		for (uint32_t i = 0; i < r->count; i++)
-			e[i] = vmdbg_resume_get(r, i);
-		vmdbg_enc_resume(out, m->seq, r->default_action, e, r->count);
-		g_free(e);
-		break;
-	}
-	case VMDBG_POINT_COND: {
-		const struct vmdbg_point_cond *c = &m->u.cond;
-		struct vmdbg_cond_reg *regs = g_new(struct vmdbg_cond_reg, c->nregs + 1);
-		for (uint32_t i = 0; i < c->nregs; i++)
-			regs[i] = vmdbg_cond_reg_get(c, i);
-		const uint8_t *codes[2 * VMDBG_MAX_CONDS];
-		uint32_t lens[2 * VMDBG_MAX_CONDS], index;
-		size_t off = 0;
-		uint32_t n = 0;
-		while (n < 2 * VMDBG_MAX_CONDS && vmdbg_cond_next(c, &off, &codes[n], &lens[n], &index))
-			n++;
-		vmdbg_enc_point_cond(out, m->seq, c->addr, regs, c->nregs, codes, lens, c->nconds,
-				     c->ncmds);
-		g_free(regs);
-		break;
-	}
-	case VMDBG_EV_OUTPUT:
-		vmdbg_enc_output(out, m->u.output.vcpu, m->u.output.text, m->u.output.len);
-		break;
-	case VMDBG_EV_STOPPED:
-		vmdbg_enc_stopped(out, &m->u.stopped);
-		break;
-	case VMDBG_ERROR: {
-		char *text = g_strndup(m->u.error.text, m->u.error.len);
-		vmdbg_enc_error(out, m->seq, m->u.error.code, text);
-		g_free(text);
-		break;
-	}
-	default: /* PAUSE, DETACH, MEM_MAP, WATCH_LIST, OK replies (check_msg vetted the type) */
-		vmdbg_enc_empty(out, m->type, m->seq);
-		break;
-	}
-}
-
 /* ---- field comparison ---------------------------------------------------- */
 
 #define SAME(field) \
@@ -579,15 +450,15 @@ static void round_trip(const struct vmdbg_msg *m, const uint8_t *frame, size_t l
 	size_t flen = 0;
 	struct vmdbg_msg m2;
 
-	reencode(m, out);
+	REQUIRE(vmdbg_reencode(m, out));
 	if (out->len != len)
 		FAIL("type 0x%02x: re-encoded to %u bytes, input frame had %zu", m->type,
 		     out->len, len);
-	if (vmdbg_frame_peek(out->data, out->len, &flen, &err) != VMDBG_FRAME_OK ||
+	if (vmdbg_g_frame_peek(out->data, out->len, &flen, &err) != VMDBG_FRAME_OK ||
 	    flen != out->len)
 		FAIL("type 0x%02x: re-encoded frame not whole: %s", m->type,
 		     err ? err->message : "");
-	if (!vmdbg_decode(out->data, out->len, &m2, &err))
+	if (!vmdbg_g_decode(out->data, out->len, &m2, &err))
 		FAIL("type 0x%02x: re-encoded frame does not decode: %s", m->type,
 		     err ? err->message : "(no GError)");
 	REQUIRE(err == NULL);
@@ -625,7 +496,7 @@ static void one_frame(const uint8_t *src, size_t len)
 	GError *err = NULL;
 
 	memcpy(frame, src, len);
-	if (vmdbg_decode(frame, len, &m, &err)) {
+	if (vmdbg_g_decode(frame, len, &m, &err)) {
 		REQUIRE(err == NULL);
 		check_msg(&m, frame, len);
 		round_trip(&m, frame, len);
@@ -651,11 +522,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		struct vmdbg_msg m;
 		GError *err = NULL;
-		if (vmdbg_decode(data, size, &m, &err)) {
+		if (vmdbg_g_decode(data, size, &m, &err)) {
 			REQUIRE(err == NULL);
 			REQUIRE(size >= 4 && rd32(data) == size);
 		} else {
-			check_error(err, "vmdbg_decode(whole input)");
+			check_error(err, "vmdbg_g_decode(whole input)");
 			g_error_free(err);
 		}
 	}
@@ -664,7 +535,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (pos < size) {
 		size_t flen = 0;
 		GError *err = NULL;
-		enum vmdbg_frame_status st = vmdbg_frame_peek(data + pos, size - pos, &flen, &err);
+		enum vmdbg_frame_status st = vmdbg_g_frame_peek(data + pos, size - pos, &flen, &err);
 
 		if (st == VMDBG_FRAME_NEED_MORE) {
 			REQUIRE(err == NULL);

@@ -17,6 +17,7 @@ volatile unsigned long step = 1;
 volatile unsigned long mailbox_in;
 volatile unsigned long mailbox_out;
 volatile unsigned long io_loop_enable; /* set by a debugger: vCPU 1 enters io_loop */
+volatile unsigned char conform_scratch[64]; /* never touched: vmdbg-conform --scratch */
 volatile unsigned long spin_count;     /* set by a debugger: vCPU 0's next pass runs spin() */
 volatile unsigned long spin_result;
 volatile unsigned char ring[16];      /* vCPU 0 stores ring_pos into ring[ring_pos % 16], */

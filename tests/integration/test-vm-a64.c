@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 #include "vmfix.h"
 
 #define ESR_EC(esr)   (((esr) >> 26) & 0x3f)
@@ -47,7 +47,7 @@ static void reg_list(struct vmfix *f, bool sve)
 {
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
-	vmdbg_enc_reg_list_request(req, seq, 0);
+	vmdbg_enc_reg_list_request(VMDBG_GBA(req), seq, 0);
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_REG_LIST | VMDBG_REPLY);
@@ -73,7 +73,7 @@ static void set_debug(struct vmfix *f, const struct vmdbg_arm64_debugregs *r, ui
 	uint32_t seq = next_seq(f);
 	struct vmdbg_guest_debug g = { .control = VMDBG_GDBG_VALID, .arch = VMDBG_ARCH_AARCH64 };
 	g.regs.arm64 = *r;
-	vmdbg_enc_set_guest_debug(req, seq, &g);
+	vmdbg_enc_set_guest_debug(VMDBG_GBA(req), seq, &g);
 	if (expect_err)
 		g_assert_cmpuint(expect_error(f, req, seq), ==, expect_err);
 	else
@@ -84,7 +84,7 @@ static void set_reg(struct vmfix *f, uint64_t id, const void *value, uint32_t ex
 {
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
-	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, &id, 1, value);
+	vmdbg_enc_reg_vals(VMDBG_GBA(req), VMDBG_SET_REGS, seq, 0, &id, 1, value);
 	if (expect_err)
 		g_assert_cmpuint(expect_error(f, req, seq), ==, expect_err);
 	else
@@ -190,7 +190,7 @@ static void test_bad_requests(void)
 	/* registers and memory of a running vCPU */
 	uint64_t id = VMDBG_ARM64_PC;
 	uint32_t seq = next_seq(&f);
-	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, &id, 1);
+	vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, 0, &id, 1);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_STATE);
 	pause_vm(&f);
 
@@ -201,7 +201,7 @@ static void test_bad_requests(void)
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
 	struct vmdbg_guest_debug g = { .control = VMDBG_GDBG_VALID, .arch = VMDBG_ARCH_X86_64 };
-	vmdbg_enc_set_guest_debug(req, seq, &g);
+	vmdbg_enc_set_guest_debug(VMDBG_GBA(req), seq, &g);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
 
 	/* software breakpoints: unaligned, x86 kind, outside RAM, twice, absent */
@@ -218,7 +218,7 @@ static void test_bad_requests(void)
 		g_byte_array_set_size(req, 0);
 		seq = next_seq(&f);
 		struct vmdbg_sw_bp bp = { .vcpu = 0, .kind = bps[i].kind, .addr = bps[i].addr };
-		vmdbg_enc_sw_bp(req, bps[i].type, seq, &bp);
+		vmdbg_enc_sw_bp(VMDBG_GBA(req), bps[i].type, seq, &bp);
 		if (bps[i].err)
 			g_assert_cmpuint(expect_error(&f, req, seq), ==, bps[i].err);
 		else
@@ -228,14 +228,14 @@ static void test_bad_requests(void)
 	/* memory outside RAM; a write running past its end changes nothing */
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_read_mem(req, seq, 0, 0x1000, 4);
+	vmdbg_enc_read_mem(VMDBG_GBA(req), seq, 0, 0x1000, 4);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_FAULT);
 	uint64_t end = 0x40000000ull + (64ull << 20);
 	uint8_t before[4], junk[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	read_mem(&f, 0, end - 4, 4, before);
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_write_mem(req, seq, 0, end - 4, junk, sizeof(junk));
+	vmdbg_enc_write_mem(VMDBG_GBA(req), seq, 0, end - 4, junk, sizeof(junk));
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_FAULT);
 	uint8_t after[4];
 	read_mem(&f, 0, end - 4, 4, after);
@@ -248,14 +248,14 @@ static void test_bad_requests(void)
 	uint64_t vals[2] = { GUINT64_TO_LE(0x5555), GUINT64_TO_LE(0x3c0) };
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, ids, 2, (const uint8_t *)vals);
+	vmdbg_enc_reg_vals(VMDBG_GBA(req), VMDBG_SET_REGS, seq, 0, ids, 2, (const uint8_t *)vals);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
 	g_assert_cmphex(get_reg64(&f, 0, VMDBG_ARM64_X(5)), ==, x5);
 	/* an x86 id */
 	id = VMDBG_X86_RIP;
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, &id, 1);
+	vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, 0, &id, 1);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
 
 	/* the guest still runs after all of it */
@@ -276,7 +276,7 @@ static void send_cond(struct vmfix *f, uint64_t addr, const uint8_t *code, uint3
 	uint32_t seq = next_seq(f);
 	const struct vmdbg_cond_reg reg = { VMDBG_ARM64_X(0), regnum };
 	const uint8_t *codes[] = { code };
-	vmdbg_enc_point_cond(req, seq, addr, &reg, 1, codes, &len, code ? 1 : 0, 0);
+	vmdbg_enc_point_cond(VMDBG_GBA(req), seq, addr, &reg, 1, codes, &len, code ? 1 : 0, 0);
 	if (expect_err)
 		g_assert_cmpuint(expect_error(f, req, seq), ==, expect_err);
 	else
@@ -302,7 +302,7 @@ static void test_conditions_range(void)
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
 	struct vmdbg_sw_bp bp = { .vcpu = 0, .kind = 4, .addr = sym_tick };
-	vmdbg_enc_sw_bp(req, VMDBG_SW_BP_INSERT, seq, &bp);
+	vmdbg_enc_sw_bp(VMDBG_GBA(req), VMDBG_SW_BP_INSERT, seq, &bp);
 	expect_ok(&f, req, seq, VMDBG_SW_BP_INSERT);
 	send_cond(&f, sym_tick, x0_is_1, sizeof x0_is_1, 0, 0);
 	uint64_t c0 = read_u64(&f, sym_counters);
@@ -321,7 +321,7 @@ static void test_conditions_range(void)
 	send_cond(&f, sym_tick, NULL, 0, 0, 0);
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_sw_bp(req, VMDBG_SW_BP_REMOVE, seq, &bp);
+	vmdbg_enc_sw_bp(VMDBG_GBA(req), VMDBG_SW_BP_REMOVE, seq, &bp);
 	expect_ok(&f, req, seq, VMDBG_SW_BP_REMOVE);
 
 	/* a range step from tick over its first four instructions stops at the
@@ -329,7 +329,7 @@ static void test_conditions_range(void)
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
 	const struct vmdbg_resume_entry e = { 0, VMDBG_ACT_RANGE_STEP, sym_tick, sym_tick + 16 };
-	vmdbg_enc_resume(req, seq, VMDBG_ACT_STAY, &e, 1);
+	vmdbg_enc_resume(VMDBG_GBA(req), seq, VMDBG_ACT_STAY, &e, 1);
 	expect_ok(&f, req, seq, VMDBG_RESUME);
 	g_assert_true(wait_stop(&f, &ev, 5000));
 	g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
@@ -342,14 +342,14 @@ static void test_conditions_range(void)
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
 	bp.addr = sym_spin_line;
-	vmdbg_enc_sw_bp(req, VMDBG_SW_BP_INSERT, seq, &bp);
+	vmdbg_enc_sw_bp(VMDBG_GBA(req), VMDBG_SW_BP_INSERT, seq, &bp);
 	expect_ok(&f, req, seq, VMDBG_SW_BP_INSERT);
 	static const uint8_t print_s[] = { 0x22, 0, 0x22, 0, 0x34, 0, 0x00, 0x02, 's', 0, 0x27 };
 	const uint8_t *codes[] = { print_s };
 	uint32_t lens[] = { sizeof print_s };
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_point_cond(req, seq, sym_spin_line, NULL, 0, codes, lens, 0, 1);
+	vmdbg_enc_point_cond(VMDBG_GBA(req), seq, sym_spin_line, NULL, 0, codes, lens, 0, 1);
 	expect_ok(&f, req, seq, VMDBG_POINT_COND);
 	resume_all(&f, VMDBG_ACT_CONTINUE);
 	g_usleep(300 * 1000);
@@ -377,7 +377,7 @@ static void test_sve_registers(void)
 	uint64_t id = VMDBG_ARM64_ZREG(7);
 	uint32_t seq = next_seq(&f);
 	/* vmdbg.md: SVE_VLS is listed beside the SVE registers */
-	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, &id, 1);
+	vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, 0, &id, 1);
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(&f, req, seq, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_GET_REGS | VMDBG_REPLY);
@@ -392,7 +392,7 @@ static void test_sve_registers(void)
 	g_byte_array_set_size(req, 0);
 	id = VMDBG_ARM64_SVE_VLS;
 	seq = next_seq(&f);
-	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, &id, 1);
+	vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, 0, &id, 1);
 	g_autoptr(GByteArray) frame2 = transact(&f, req, seq, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_GET_REGS | VMDBG_REPLY);
 	off = 0;

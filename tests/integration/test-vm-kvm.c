@@ -23,7 +23,7 @@
 #include <glib/gstdio.h>
 
 #include "testutil.h"
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 #include "vmfix.h"
 
 #define DR6_BS (1ull << 14)
@@ -100,7 +100,7 @@ static void sw_bp(struct vmfix *f, uint8_t type, uint64_t addr, uint32_t expect_
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
 	struct vmdbg_sw_bp bp = { .vcpu = 0, .kind = 1, .addr = addr };
-	vmdbg_enc_sw_bp(req, type, seq, &bp);
+	vmdbg_enc_sw_bp(VMDBG_GBA(req), type, seq, &bp);
 	if (expect_err)
 		g_assert_cmpuint(expect_error(f, req, seq), ==, expect_err);
 	else
@@ -113,7 +113,7 @@ static void set_guest_debug(struct vmfix *f, uint32_t control, const uint64_t dr
 	uint32_t seq = next_seq(f);
 	struct vmdbg_guest_debug g = { .control = control, .arch = VMDBG_ARCH_X86_64 };
 	memcpy(g.regs.x86.debugreg, dr, sizeof(g.regs.x86.debugreg));
-	vmdbg_enc_set_guest_debug(req, seq, &g);
+	vmdbg_enc_set_guest_debug(VMDBG_GBA(req), seq, &g);
 	expect_ok(f, req, seq, VMDBG_SET_GUEST_DEBUG);
 }
 
@@ -168,7 +168,7 @@ static void test_hello_reg_list(void)
 
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
-	vmdbg_enc_reg_list_request(req, seq, 0);
+	vmdbg_enc_reg_list_request(VMDBG_GBA(req), seq, 0);
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(&f, req, seq, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_REG_LIST | VMDBG_REPLY);
@@ -189,7 +189,7 @@ static void test_hello_reg_list(void)
 	/* out-of-range vCPU */
 	g_autoptr(GByteArray) bad = g_byte_array_new();
 	seq = next_seq(&f);
-	vmdbg_enc_reg_list_request(bad, seq, 7);
+	vmdbg_enc_reg_list_request(VMDBG_GBA(bad), seq, 7);
 	g_assert_cmpuint(expect_error(&f, bad, seq), ==, VMDBG_E_INVAL);
 	vm_stop(&f);
 }
@@ -220,7 +220,7 @@ static void test_pause_resume(void)
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
 	uint64_t id = VMDBG_X86_RIP;
-	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, &id, 1);
+	vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, 0, &id, 1);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_STATE);
 	vm_stop(&f);
 }
@@ -247,26 +247,26 @@ static void test_memory(void)
 	uint64_t end = 64ull << 20;
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
-	vmdbg_enc_read_mem(req, seq, 0, end - 16, 64);
+	vmdbg_enc_read_mem(VMDBG_GBA(req), seq, 0, end - 16, 64);
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(&f, req, seq, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_READ_MEM | VMDBG_REPLY);
 	g_assert_cmpuint(m.u.mem.len, ==, 16);
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_read_mem(req, seq, 0, end + 4096, 8);
+	vmdbg_enc_read_mem(VMDBG_GBA(req), seq, 0, end + 4096, 8);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_FAULT);
 	/* beyond the guest's 1 GiB identity map: not mapped at all */
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_read_mem(req, seq, 0, 0x40000000ull, 8);
+	vmdbg_enc_read_mem(VMDBG_GBA(req), seq, 0, 0x40000000ull, 8);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_FAULT);
 	/* a write that would cross into unmapped memory changes nothing */
 	uint8_t ones[32];
 	memset(ones, 0xee, sizeof(ones));
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_write_mem(req, seq, 0, end - 16, ones, sizeof(ones));
+	vmdbg_enc_write_mem(VMDBG_GBA(req), seq, 0, end - 16, ones, sizeof(ones));
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_FAULT);
 	read_mem(&f, 0, end - 16, 16, buf);
 	for (unsigned i = 0; i < 16; i++)
@@ -309,12 +309,12 @@ static void test_registers(void)
 	memcpy(vals + 8 + 16 + 16 + 2, &kgs, 8);
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
-	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, ids, G_N_ELEMENTS(ids), vals);
+	vmdbg_enc_reg_vals(VMDBG_GBA(req), VMDBG_SET_REGS, seq, 0, ids, G_N_ELEMENTS(ids), vals);
 	expect_ok(&f, req, seq, VMDBG_SET_REGS);
 
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, 0, ids, G_N_ELEMENTS(ids));
+	vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, 0, ids, G_N_ELEMENTS(ids));
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(&f, req, seq, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_GET_REGS | VMDBG_REPLY);
@@ -335,7 +335,7 @@ static void test_registers(void)
 	uint8_t bad_vals[16] = { 0 };
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, bad_ids, 2, bad_vals);
+	vmdbg_enc_reg_vals(VMDBG_GBA(req), VMDBG_SET_REGS, seq, 0, bad_ids, 2, bad_vals);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
 	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_GPR(3)), ==, 0x4746454443424140ull);
 
@@ -344,7 +344,7 @@ static void test_registers(void)
 	uint64_t two_vals[] = { GUINT64_TO_LE(0x99), GUINT64_TO_LE(0x4000000000000000ull) };
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, two, 2, (const uint8_t *)two_vals);
+	vmdbg_enc_reg_vals(VMDBG_GBA(req), VMDBG_SET_REGS, seq, 0, two, 2, (const uint8_t *)two_vals);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
 	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_GPR(3)), ==, 0x4746454443424140ull);
 	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_K_GS_BASE), ==, 0xffff888012345678ull);
@@ -368,7 +368,7 @@ static void test_sw_breakpoint(void)
 		g_autoptr(GByteArray) req = g_byte_array_new();
 		uint32_t seq = next_seq(&f);
 		struct vmdbg_sw_bp bad = { .vcpu = 0, .kind = 1000000, .addr = syms.tick + 2 };
-		vmdbg_enc_sw_bp(req, VMDBG_SW_BP_INSERT, seq, &bad);
+		vmdbg_enc_sw_bp(VMDBG_GBA(req), VMDBG_SW_BP_INSERT, seq, &bad);
 		g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
 	}
 	/* the original bytes stay visible */
@@ -606,7 +606,7 @@ static void test_detach(void)
 	/* DETACH on a live connection: everything removed, guest running */
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
-	vmdbg_enc_empty(req, VMDBG_DETACH, seq);
+	vmdbg_enc_empty(VMDBG_GBA(req), VMDBG_DETACH, seq);
 	expect_ok(&f, req, seq, VMDBG_DETACH);
 	g_usleep(200 * 1000);
 	pause_vm(&f);
@@ -631,7 +631,7 @@ static void test_second_client_refused(void)
 	g_autoptr(GByteArray) in = g_byte_array_new(), frame = g_byte_array_new();
 	g_assert_true(read_frame(second, in, frame, IO_TIMEOUT_MS));
 	struct vmdbg_msg m;
-	g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+	g_assert_true(vmdbg_g_decode(frame->data, frame->len, &m, NULL));
 	g_assert_cmpuint(m.type, ==, VMDBG_ERROR);
 	g_assert_cmpuint(m.u.error.code, ==, VMDBG_E_BUSY);
 	g_assert_false(read_frame(second, in, frame, IO_TIMEOUT_MS)); /* then closed */
@@ -652,34 +652,34 @@ static void test_malformed_frames(void)
 	/* a request before HELLO */
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
-	vmdbg_enc_empty(req, VMDBG_PAUSE, seq);
+	vmdbg_enc_empty(VMDBG_GBA(req), VMDBG_PAUSE, seq);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_STATE);
 	/* HELLO with another version */
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_hello_request(req, seq, 2, 0);
+	vmdbg_enc_hello_request(VMDBG_GBA(req), seq, 2, 0);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_VERSION);
 	hello(&f);
 	/* frame version 9 */
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_empty(req, VMDBG_PAUSE, seq);
+	vmdbg_enc_empty(VMDBG_GBA(req), VMDBG_PAUSE, seq);
 	req->data[4] = 9;
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_VERSION);
 	/* unknown type */
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_empty(req, 0x33, seq);
+	vmdbg_enc_empty(VMDBG_GBA(req), 0x33, seq);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_UNKNOWN);
 	/* a reply sent as a request */
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_empty(req, VMDBG_PAUSE | VMDBG_REPLY, seq);
+	vmdbg_enc_empty(VMDBG_GBA(req), VMDBG_PAUSE | VMDBG_REPLY, seq);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_UNKNOWN);
 	/* a truncated payload */
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_read_mem(req, seq, 0, syms.pattern_buf, 8);
+	vmdbg_enc_read_mem(VMDBG_GBA(req), seq, 0, syms.pattern_buf, 8);
 	g_byte_array_set_size(req, req->len - 4);
 	req->data[0] = (uint8_t)req->len;
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_PROTO);
@@ -687,14 +687,14 @@ static void test_malformed_frames(void)
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
 	struct vmdbg_resume_entry e = { 5, VMDBG_ACT_CONTINUE, 0, 0 };
-	vmdbg_enc_resume(req, seq, VMDBG_ACT_STAY, &e, 1);
+	vmdbg_enc_resume(VMDBG_GBA(req), seq, VMDBG_ACT_STAY, &e, 1);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_INVAL);
 	/* pipelined: three requests in one write, three replies in order */
 	g_byte_array_set_size(req, 0);
 	uint32_t s1 = next_seq(&f), s2 = next_seq(&f), s3 = next_seq(&f);
-	vmdbg_enc_empty(req, VMDBG_PAUSE, s1);
-	vmdbg_enc_read_mem(req, s2, 0, syms.pattern_buf, 4);
-	vmdbg_enc_empty(req, 0x3e, s3);
+	vmdbg_enc_empty(VMDBG_GBA(req), VMDBG_PAUSE, s1);
+	vmdbg_enc_read_mem(VMDBG_GBA(req), s2, 0, syms.pattern_buf, 4);
+	vmdbg_enc_empty(VMDBG_GBA(req), 0x3e, s3);
 	send_all(f.fd, req);
 	g_autoptr(GByteArray) frame = g_byte_array_new();
 	uint32_t want[] = { s1, s2, s3 };
@@ -702,7 +702,7 @@ static void test_malformed_frames(void)
 	for (unsigned i = 0; i < 3; i++) {
 		struct vmdbg_msg m;
 		g_assert_true(read_frame(f.fd, f.in, frame, IO_TIMEOUT_MS));
-		g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+		g_assert_true(vmdbg_g_decode(frame->data, frame->len, &m, NULL));
 		g_assert_cmpuint(m.seq, ==, want[i]);
 		g_assert_cmpuint(m.type, ==, types[i]);
 	}
@@ -713,7 +713,7 @@ static void test_malformed_frames(void)
 	send_all(f.fd, req);
 	struct vmdbg_msg m;
 	g_assert_true(read_frame(f.fd, f.in, frame, IO_TIMEOUT_MS));
-	g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+	g_assert_true(vmdbg_g_decode(frame->data, frame->len, &m, NULL));
 	g_assert_cmpuint(m.type, ==, VMDBG_ERROR);
 	g_assert_cmpuint(m.u.error.code, ==, VMDBG_E_PROTO);
 	g_assert_false(read_frame(f.fd, f.in, frame, IO_TIMEOUT_MS));
@@ -736,7 +736,7 @@ static void test_guest_shutdown(void)
 	uint64_t bad = GUINT64_TO_LE(0x80000000ull);
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(&f);
-	vmdbg_enc_reg_vals(req, VMDBG_SET_REGS, seq, 0, &id, 1, (const uint8_t *)&bad);
+	vmdbg_enc_reg_vals(VMDBG_GBA(req), VMDBG_SET_REGS, seq, 0, &id, 1, (const uint8_t *)&bad);
 	expect_ok(&f, req, seq, VMDBG_SET_REGS);
 	resume_all(&f, VMDBG_ACT_CONTINUE);
 	struct vmdbg_stopped ev;
@@ -747,7 +747,7 @@ static void test_guest_shutdown(void)
 	g_assert_cmphex(read_u64(&f, syms.pattern_buf) & 0xff, ==, 3);
 	g_byte_array_set_size(req, 0);
 	seq = next_seq(&f);
-	vmdbg_enc_resume(req, seq, VMDBG_ACT_CONTINUE, NULL, 0);
+	vmdbg_enc_resume(VMDBG_GBA(req), seq, VMDBG_ACT_CONTINUE, NULL, 0);
 	g_assert_cmpuint(expect_error(&f, req, seq), ==, VMDBG_E_STATE);
 	vm_stop(&f);
 }

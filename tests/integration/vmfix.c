@@ -100,7 +100,7 @@ bool read_frame(int fd, GByteArray *in, GByteArray *frame, int timeout_ms)
 {
 	for (;;) {
 		size_t len;
-		enum vmdbg_frame_status st = vmdbg_frame_peek(in->data, in->len, &len, NULL);
+		enum vmdbg_frame_status st = vmdbg_g_frame_peek(in->data, in->len, &len, NULL);
 		g_assert_cmpint(st, !=, VMDBG_FRAME_BAD);
 		if (st == VMDBG_FRAME_OK) {
 			g_byte_array_set_size(frame, 0);
@@ -128,7 +128,7 @@ GByteArray *transact(struct vmfix *f, GByteArray *req, uint32_t seq, struct vmdb
 	for (;;) {
 		g_assert_true(read_frame(f->fd, f->in, frame, IO_TIMEOUT_MS));
 		GError *err = NULL;
-		g_assert_true(vmdbg_decode(frame->data, frame->len, m, &err));
+		g_assert_true(vmdbg_g_decode(frame->data, frame->len, m, &err));
 		g_assert_no_error(err);
 		if (m->type == VMDBG_EV_STOPPED) {
 			g_queue_push_tail(&f->events, g_memdup2(&m->u.stopped, sizeof(m->u.stopped)));
@@ -174,7 +174,7 @@ void hello(struct vmfix *f)
 {
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
-	vmdbg_enc_hello_request(req, seq, VMDBG_VERSION, 0);
+	vmdbg_enc_hello_request(VMDBG_GBA(req), seq, VMDBG_VERSION, 0);
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_HELLO | VMDBG_REPLY);
@@ -196,13 +196,13 @@ void reconnect(struct vmfix *f)
 		}
 		g_autoptr(GByteArray) req = g_byte_array_new();
 		uint32_t seq = next_seq(f);
-		vmdbg_enc_hello_request(req, seq, VMDBG_VERSION, 0);
+		vmdbg_enc_hello_request(VMDBG_GBA(req), seq, VMDBG_VERSION, 0);
 		send_all(f->fd, req);
 		g_autoptr(GByteArray) frame = g_byte_array_new();
 		struct vmdbg_msg m;
 		if (!read_frame(f->fd, f->in, frame, IO_TIMEOUT_MS))
 			continue;
-		g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+		g_assert_true(vmdbg_g_decode(frame->data, frame->len, &m, NULL));
 		if (m.type == VMDBG_ERROR && m.u.error.code == VMDBG_E_BUSY) {
 			g_usleep(20 * 1000);
 			continue;
@@ -218,7 +218,7 @@ void pause_vm(struct vmfix *f)
 {
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
-	vmdbg_enc_empty(req, VMDBG_PAUSE, seq);
+	vmdbg_enc_empty(VMDBG_GBA(req), VMDBG_PAUSE, seq);
 	expect_ok(f, req, seq, VMDBG_PAUSE);
 }
 
@@ -226,7 +226,7 @@ void resume_all(struct vmfix *f, uint32_t action)
 {
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
-	vmdbg_enc_resume(req, seq, action, NULL, 0);
+	vmdbg_enc_resume(VMDBG_GBA(req), seq, action, NULL, 0);
 	expect_ok(f, req, seq, VMDBG_RESUME);
 }
 
@@ -234,7 +234,7 @@ void read_mem(struct vmfix *f, uint32_t vcpu, uint64_t addr, uint32_t len, uint8
 {
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
-	vmdbg_enc_read_mem(req, seq, vcpu, addr, len);
+	vmdbg_enc_read_mem(VMDBG_GBA(req), seq, vcpu, addr, len);
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
 	if (m.type == VMDBG_ERROR)
@@ -256,7 +256,7 @@ void write_mem(struct vmfix *f, uint64_t addr, const void *data, uint32_t len)
 {
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
-	vmdbg_enc_write_mem(req, seq, 0, addr, data, len);
+	vmdbg_enc_write_mem(VMDBG_GBA(req), seq, 0, addr, data, len);
 	expect_ok(f, req, seq, VMDBG_WRITE_MEM);
 }
 
@@ -264,7 +264,7 @@ uint64_t get_reg64(struct vmfix *f, uint32_t vcpu, uint64_t id)
 {
 	g_autoptr(GByteArray) req = g_byte_array_new();
 	uint32_t seq = next_seq(f);
-	vmdbg_enc_reg_ids(req, VMDBG_GET_REGS, seq, vcpu, &id, 1);
+	vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, vcpu, &id, 1);
 	struct vmdbg_msg m;
 	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
 	if (m.type == VMDBG_ERROR)
@@ -294,7 +294,7 @@ bool wait_stop(struct vmfix *f, struct vmdbg_stopped *out, int timeout_ms)
 	for (;;) {
 		if (!read_frame(f->fd, f->in, frame, timeout_ms))
 			return false;
-		g_assert_true(vmdbg_decode(frame->data, frame->len, &m, NULL));
+		g_assert_true(vmdbg_g_decode(frame->data, frame->len, &m, NULL));
 		if (m.type != VMDBG_EV_OUTPUT)
 			break;
 		if (!f->output)

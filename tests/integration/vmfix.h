@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #define IO_TIMEOUT_MS 30000
 

@@ -78,7 +78,7 @@
 
 #include "hwdebug.h"
 #include "vmdbg.h"
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #include "check.h"
 

@@ -748,10 +748,10 @@ static void test_list(void)
 	g_assert_cmphex(l[2].pages[0], ==, 0x7000);
 	/* what WATCH_LIST carries must be a valid reply */
 	GByteArray *out = g_byte_array_new();
-	vmdbg_enc_watch_list_reply(out, 1, l, 3);
+	vmdbg_enc_watch_list_reply(VMDBG_GBA(out), 1, l, 3);
 	struct vmdbg_msg msg;
 	GError *err = NULL;
-	CHECK(vmdbg_decode(out->data, out->len, &msg, &err), "WATCH_LIST reply does not decode: %s",
+	CHECK(vmdbg_g_decode(out->data, out->len, &msg, &err), "WATCH_LIST reply does not decode: %s",
 	      err ? err->message : "");
 	g_clear_error(&err);
 	g_byte_array_unref(out);

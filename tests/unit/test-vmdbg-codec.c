@@ -41,7 +41,7 @@
 
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #include "check.h"
 
@@ -142,19 +142,19 @@ static bool decode_ok_(const char *what, const uint8_t *buf, size_t len,
 {
 	GError *err = NULL;
 	size_t flen = 0;
-	enum vmdbg_frame_status st = vmdbg_frame_peek(buf, len, &flen, &err);
+	enum vmdbg_frame_status st = vmdbg_g_frame_peek(buf, len, &flen, &err);
 
-	CHECK(st == VMDBG_FRAME_OK, "%s: vmdbg_frame_peek() = %d, expected OK (%d)",
+	CHECK(st == VMDBG_FRAME_OK, "%s: vmdbg_g_frame_peek() = %d, expected OK (%d)",
 	      what, (int)st, (int)VMDBG_FRAME_OK);
-	CHECK(err == NULL, "%s: vmdbg_frame_peek() set an error: %s", what,
+	CHECK(err == NULL, "%s: vmdbg_g_frame_peek() set an error: %s", what,
 	      err ? err->message : "");
 	CHECK(flen == len, "%s: frame_len %zu, expected %zu", what, flen, len);
 	g_clear_error(&err);
 
 	memset(m, 0x5a, sizeof *m);
-	bool ok = vmdbg_decode(buf, len, m, &err);
-	CHECK(ok, "%s: vmdbg_decode() failed: %s", what, err ? err->message : "(no GError)");
-	CHECK(!ok || err == NULL, "%s: vmdbg_decode() succeeded but set an error", what);
+	bool ok = vmdbg_g_decode(buf, len, m, &err);
+	CHECK(ok, "%s: vmdbg_g_decode() failed: %s", what, err ? err->message : "(no GError)");
+	CHECK(!ok || err == NULL, "%s: vmdbg_g_decode() succeeded but set an error", what);
 	g_clear_error(&err);
 	return ok;
 }
@@ -176,17 +176,17 @@ static bool expect_fail2(const char *what, const uint8_t *buf, size_t len,
 	bool good = true;
 
 	memset(&m, 0x5a, sizeof m);
-	bool ok = vmdbg_decode(buf, len, &m, &err);
+	bool ok = vmdbg_g_decode(buf, len, &m, &err);
 	if (out)
 		*out = m;
 	if (ok) {
-		CHECK(!ok, "%s: vmdbg_decode() succeeded, expected error %d (%s)", what,
+		CHECK(!ok, "%s: vmdbg_g_decode() succeeded, expected error %d (%s)", what,
 		      code, vmdbg_err_name((uint32_t)code));
 		g_clear_error(&err);
 		return false;
 	}
 	if (err == NULL) {
-		CHECK(err != NULL, "%s: vmdbg_decode() failed without a GError", what);
+		CHECK(err != NULL, "%s: vmdbg_g_decode() failed without a GError", what);
 		return false;
 	}
 	if (err->domain != VMDBG_CODEC_ERROR) {
@@ -240,9 +240,9 @@ static void expect_peek(const char *what, const uint8_t *buf, size_t avail,
 {
 	GError *err = NULL;
 	size_t flen = 0xdeadbeef;
-	enum vmdbg_frame_status st = vmdbg_frame_peek(buf, avail, &flen, &err);
+	enum vmdbg_frame_status st = vmdbg_g_frame_peek(buf, avail, &flen, &err);
 
-	CHECK(st == want, "%s: vmdbg_frame_peek(avail=%zu) = %d, expected %d", what,
+	CHECK(st == want, "%s: vmdbg_g_frame_peek(avail=%zu) = %d, expected %d", what,
 	      avail, (int)st, (int)want);
 	switch (want) {
 	case VMDBG_FRAME_OK:
@@ -624,7 +624,7 @@ static void test_hello_request(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_hello_request(out, 1, 1, 0x1f);
+	vmdbg_enc_hello_request(VMDBG_GBA(out), 1, 1, 0x1f);
 	check_encoded("HELLO request", out, v_hello_req, sizeof v_hello_req);
 
 	decode_ok("HELLO request", v_hello_req, sizeof v_hello_req, &m);
@@ -637,7 +637,7 @@ static void test_hello_request(void)
 	static const uint32_t feats[] = { 0, 1, 0x1f, 0x80000000u, 0xffffffffu };
 	for (unsigned i = 0; i < G_N_ELEMENTS(feats); i++) {
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_hello_request(out, 0xfffffff0u + i, VMDBG_VERSION, feats[i]);
+		vmdbg_enc_hello_request(VMDBG_GBA(out), 0xfffffff0u + i, VMDBG_VERSION, feats[i]);
 		decode_ok("HELLO request rt", out->data, out->len, &m);
 		g_assert_cmpuint(m.type, ==, VMDBG_HELLO);
 		g_assert_cmpuint(m.seq, ==, 0xfffffff0u + i);
@@ -656,7 +656,7 @@ static void test_hello_reply(void)
 		.hw_wps = 4, .features = 0x1e, .max_frame = VMDBG_MAX_FRAME,
 	};
 
-	vmdbg_enc_hello_reply(out, 1, &h);
+	vmdbg_enc_hello_reply(VMDBG_GBA(out), 1, &h);
 	check_encoded("HELLO reply", out, v_hello_rep, sizeof v_hello_rep);
 
 	decode_ok("HELLO reply", v_hello_rep, sizeof v_hello_rep, &m);
@@ -676,7 +676,7 @@ static void test_hello_reply(void)
 		VMDBG_FEAT_SINGLESTEP, .max_frame = 65536 + 64,
 	};
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_hello_reply(out, 0x12345678, &x86);
+	vmdbg_enc_hello_reply(VMDBG_GBA(out), 0x12345678, &x86);
 	decode_ok("HELLO reply rt", out->data, out->len, &m);
 	g_assert_cmpuint(m.type, ==, 0x81);
 	g_assert_cmpuint(m.seq, ==, 0x12345678);
@@ -695,7 +695,7 @@ static void test_reg_list_request(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_reg_list_request(out, 0x11223344, 2);
+	vmdbg_enc_reg_list_request(VMDBG_GBA(out), 0x11223344, 2);
 	check_encoded("REG_LIST request", out, v_reg_list_req, sizeof v_reg_list_req);
 	decode_ok("REG_LIST request", v_reg_list_req, sizeof v_reg_list_req, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_REG_LIST);
@@ -703,7 +703,7 @@ static void test_reg_list_request(void)
 	g_assert_cmpuint(m.u.vcpu, ==, 2);
 
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_reg_list_request(out, 7, 255);
+	vmdbg_enc_reg_list_request(VMDBG_GBA(out), 7, 255);
 	decode_ok("REG_LIST request rt", out->data, out->len, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_REG_LIST);
 	g_assert_cmpuint(m.seq, ==, 7);
@@ -717,7 +717,7 @@ static void test_reg_list_reply(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_reg_ids(out, VMDBG_REG_LIST | VMDBG_REPLY, 0x0a0b0c0d, 1, ids, 3);
+	vmdbg_enc_reg_ids(VMDBG_GBA(out), VMDBG_REG_LIST | VMDBG_REPLY, 0x0a0b0c0d, 1, ids, 3);
 	check_encoded("REG_LIST reply", out, v_reg_list_rep, sizeof v_reg_list_rep);
 	decode_ok("REG_LIST reply", v_reg_list_rep, sizeof v_reg_list_rep, &m);
 	g_assert_cmpuint(m.type, ==, 0x82);
@@ -770,7 +770,7 @@ static void test_reg_list_reply(void)
 	}
 
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_reg_ids(out, VMDBG_REG_LIST | VMDBG_REPLY, 99, 3,
+	vmdbg_enc_reg_ids(VMDBG_GBA(out), VMDBG_REG_LIST | VMDBG_REPLY, 99, 3,
 			  (const uint64_t *)(void *)all->data, all->len);
 	g_assert_cmpuint(out->len, ==, HDR + 8 + 8 * all->len);
 	decode_ok("REG_LIST reply rt", out->data, out->len, &m);
@@ -794,7 +794,7 @@ static void test_get_regs_request(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_reg_ids(out, VMDBG_GET_REGS, 6, 0, ids, 2);
+	vmdbg_enc_reg_ids(VMDBG_GBA(out), VMDBG_GET_REGS, 6, 0, ids, 2);
 	check_encoded("GET_REGS request", out, v_get_regs_req, sizeof v_get_regs_req);
 	decode_ok("GET_REGS request", v_get_regs_req, sizeof v_get_regs_req, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_GET_REGS);
@@ -809,7 +809,7 @@ static void test_get_regs_request(void)
 	for (uint32_t i = 0; i < VMDBG_MAX_REGS; i++)
 		many[i] = VMDBG_REG_ARCH_ARM64 | VMDBG_REG_SIZE(i % 9) | i;
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_reg_ids(out, VMDBG_GET_REGS, 0xabcdef, 17, many, VMDBG_MAX_REGS);
+	vmdbg_enc_reg_ids(VMDBG_GBA(out), VMDBG_GET_REGS, 0xabcdef, 17, many, VMDBG_MAX_REGS);
 	g_assert_cmpuint(out->len, ==, HDR + 8 + 8 * VMDBG_MAX_REGS);
 	decode_ok("GET_REGS request 4096 ids", out->data, out->len, &m);
 	g_assert_cmpuint(m.u.reg_ids.vcpu, ==, 17);
@@ -831,7 +831,7 @@ static void test_get_regs_reply(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_reg_vals(out, VMDBG_GET_REGS | VMDBG_REPLY, 6, 0, ids, 3, vals);
+	vmdbg_enc_reg_vals(VMDBG_GBA(out), VMDBG_GET_REGS | VMDBG_REPLY, 6, 0, ids, 3, vals);
 	check_encoded("GET_REGS reply", out, v_get_regs_rep, sizeof v_get_regs_rep);
 	decode_ok("GET_REGS reply", v_get_regs_rep, sizeof v_get_regs_rep, &m);
 	g_assert_cmpuint(m.type, ==, 0x83);
@@ -867,7 +867,7 @@ static void test_set_regs_request(void)
 	for (unsigned i = 0; i < 16; i++)
 		vals[i] = (uint8_t)i;
 	wr32(vals + 16, 0x1f80);
-	vmdbg_enc_reg_vals(out, VMDBG_SET_REGS, 7, 1, ids, 2, vals);
+	vmdbg_enc_reg_vals(VMDBG_GBA(out), VMDBG_SET_REGS, 7, 1, ids, 2, vals);
 	check_encoded("SET_REGS request", out, v_set_regs_req, sizeof v_set_regs_req);
 	decode_ok("SET_REGS request", v_set_regs_req, sizeof v_set_regs_req, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_SET_REGS);
@@ -891,7 +891,7 @@ static void test_set_regs_request(void)
 
 	/* OK reply */
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_empty(out, VMDBG_SET_REGS | VMDBG_REPLY, 7);
+	vmdbg_enc_empty(VMDBG_GBA(out), VMDBG_SET_REGS | VMDBG_REPLY, 7);
 	check_encoded("SET_REGS OK", out, v_ok_set_regs, sizeof v_ok_set_regs);
 	g_byte_array_unref(out);
 }
@@ -901,7 +901,7 @@ static void test_read_mem(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_read_mem(out, 8, 3, 0xffff800000001000ull, 0x100);
+	vmdbg_enc_read_mem(VMDBG_GBA(out), 8, 3, 0xffff800000001000ull, 0x100);
 	check_encoded("READ_MEM request", out, v_read_mem_req, sizeof v_read_mem_req);
 	decode_ok("READ_MEM request", v_read_mem_req, sizeof v_read_mem_req, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_READ_MEM);
@@ -912,7 +912,7 @@ static void test_read_mem(void)
 
 	static const uint8_t data[] = { 0x55, 0x48, 0x89, 0xe5, 0xcc };
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_read_mem_reply(out, 8, 0xffff800000001000ull, data, 5);
+	vmdbg_enc_read_mem_reply(VMDBG_GBA(out), 8, 0xffff800000001000ull, data, 5);
 	check_encoded("READ_MEM reply", out, v_read_mem_rep, sizeof v_read_mem_rep);
 	decode_ok("READ_MEM reply", v_read_mem_rep, sizeof v_read_mem_rep, &m);
 	g_assert_cmpuint(m.type, ==, 0x85);
@@ -929,14 +929,14 @@ static void test_read_mem(void)
 		big[i] = (uint8_t)(i * 7 + (i >> 8));
 	for (unsigned i = 0; i < G_N_ELEMENTS(lens); i++) {
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_read_mem(out, i, 255, 0xfffffffffffff000ull, lens[i]);
+		vmdbg_enc_read_mem(VMDBG_GBA(out), i, 255, 0xfffffffffffff000ull, lens[i]);
 		decode_ok("READ_MEM request rt", out->data, out->len, &m);
 		g_assert_cmpuint(m.u.mem.vcpu, ==, 255);
 		g_assert_cmpuint(m.u.mem.len, ==, lens[i]);
 		g_assert_cmphex(m.u.mem.addr, ==, 0xfffffffffffff000ull);
 
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_read_mem_reply(out, i, 0x1000, big, lens[i]);
+		vmdbg_enc_read_mem_reply(VMDBG_GBA(out), i, 0x1000, big, lens[i]);
 		g_assert_cmpuint(out->len, ==, HDR + 16 + lens[i]);
 		decode_ok("READ_MEM reply rt", out->data, out->len, &m);
 		g_assert_cmpuint(m.u.mem.len, ==, lens[i]);
@@ -953,7 +953,7 @@ static void test_write_mem(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_write_mem(out, 9, 2, 0x401000, data, 3);
+	vmdbg_enc_write_mem(VMDBG_GBA(out), 9, 2, 0x401000, data, 3);
 	check_encoded("WRITE_MEM request", out, v_write_mem_req, sizeof v_write_mem_req);
 	decode_ok("WRITE_MEM request", v_write_mem_req, sizeof v_write_mem_req, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_WRITE_MEM);
@@ -969,7 +969,7 @@ static void test_write_mem(void)
 	static const uint32_t lens[] = { 1, 17, VMDBG_MAX_MEM_XFER };
 	for (unsigned i = 0; i < G_N_ELEMENTS(lens); i++) {
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_write_mem(out, 100 + i, 1, 0x8000000000000000ull, big, lens[i]);
+		vmdbg_enc_write_mem(VMDBG_GBA(out), 100 + i, 1, 0x8000000000000000ull, big, lens[i]);
 		g_assert_cmpuint(out->len, ==, HDR + 16 + lens[i]);
 		decode_ok("WRITE_MEM rt", out->data, out->len, &m);
 		g_assert_cmpuint(m.seq, ==, 100 + i);
@@ -994,7 +994,7 @@ static void test_set_guest_debug_x86(void)
 	g.control = VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW;
 	g.arch = VMDBG_ARCH_X86_64;
 	memcpy(g.regs.x86.debugreg, dr, sizeof dr);
-	vmdbg_enc_set_guest_debug(out, 10, &g);
+	vmdbg_enc_set_guest_debug(VMDBG_GBA(out), 10, &g);
 	check_encoded("SET_GUEST_DEBUG x86", out, v_gdbg_x86, sizeof v_gdbg_x86);
 
 	decode_ok("SET_GUEST_DEBUG x86", v_gdbg_x86, sizeof v_gdbg_x86, &m);
@@ -1009,7 +1009,7 @@ static void test_set_guest_debug_x86(void)
 	for (uint32_t c = 0; c <= VMDBG_GDBG_VALID; c++) {
 		g.control = c;
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_set_guest_debug(out, c, &g);
+		vmdbg_enc_set_guest_debug(VMDBG_GBA(out), c, &g);
 		g_assert_cmpuint(out->len, ==, HDR + 8 + 64);
 		decode_ok("SET_GUEST_DEBUG x86 rt", out->data, out->len, &m);
 		g_assert_cmpuint(m.u.gdbg.control, ==, c);
@@ -1037,7 +1037,7 @@ static void test_set_guest_debug_arm64(void)
 		g.regs.arm64.dbg_wcr[i] = a64_wcr(i);
 		g.regs.arm64.dbg_wvr[i] = a64_wvr(i);
 	}
-	vmdbg_enc_set_guest_debug(out, 0x20, &g);
+	vmdbg_enc_set_guest_debug(VMDBG_GBA(out), 0x20, &g);
 	check_encoded("SET_GUEST_DEBUG arm64", out, exp->data, exp->len);
 
 	decode_ok("SET_GUEST_DEBUG arm64", exp->data, exp->len, &m);
@@ -1058,7 +1058,7 @@ static void test_set_guest_debug_arm64(void)
 		0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	};
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_empty(out, VMDBG_SET_GUEST_DEBUG | VMDBG_REPLY, 0x20);
+	vmdbg_enc_empty(VMDBG_GBA(out), VMDBG_SET_GUEST_DEBUG | VMDBG_REPLY, 0x20);
 	check_encoded("SET_GUEST_DEBUG OK", out, ok, sizeof ok);
 	g_byte_array_unref(exp);
 	g_byte_array_unref(out);
@@ -1071,10 +1071,10 @@ static void test_sw_bp(void)
 	struct vmdbg_sw_bp ins = { .vcpu = 0, .kind = 1, .addr = 0x100000 };
 	struct vmdbg_sw_bp rem = { .vcpu = 1, .kind = 4, .addr = 0xffff000008080000ull };
 
-	vmdbg_enc_sw_bp(out, VMDBG_SW_BP_INSERT, 11, &ins);
+	vmdbg_enc_sw_bp(VMDBG_GBA(out), VMDBG_SW_BP_INSERT, 11, &ins);
 	check_encoded("SW_BP_INSERT", out, v_sw_bp_insert, sizeof v_sw_bp_insert);
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_sw_bp(out, VMDBG_SW_BP_REMOVE, 12, &rem);
+	vmdbg_enc_sw_bp(VMDBG_GBA(out), VMDBG_SW_BP_REMOVE, 12, &rem);
 	check_encoded("SW_BP_REMOVE", out, v_sw_bp_remove, sizeof v_sw_bp_remove);
 
 	decode_ok("SW_BP_INSERT", v_sw_bp_insert, sizeof v_sw_bp_insert, &m);
@@ -1103,10 +1103,10 @@ static void test_empty_messages(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_empty(out, VMDBG_PAUSE, 13);
+	vmdbg_enc_empty(VMDBG_GBA(out), VMDBG_PAUSE, 13);
 	check_encoded("PAUSE", out, v_pause, sizeof v_pause);
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_empty(out, VMDBG_DETACH, 0xffffffffu);
+	vmdbg_enc_empty(VMDBG_GBA(out), VMDBG_DETACH, 0xffffffffu);
 	check_encoded("DETACH", out, v_detach, sizeof v_detach);
 	decode_ok("PAUSE", v_pause, sizeof v_pause, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_PAUSE);
@@ -1120,7 +1120,7 @@ static void test_empty_messages(void)
 				    (uint8_t)(0x30 + i), 0x00, 0x00, 0x80, 0, 0, 0, 0 };
 		char *what = g_strdup_printf("empty type 0x%02x", types[i]);
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_empty(out, types[i], 0x80000030u + i);
+		vmdbg_enc_empty(VMDBG_GBA(out), types[i], 0x80000030u + i);
 		check_encoded(what, out, exp, sizeof exp);
 		decode_ok(what, exp, sizeof exp, &m);
 		g_assert_cmpuint(m.type, ==, types[i]);
@@ -1139,7 +1139,7 @@ static void test_resume(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_resume(out, 14, VMDBG_ACT_STAY, ents, 2);
+	vmdbg_enc_resume(VMDBG_GBA(out), 14, VMDBG_ACT_STAY, ents, 2);
 	check_encoded("RESUME", out, v_resume, sizeof v_resume);
 	decode_ok("RESUME", v_resume, sizeof v_resume, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_RESUME);
@@ -1160,7 +1160,7 @@ static void test_resume(void)
 		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	};
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_resume(out, 42, VMDBG_ACT_CONTINUE, NULL, 0);
+	vmdbg_enc_resume(VMDBG_GBA(out), 42, VMDBG_ACT_CONTINUE, NULL, 0);
 	check_encoded("RESUME count 0", out, v0, sizeof v0);
 	decode_ok("RESUME count 0", v0, sizeof v0, &m);
 	g_assert_cmpuint(m.u.resume.default_action, ==, 1);
@@ -1178,7 +1178,7 @@ static void test_resume_range(void)
 	struct vmdbg_msg m;
 
 	/* only the RANGE_STEP entry's range goes on the wire */
-	vmdbg_enc_resume(out, 7, VMDBG_ACT_STAY, ents, 2);
+	vmdbg_enc_resume(VMDBG_GBA(out), 7, VMDBG_ACT_STAY, ents, 2);
 	check_encoded("RESUME range", out, v_resume_range, sizeof v_resume_range);
 	decode_ok("RESUME range", v_resume_range, sizeof v_resume_range, &m);
 	g_assert_cmpuint(m.u.resume.count, ==, 2);
@@ -1200,7 +1200,7 @@ static void test_resume_range(void)
 		{ .vcpu = 1, .action = VMDBG_ACT_RANGE_STEP, .start = 0x30, .end = 0x40 },
 	};
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_resume(out, 8, VMDBG_ACT_STAY, two, 3);
+	vmdbg_enc_resume(VMDBG_GBA(out), 8, VMDBG_ACT_STAY, two, 3);
 	g_assert_cmpuint(out->len, ==, HDR + 8 + 3 * 8 + 2 * 16);
 	decode_ok("RESUME two ranges", out->data, out->len, &m);
 	g_assert_cmpuint(m.u.resume.nranges, ==, 2);
@@ -1249,7 +1249,7 @@ static void test_mem_map(void)
 	struct vmdbg_msg m;
 	const struct vmdbg_mem_region reg = { 0, 0x4000000, 0 };
 	const struct vmdbg_mem_map map = { VMDBG_XLATE_X86, 1, 0x4000000, 4096, NULL };
-	vmdbg_enc_mem_map_reply(out, 5, &map, &reg);
+	vmdbg_enc_mem_map_reply(VMDBG_GBA(out), 5, &map, &reg);
 	check_encoded("MEM_MAP reply", out, v_mem_map_reply, sizeof v_mem_map_reply);
 	decode_ok("MEM_MAP reply", v_mem_map_reply, sizeof v_mem_map_reply, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_MEM_MAP | VMDBG_REPLY);
@@ -1264,7 +1264,7 @@ static void test_mem_map(void)
 
 	/* the request is empty */
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_empty(out, VMDBG_MEM_MAP, 6);
+	vmdbg_enc_empty(VMDBG_GBA(out), VMDBG_MEM_MAP, 6);
 	decode_ok("MEM_MAP", out->data, out->len, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_MEM_MAP);
 
@@ -1355,16 +1355,16 @@ static void test_watch_insert_remove(void)
 	g_assert_cmpuint(VMDBG_FEAT_PAGE_WATCH, ==, 1u << 8);
 	g_assert_cmpuint(VMDBG_FEAT_HW_WATCH_DEAD, ==, 1u << 9);
 
-	vmdbg_enc_watch(out, VMDBG_WATCH_INSERT, 0x21, &ins);
+	vmdbg_enc_watch(VMDBG_GBA(out), VMDBG_WATCH_INSERT, 0x21, &ins);
 	check_encoded("WATCH_INSERT", out, v_watch_insert, sizeof v_watch_insert);
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_watch(out, VMDBG_WATCH_REMOVE, 0x22, &rem);
+	vmdbg_enc_watch(VMDBG_GBA(out), VMDBG_WATCH_REMOVE, 0x22, &rem);
 	check_encoded("WATCH_REMOVE", out, v_watch_remove, sizeof v_watch_remove);
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_empty(out, VMDBG_WATCH_INSERT | VMDBG_REPLY, 0x21);
+	vmdbg_enc_empty(VMDBG_GBA(out), VMDBG_WATCH_INSERT | VMDBG_REPLY, 0x21);
 	check_encoded("WATCH_INSERT OK", out, v_watch_ok, sizeof v_watch_ok);
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_empty(out, VMDBG_WATCH_LIST, 0x23);
+	vmdbg_enc_empty(VMDBG_GBA(out), VMDBG_WATCH_LIST, 0x23);
 	check_encoded("WATCH_LIST", out, v_watch_list_req, sizeof v_watch_list_req);
 
 	decode_ok("WATCH_INSERT", v_watch_insert, sizeof v_watch_insert, &m);
@@ -1404,7 +1404,7 @@ static void test_watch_insert_remove(void)
 			uint8_t type = t ? VMDBG_WATCH_REMOVE : VMDBG_WATCH_INSERT;
 			char *what = g_strdup_printf("WATCH type 0x%x #%u", type, i);
 			g_byte_array_set_size(out, 0);
-			vmdbg_enc_watch(out, type, 0x700 + i, &rt[i]);
+			vmdbg_enc_watch(VMDBG_GBA(out), type, 0x700 + i, &rt[i]);
 			CHECK(out->len == HDR + 24, "%s: %u bytes", what, out->len);
 			CHECK(rd32(out->data + 16) == rt[i].vcpu && rd32(out->data + 20) == rt[i].kind &&
 			      rd64(out->data + 24) == rt[i].addr && rd64(out->data + 32) == rt[i].len,
@@ -1493,7 +1493,7 @@ static void test_watch_list(void)
 		  .hits = 0, .silent = 0x0102030405060708ull, .pages = { 0x8001000, 0x8000000 } },
 	};
 
-	vmdbg_enc_watch_list_reply(out, 0x23, w, 2);
+	vmdbg_enc_watch_list_reply(VMDBG_GBA(out), 0x23, w, 2);
 	check_encoded("WATCH_LIST reply", out, v_watch_list_rep, sizeof v_watch_list_rep);
 
 	decode_ok("WATCH_LIST reply", v_watch_list_rep, sizeof v_watch_list_rep, &m);
@@ -1519,7 +1519,7 @@ static void test_watch_list(void)
 
 	/* none */
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_watch_list_reply(out, 0x24, NULL, 0);
+	vmdbg_enc_watch_list_reply(VMDBG_GBA(out), 0x24, NULL, 0);
 	static const uint8_t none[] = {
 		0x18, 0x00, 0x00, 0x00, 0x01, 0x00, 0x91, 0x00,
 		0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -1546,7 +1546,7 @@ static void test_watch_list(void)
 		want_len += 40 + 8 * (size_t)many[i].npages;
 	}
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_watch_list_reply(out, 0x25, many, VMDBG_MAX_WATCHES);
+	vmdbg_enc_watch_list_reply(VMDBG_GBA(out), 0x25, many, VMDBG_MAX_WATCHES);
 	g_assert_cmpuint(out->len, ==, want_len);
 	decode_ok("WATCH_LIST reply, 64", out->data, out->len, &m);
 	g_assert_cmpuint(m.u.watch_list.count, ==, VMDBG_MAX_WATCHES);
@@ -1687,7 +1687,7 @@ static void test_stopped_watch(void)
 	g_assert_cmpuint(VMDBG_STOP_WATCH, ==, 8);
 	g_assert_cmpuint(VMDBG_WATCH_ACC_READ, ==, 1);
 	g_assert_cmpuint(VMDBG_WATCH_ACC_WRITE, ==, 2);
-	vmdbg_enc_stopped(out, &s);
+	vmdbg_enc_stopped(VMDBG_GBA(out), &s);
 	check_encoded("STOPPED WATCH", out, v_stopped_watch, sizeof v_stopped_watch);
 	decode_ok("STOPPED WATCH", v_stopped_watch, sizeof v_stopped_watch, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_EV_STOPPED);
@@ -1729,7 +1729,7 @@ static void test_point_cond(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_point_cond(out, 9, 0x40080000, regs, 1, codes, lens, 2, 0);
+	vmdbg_enc_point_cond(VMDBG_GBA(out), 9, 0x40080000, regs, 1, codes, lens, 2, 0);
 	check_encoded("POINT_COND", out, v_point_cond, sizeof v_point_cond);
 	decode_ok("POINT_COND", v_point_cond, sizeof v_point_cond, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_POINT_COND);
@@ -1753,7 +1753,7 @@ static void test_point_cond(void)
 
 	/* one condition and one command: the command comes after it */
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_point_cond(out, 11, 0x2000, regs, 1, codes, lens, 1, 1);
+	vmdbg_enc_point_cond(VMDBG_GBA(out), 11, 0x2000, regs, 1, codes, lens, 1, 1);
 	decode_ok("POINT_COND command", out->data, out->len, &m);
 	g_assert_cmpuint(m.u.cond.nconds, ==, 1);
 	g_assert_cmpuint(m.u.cond.ncmds, ==, 1);
@@ -1765,7 +1765,7 @@ static void test_point_cond(void)
 
 	/* nothing: removes them */
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_point_cond(out, 10, 0x1000, NULL, 0, NULL, NULL, 0, 0);
+	vmdbg_enc_point_cond(VMDBG_GBA(out), 10, 0x1000, NULL, 0, NULL, NULL, 0, 0);
 	decode_ok("POINT_COND none", out->data, out->len, &m);
 	g_assert_cmpuint(m.u.cond.nconds, ==, 0);
 
@@ -1799,7 +1799,7 @@ static void test_point_cond(void)
 
 	/* OUTPUT: an event (seq 0) with text */
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_output(out, 2, "tick 5\n", 7);
+	vmdbg_enc_output(VMDBG_GBA(out), 2, "tick 5\n", 7);
 	g_assert_cmpuint(out->len, ==, HDR + 8 + 7);
 	decode_ok("OUTPUT", out->data, out->len, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_EV_OUTPUT);
@@ -1820,7 +1820,7 @@ static void test_resume_entries(void)
 		ents[i].vcpu = VMDBG_MAX_VCPUS - 1 - i;
 		ents[i].action = i % 3;
 	}
-	vmdbg_enc_resume(out, 0x5151, VMDBG_ACT_STEP, ents, VMDBG_MAX_VCPUS);
+	vmdbg_enc_resume(VMDBG_GBA(out), 0x5151, VMDBG_ACT_STEP, ents, VMDBG_MAX_VCPUS);
 	g_assert_cmpuint(out->len, ==, HDR + 8 + 8 * VMDBG_MAX_VCPUS);
 	/* the spec's layout: {u32 vcpu, u32 action}[count] after the counts */
 	for (uint32_t i = 0; i < VMDBG_MAX_VCPUS; i++) {
@@ -1847,7 +1847,7 @@ static void test_stopped(void)
 		.info = { 1, 0xffff4ff1, 0x403 },
 	};
 
-	vmdbg_enc_stopped(out, &s);
+	vmdbg_enc_stopped(VMDBG_GBA(out), &s);
 	check_encoded("STOPPED", out, v_stopped, sizeof v_stopped);
 	decode_ok("STOPPED", v_stopped, sizeof v_stopped, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_EV_STOPPED);
@@ -1859,7 +1859,7 @@ static void test_stopped(void)
 		bad_seq[8] = 5;
 		GError *err = NULL;
 		struct vmdbg_msg bm;
-		g_assert_false(vmdbg_decode(bad_seq, sizeof bad_seq, &bm, &err));
+		g_assert_false(vmdbg_g_decode(bad_seq, sizeof bad_seq, &bm, &err));
 		g_assert_error(err, VMDBG_CODEC_ERROR, VMDBG_E_PROTO);
 		g_error_free(err);
 	}
@@ -1877,7 +1877,7 @@ static void test_stopped(void)
 			.info = { r * 0x1111111111111111ull, ~(uint64_t)r, (uint64_t)r << 60 },
 		};
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_stopped(out, &t);
+		vmdbg_enc_stopped(VMDBG_GBA(out), &t);
 		g_assert_cmpuint(out->len, ==, 56);
 		g_assert_cmpuint(rd32(out->data + 8), ==, 0); /* events: seq 0 */
 		decode_ok("STOPPED rt", out->data, out->len, &m);
@@ -1896,7 +1896,7 @@ static void test_error(void)
 	GByteArray *out = g_byte_array_new();
 	struct vmdbg_msg m;
 
-	vmdbg_enc_error(out, 15, VMDBG_E_FAULT, "unmapped");
+	vmdbg_enc_error(VMDBG_GBA(out), 15, VMDBG_E_FAULT, "unmapped");
 	check_encoded("ERROR", out, v_error, sizeof v_error);
 	decode_ok("ERROR", v_error, sizeof v_error, &m);
 	g_assert_cmpuint(m.type, ==, VMDBG_ERROR);
@@ -1914,7 +1914,7 @@ static void test_error(void)
 		for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++) {
 			size_t tl = strlen(texts[i]);
 			g_byte_array_set_size(out, 0);
-			vmdbg_enc_error(out, code * 100 + i, code, texts[i]);
+			vmdbg_enc_error(VMDBG_GBA(out), code * 100 + i, code, texts[i]);
 			g_assert_cmpuint(out->len, ==, HDR + 8 + tl);
 			g_assert_cmpuint(rd32(out->data + 20), ==, tl);
 			decode_ok("ERROR rt", out->data, out->len, &m);
@@ -1942,7 +1942,7 @@ static void test_error_truncation(void)
 	for (unsigned i = 0; i < G_N_ELEMENTS(lens); i++) {
 		char *s = g_strndup(t, lens[i]);
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_error(out, 77, VMDBG_E_HOST, s);
+		vmdbg_enc_error(VMDBG_GBA(out), 77, VMDBG_E_HOST, s);
 		g_assert_cmpuint(out->len, ==, HDR + 8 + VMDBG_MAX_ERROR_TEXT);
 		g_assert_cmpuint(rd32(out->data), ==, HDR + 8 + VMDBG_MAX_ERROR_TEXT);
 		g_assert_cmpuint(rd32(out->data + 16), ==, VMDBG_E_HOST);
@@ -1972,7 +1972,7 @@ static void test_error_truncation(void)
 			char *what = g_strdup_printf("ERROR truncation, %zu-byte char at %zu",
 						     strlen(tails[i]), before);
 			g_byte_array_set_size(out, 0);
-			vmdbg_enc_error(out, 78, VMDBG_E_HOST, s->str);
+			vmdbg_enc_error(VMDBG_GBA(out), 78, VMDBG_E_HOST, s->str);
 			decode_ok(what, out->data, out->len, &m);
 			CHECK(m.u.error.len <= VMDBG_MAX_ERROR_TEXT, "%s: len %u", what,
 			      m.u.error.len);
@@ -2108,7 +2108,7 @@ static void test_regvals_mixed(void)
 		frame_done(exp);
 
 		g_byte_array_set_size(out, 0);
-		vmdbg_enc_reg_vals(out, types[t], 500 + t, 9, ids, n, values->data);
+		vmdbg_enc_reg_vals(VMDBG_GBA(out), types[t], 500 + t, 9, ids, n, values->data);
 		check_encoded("reg_vals mixed", out, exp->data, exp->len);
 
 		decode_ok("reg_vals mixed", exp->data, exp->len, &m);
@@ -2137,7 +2137,7 @@ static void test_regvals_mixed(void)
 
 	/* count 0 */
 	g_byte_array_set_size(out, 0);
-	vmdbg_enc_reg_vals(out, VMDBG_GET_REGS | VMDBG_REPLY, 1, 0, NULL, 0, NULL);
+	vmdbg_enc_reg_vals(VMDBG_GBA(out), VMDBG_GET_REGS | VMDBG_REPLY, 1, 0, NULL, 0, NULL);
 	g_assert_cmpuint(out->len, ==, HDR + 8);
 	decode_ok("reg_vals count 0", out->data, out->len, &m);
 	g_assert_cmpuint(m.u.reg_vals.count, ==, 0);
@@ -2242,17 +2242,17 @@ static void test_stream_three_frames(void)
 				   .info = { 0x400000, 0, 0 } };
 	GByteArray *st = g_byte_array_new();
 
-	vmdbg_enc_hello_request(st, 1, 1, 0);
+	vmdbg_enc_hello_request(VMDBG_GBA(st), 1, 1, 0);
 	size_t l1 = st->len;
-	vmdbg_enc_reg_vals(st, VMDBG_GET_REGS | VMDBG_REPLY, 2, 0, ids, 3, vals);
+	vmdbg_enc_reg_vals(VMDBG_GBA(st), VMDBG_GET_REGS | VMDBG_REPLY, 2, 0, ids, 3, vals);
 	size_t l2 = st->len - l1;
-	vmdbg_enc_stopped(st, &s);
+	vmdbg_enc_stopped(VMDBG_GBA(st), &s);
 	size_t l3 = st->len - l1 - l2;
 	g_assert_cmpuint(l1, ==, 24);
 	g_assert_cmpuint(l2, ==, 62);
 	g_assert_cmpuint(l3, ==, 56);
 	/* plus the first 10 bytes of a 4th frame */
-	vmdbg_enc_error(st, 3, VMDBG_E_STATE, "vCPU running");
+	vmdbg_enc_error(VMDBG_GBA(st), 3, VMDBG_E_STATE, "vCPU running");
 	size_t total = l1 + l2 + l3 + 10;
 
 	uint8_t *buf = memdup(st->data, total);
@@ -2261,14 +2261,14 @@ static void test_stream_three_frames(void)
 	uint8_t types[3];
 	GError *err = NULL;
 	for (;;) {
-		enum vmdbg_frame_status fs = vmdbg_frame_peek(buf + pos, total - pos, &flen, &err);
+		enum vmdbg_frame_status fs = vmdbg_g_frame_peek(buf + pos, total - pos, &flen, &err);
 		g_assert_no_error(err);
 		if (fs == VMDBG_FRAME_NEED_MORE)
 			break;
 		g_assert_cmpint(fs, ==, VMDBG_FRAME_OK);
 		g_assert_cmpuint(n, <, 3);
 		struct vmdbg_msg m;
-		g_assert_true(vmdbg_decode(buf + pos, flen, &m, &err));
+		g_assert_true(vmdbg_g_decode(buf + pos, flen, &m, &err));
 		g_assert_no_error(err);
 		types[n] = m.type;
 		switch (n) {
@@ -2369,7 +2369,7 @@ static void test_trailing(void)
 	g_byte_array_unref(keep);
 }
 
-/* The len argument of vmdbg_decode() disagrees with the len field. */
+/* The len argument of vmdbg_g_decode() disagrees with the len field. */
 static void test_len_mismatch(void)
 {
 	uint8_t buf[64];

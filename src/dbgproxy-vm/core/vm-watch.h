@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #define VM_WATCH_PAGE 4096ull
 

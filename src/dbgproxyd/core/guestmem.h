@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 #include "x86-paging.h"
 
 struct guestmem;

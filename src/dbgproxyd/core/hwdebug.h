@@ -44,7 +44,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 #define HWDEBUG_ERROR (hwdebug_error_quark())
 GQuark hwdebug_error_quark(void);

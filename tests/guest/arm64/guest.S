@@ -24,6 +24,7 @@
  *   spin_count     u64, 0; when a debugger sets it to N, the next pass runs
  *                  spin_line, a loop of 2N instructions on one source line
  *                  (the range-stepping tests `next` over it), and clears it
+ *   conform_scratch  64 bytes the guest never touches: vmdbg-conform --scratch
  *   power_off      never called by the guest: a test jumps there; it asks
  *                  PSCI (HVC) for SYSTEM_OFF with x19 = 0x5ca1ab1e, so the
  *                  dead guest's registers can be checked
@@ -204,6 +205,9 @@ counters:
 	.global	spin_count
 spin_count:
 	.quad	0
+	.global	conform_scratch
+conform_scratch:
+	.space	64
 
 	.bss
 	.balign	16

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "vmdbg-codec.h"
+#include "vmdbg-glib.h"
 
 struct vm_conds;
 
