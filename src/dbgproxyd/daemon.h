@@ -31,6 +31,7 @@ struct daemon {
 	ev_timer grace_w;
 	const char *config_path;   /* --config, for SIGHUP */
 	bool log_level_fixed;      /* --log-level given: SIGHUP leaves it */
+	int log_format;            /* enum log_format, kept by SIGHUP */
 	GList *refusals;           /* connections being told "busy" */
 	uint64_t next_session_id;
 };

@@ -189,6 +189,9 @@ bool target_interrupt(struct target *t);
 bool target_take_stop(struct target *t, struct vmdbg_stopped *out);
 /* What a debug stop means in terms of the hardware points. */
 void target_decode_hw(const struct target *t, const struct vmdbg_stopped *ev, struct hw_hit *out);
+/* Why a vCPU stopped, in words for people and logs ("breakpoint",
+ * "watchpoint", "step", "triple fault"...) */
+const char *target_stop_words(const struct target *t, const struct vmdbg_stopped *ev);
 
 /* ---- registers ---------------------------------------------------------------------------- */
 
