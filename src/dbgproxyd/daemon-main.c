@@ -360,13 +360,17 @@ void daemon_free_later(struct daemon *d, struct session *s)
 
 /* ---- options --------------------------------------------------------------------------------- */
 
+/* Which values came from the configuration file: a bad one is named as
+ * its key there, not as an option */
+enum { FROM_LISTEN = 1, FROM_LOG_LEVEL = 2, FROM_LOG_FORMAT = 4, FROM_TDESC = 8, FROM_X86_ARCH = 16 };
+
 typedef struct options {
 	char *listen;
 	char *vm;
 	char *config;
 	char *log_level;
 	char *log_format;
-	bool listen_from_config;   /* for its error messages */
+	unsigned from_config;      /* FROM_*: the values the config file gave */
 	char *tdesc;
 	char *x86_arch;
 	char *watch_with;
@@ -407,18 +411,19 @@ static bool load_config(struct options *o, GError **error)
 	g_auto(GStrv) keys = g_key_file_get_keys(kf, CONFIG_GROUP, NULL, NULL);
 	for (char **k = keys; k && *k; k++) {
 		char **slot = NULL;
+		unsigned from = 0;
 		if (strcmp(*k, "listen") == 0)
-			slot = &o->listen;
+			slot = &o->listen, from = FROM_LISTEN;
 		else if (strcmp(*k, "vm") == 0)
 			slot = &o->vm;
 		else if (strcmp(*k, "log-level") == 0)
-			slot = &o->log_level;
+			slot = &o->log_level, from = FROM_LOG_LEVEL;
 		else if (strcmp(*k, "log-format") == 0)
-			slot = &o->log_format;
+			slot = &o->log_format, from = FROM_LOG_FORMAT;
 		else if (strcmp(*k, "tdesc") == 0)
-			slot = &o->tdesc;
+			slot = &o->tdesc, from = FROM_TDESC;
 		else if (strcmp(*k, "x86-arch") == 0)
-			slot = &o->x86_arch;
+			slot = &o->x86_arch, from = FROM_X86_ARCH;
 		else if (strcmp(*k, "listen-any") == 0) {
 			gboolean any = g_key_file_get_boolean(kf, CONFIG_GROUP, *k, error);
 			if (error && *error) {
@@ -449,8 +454,7 @@ static bool load_config(struct options *o, GError **error)
 		}
 		if (*slot)
 			continue; /* the command line wins */
-		if (slot == &o->listen)
-			o->listen_from_config = true;
+		o->from_config |= from;
 		*slot = g_key_file_get_string(kf, CONFIG_GROUP, *k, error);
 		if (!*slot) {
 			g_prefix_error(error, "config %s: ", o->config);
@@ -458,6 +462,15 @@ static bool load_config(struct options *o, GError **error)
 		}
 	}
 	return true;
+}
+
+/* How a value is named in an error: "--log-level", or "config FILE:
+ * log-level" when the configuration file gave it */
+static char *value_name(const Options *o, unsigned from, const char *key)
+{
+	if (o->from_config & from)
+		return g_strdup_printf("config %s: %s", o->config, key);
+	return g_strdup_printf("--%s", key);
 }
 
 /* The socket systemd passed (dbgproxyd.socket), else --listen/listen=.
@@ -481,10 +494,10 @@ static int open_listener(struct daemon *d, const Options *o)
 	if (d->listen_fd >= 0)
 		return 0;
 	bool bad_value = err->domain == G_OPTION_ERROR;
-	if (bad_value && o->listen_from_config)
-		fprintf(stderr, "dbgproxyd: config %s: listen=%s\n", o->config, err->message);
-	else if (bad_value)
-		fprintf(stderr, "dbgproxyd: --listen %s\n", err->message);
+	g_autofree char *name = value_name(o, FROM_LISTEN, "listen");
+	if (bad_value)
+		fprintf(stderr, "dbgproxyd: %s%s%s\n", name, o->from_config & FROM_LISTEN ? "=" : " ",
+			err->message);
 	else
 		fprintf(stderr, "dbgproxyd: %s\n", err->message);
 	/* a value that cannot work vs. a place that cannot be had now */
@@ -561,13 +574,16 @@ int main(int argc, char **argv)
 	}
 	GLogLevelFlags level = G_LOG_LEVEL_MESSAGE;
 	if (o.log_level && !log_parse_level(o.log_level, &level)) {
-		fprintf(stderr, "dbgproxyd: bad log level '%s' (error, warning, message, info, debug)\n",
-			o.log_level);
+		g_autofree char *name = value_name(&o, FROM_LOG_LEVEL, "log-level");
+		fprintf(stderr, "dbgproxyd: %s: bad log level '%s' (error, warning, message, info, "
+			"debug)\n", name, o.log_level);
 		return 2;
 	}
 	enum log_format format = LOG_FORMAT_TEXT;
 	if (o.log_format && !log_parse_format(o.log_format, &format)) {
-		fprintf(stderr, "dbgproxyd: bad log format '%s' (text, logfmt)\n", o.log_format);
+		g_autofree char *name = value_name(&o, FROM_LOG_FORMAT, "log-format");
+		fprintf(stderr, "dbgproxyd: %s: bad log format '%s' (text, logfmt)\n", name,
+			o.log_format);
 		return 2;
 	}
 	log_setup(level, format);
@@ -580,7 +596,8 @@ int main(int argc, char **argv)
 	else if (o.x86_arch && (strcmp(o.x86_arch, "x86-64") == 0 || strcmp(o.x86_arch, "x86_64") == 0))
 		tcfg.x86_arch = &arch_x86_64;
 	else if (o.x86_arch && strcmp(o.x86_arch, "auto") != 0) {
-		fprintf(stderr, "dbgproxyd: --x86-arch must be auto, i386 or x86-64, not '%s'\n",
+		g_autofree char *name = value_name(&o, FROM_X86_ARCH, "x86-arch");
+		fprintf(stderr, "dbgproxyd: %s must be auto, i386 or x86-64, not '%s'\n", name,
 			o.x86_arch);
 		return 2;
 	}
@@ -599,7 +616,8 @@ int main(int argc, char **argv)
 	if (o.tdesc) {
 		tcfg.user_tdesc = tdesc_load_file(o.tdesc, &err);
 		if (!tcfg.user_tdesc) {
-			fprintf(stderr, "dbgproxyd: --tdesc: %s\n", err->message);
+			g_autofree char *name = value_name(&o, FROM_TDESC, "tdesc");
+			fprintf(stderr, "dbgproxyd: %s: %s\n", name, err->message);
 			return 2;
 		}
 	}

@@ -301,7 +301,18 @@ activate_daemon() {
 	printf '[dbgproxyd]\nlog-format=json\nvm=%s\n' "$TMP/no-vm.sock" > "$TMP/d.conf"
 	run "$DBGPROXYD" --config "$TMP/d.conf"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"bad log format 'json'"* ]]
+	[[ "$output" == *"config $TMP/d.conf: log-format: bad log format 'json'"* ]]
+	printf '[dbgproxyd]\nlog-level=loud\nx86-arch=sparc\nvm=%s\n' "$TMP/no-vm.sock" > "$TMP/d.conf"
+	run "$DBGPROXYD" --config "$TMP/d.conf"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"config $TMP/d.conf: log-level: bad log level 'loud'"* ]]
+	run "$DBGPROXYD" --config "$TMP/d.conf" --log-level debug
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"config $TMP/d.conf: x86-arch must be auto, i386 or x86-64, not 'sparc'"* ]]
+	printf '[dbgproxyd]\ntdesc=%s\nvm=%s\n' "$TMP/none.xml" "$TMP/no-vm.sock" > "$TMP/d.conf"
+	run "$DBGPROXYD" --config "$TMP/d.conf"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"config $TMP/d.conf: tdesc: "*"none.xml"* ]]
 	# the same value on the command line is named as the option
 	run "$DBGPROXYD" --listen 99999 --vm "$TMP/no-vm.sock"
 	[ "$status" -eq 2 ]
