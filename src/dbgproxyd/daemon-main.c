@@ -140,9 +140,32 @@ static void accept_back_off(struct daemon *d, int err)
 	ev_timer_start(d->loop, &d->accept_w);
 }
 
+/* The first gdb waits in the listen backlog, at most FIRST_TRY_WAIT, until
+ * the VM link's first try has ended: under socket activation the daemon
+ * starts because gdb connected, and gdb's first packets would otherwise
+ * be told "not connected to the VM" milliseconds before the VM answers. */
+#define FIRST_TRY_WAIT 5.0
+#define FIRST_TRY_POLL 0.01
+
+static bool wait_for_first_try(struct daemon *d)
+{
+	if (d->link_tried)
+		return false;
+	d->link_tried = target_link_tried(d->target) ||
+			ev_now(d->loop) - d->started >= FIRST_TRY_WAIT;
+	if (d->link_tried)
+		return false;
+	ev_io_stop(d->loop, &d->listen_w);
+	ev_timer_set(&d->accept_w, FIRST_TRY_POLL, 0);
+	ev_timer_start(d->loop, &d->accept_w);
+	return true;
+}
+
 static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct daemon *d = w->data;
+	if (wait_for_first_try(d))
+		return;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int fd = accept4(d->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -645,6 +668,7 @@ int main(int argc, char **argv)
 	d.log_level_fixed = log_level_from_cmdline;
 	d.log_format = format;
 
+	d.started = ev_now(d.loop);
 	sdn_start(d.loop, d.listen_spec);
 	log_event(LOG_STARTED, G_LOG_LEVEL_MESSAGE, &(struct log_fields){ .vm = o.vm },
 		  "dbgproxyd %s: gdb on %s, VM at %s", PACKAGE_VERSION, d.listen_spec, o.vm);

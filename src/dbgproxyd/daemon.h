@@ -24,6 +24,8 @@ struct daemon {
 	ev_io listen_w;
 	ev_timer accept_w;         /* accept() back-off (out of descriptors) */
 	bool accept_backing_off;
+	bool link_tried;           /* the VM link's first try ended: accept freely */
+	ev_tstamp started;
 	struct session *session;   /* the one gdb, or NULL */
 	GQueue closed_sessions;    /* closed, freed from the loop (reap_w) */
 	ev_prepare reap_w;

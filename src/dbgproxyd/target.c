@@ -71,6 +71,11 @@ bool target_connected(const struct target *t)
 	return vmlink_is_ready(t->link);
 }
 
+bool target_link_tried(const struct target *t)
+{
+	return vmlink_tried(t->link);
+}
+
 const char *target_vm_path(const struct target *t)
 {
 	return vmlink_path(t->link);

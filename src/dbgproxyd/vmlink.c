@@ -48,6 +48,7 @@ struct vmlink {
 	GHashTable *config;        /* configuration registers: "vcpu:id" (uint64_t[2]) -> GBytes */
 	unsigned config_wanted;
 	bool warned_down;
+	bool tried;                /* a first attempt ended: ready, or down */
 	bool share_mem;            /* ask for MEM_MAP when the VM offers it */
 	GArray *fds;               /* int: descriptors received, not yet claimed */
 	struct guestmem *gm;       /* the VM's RAM, when shared */
@@ -69,6 +70,11 @@ struct guestmem *vmlink_guestmem(const struct vmlink *l)
 bool vmlink_idle(const struct vmlink *l)
 {
 	return l->pending.length == 0;
+}
+
+bool vmlink_tried(const struct vmlink *l)
+{
+	return l->tried;
 }
 
 bool vmlink_is_ready(const struct vmlink *l)
@@ -159,6 +165,7 @@ bool vmlink_send(struct vmlink *l, const GByteArray *frame, uint32_t seq, vmlink
 static void become_ready(struct vmlink *l)
 {
 	l->state = LINK_READY;
+	l->tried = true;
 	l->backoff = BACKOFF_MIN;
 	l->warned_down = false;
 	log_event(LOG_VM_READY, G_LOG_LEVEL_MESSAGE, &(struct log_fields){ .vm = l->path },
@@ -437,6 +444,7 @@ static void link_down(struct vmlink *l, const char *why)
 {
 	if (l->state == LINK_DOWN)
 		return;
+	l->tried = true;
 	bool was_ready = l->state == LINK_READY;
 	ev_io_stop(l->loop, &l->read_w);
 	ev_io_stop(l->loop, &l->write_w);

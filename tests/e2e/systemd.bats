@@ -228,6 +228,11 @@ activate_daemon() {
 	[ "$(last_value "$output")" = 1 ]
 	grep -q "gdb on the socket systemd passed" "$TMP/daemon.log"
 	grep -q "gdb connected from 127.0.0.1" "$TMP/daemon.log"
+	# gdb, whose connection started the daemon, was accepted once the VM
+	# had answered: its first packets were not told "not connected"
+	[ "$(grep -n "ready:" "$TMP/daemon.log" | head -1 | cut -d: -f1)" -lt \
+	  "$(grep -n "gdb connected" "$TMP/daemon.log" | head -1 | cut -d: -f1)" ]
+	! grep -q "not connected to the VM" "$TMP/daemon.log" || false
 	[ "$(cat /proc/$DAEMON_PID/comm)" = dbgproxyd ]
 	notified "READY=1"
 	# the next gdb, on the same socket
