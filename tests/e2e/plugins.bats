@@ -247,7 +247,7 @@ print(got)
 	! printf '%s\n' "$output" | grep -q "exec" || false
 }
 
-@test "a plugin's breakpoint hit while gdb runs the guest is not a debug line each (the log stays readable)" {
+@test "a plugin's breakpoint hit while gdb runs the guest logs no resume line each, even at debug (the log stays readable)" {
 	start_vm_arm64 2 && DAEMON_LOG_LEVEL=debug start_daemon --plugin bptrace
 	# both vCPUs call tick: bptrace's hits come while gdb runs the guest
 	# to its own breakpoint
