@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
-	libev-dev libglib2.0-dev liburcu-dev libdw-dev linux-libc-dev
+	libev-dev libglib2.0-dev liburcu-dev libdw-dev libsystemd-dev linux-libc-dev
 	binutils binutils-aarch64-linux-gnu gdb gdb-multiarch lldb bats clang
 	qemu-system-x86 qemu-system-arm acpica-tools python3 cpio
 )

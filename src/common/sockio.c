@@ -5,6 +5,8 @@
 #include "sockio.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -61,6 +63,39 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	return -1;
+}
+
+bool sock_parse_group(const char *s, gid_t *out)
+{
+	guint64 n;
+	if (g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT32 - 1, &n, NULL)) {
+		*out = (gid_t)n;
+		return true;
+	}
+	struct group *gr = getgrnam(s);
+	if (!gr)
+		return false;
+	*out = gr->gr_gid;
+	return true;
+}
+
+bool sock_set_access(const char *path, gid_t gid, mode_t mode, GError **error)
+{
+	/* lchown, then chmod only what is still our socket: never a file a
+	 * symlink put in its place */
+	if (gid != (gid_t)-1 && lchown(path, (uid_t)-1, gid) < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "cannot give %s to group %u: %s", path, (unsigned)gid, g_strerror(errno));
+		return false;
+	}
+	struct stat st;
+	if (mode && (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || chmod(path, mode) < 0)) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno ? errno : EINVAL),
+			    "cannot set the mode of %s to %04o: %s", path, (unsigned)mode,
+			    g_strerror(errno ? errno : EINVAL));
+		return false;
+	}
+	return true;
 }
 
 enum sock_flush sock_flush(int fd, GByteArray *out)

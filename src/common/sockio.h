@@ -19,6 +19,13 @@
  * is an error that says so, and nothing is removed. */
 int sock_listen_unix(const char *path, GError **error);
 
+/* Open the socket at path (just created by sock_listen_unix) to a group:
+ * give it to gid (-1: leave the group) with mode (0: leave the mode).
+ * The caller must be in the group (or privileged). */
+bool sock_set_access(const char *path, gid_t gid, mode_t mode, GError **error);
+/* A group name or number; false if there is no such group */
+bool sock_parse_group(const char *s, gid_t *out);
+
 enum sock_flush {
 	SOCK_FLUSH_DONE,      /* everything was sent */
 	SOCK_FLUSH_PENDING,   /* the socket is full: wait for it to be writable */

@@ -15,6 +15,7 @@
 
 #include "kvm-probe.h"
 #include "vm-boot.h"
+#include "sockio.h"
 #include "vm-server.h"
 #include "vm.h"
 
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 	g_autofree gchar *kernel = NULL, *socket_path = NULL, *cmdline = NULL, *arch = NULL;
 	g_autofree gchar *initrd = NULL, *protocol = NULL, *vga = NULL;
 	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1; /* -1: not given */
-	g_autofree gchar *sve_vl = NULL;
+	g_autofree gchar *sve_vl = NULL, *socket_group = NULL, *socket_mode = NULL;
 	gboolean paused = FALSE, version = FALSE, ap_entry = FALSE, no_console = FALSE, probe = FALSE;
 	gboolean no_conditions = FALSE, dead_watchpoints = FALSE;
 	GOptionEntry entries[] = {
@@ -99,6 +100,12 @@ int main(int argc, char **argv)
 		  "bzImage, gzipped or not; aarch64: ELF64 executable", "FILE" },
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
 		  "Unix socket to serve the vmdbg protocol on (created 0600)", "PATH" },
+		{ "socket-group", 0, 0, G_OPTION_ARG_STRING, &socket_group,
+		  "Give the socket to this group (name or number; this process must be in it), "
+		  "mode 0660 unless --socket-mode says otherwise", "GROUP" },
+		{ "socket-mode", 0, 0, G_OPTION_ARG_STRING, &socket_mode,
+		  "The socket's mode, octal, at most 0770 (default 0600, or 0660 with "
+		  "--socket-group)", "MODE" },
 		{ "vcpus", 'c', 0, G_OPTION_ARG_INT, &vcpus, "Number of vCPUs (default 1)", "N" },
 		{ "mem", 'm', 0, G_OPTION_ARG_INT, &mem, "Guest memory in MiB (default 64)", "MIB" },
 		{ "cmdline", 0, 0, G_OPTION_ARG_STRING, &cmdline,
@@ -164,6 +171,19 @@ int main(int argc, char **argv)
 		return print_probe();
 	if (!kernel || !socket_path) {
 		fprintf(stderr, "dbgproxy-vm: --kernel FILE and --socket PATH are required\n");
+		return 2;
+	}
+	gid_t sock_gid = (gid_t)-1;
+	if (socket_group && !sock_parse_group(socket_group, &sock_gid)) {
+		fprintf(stderr, "dbgproxy-vm: --socket-group: no group '%s'\n", socket_group);
+		return 2;
+	}
+	guint64 sock_mode = socket_group ? 0660 : 0;
+	/* whoever reaches the socket controls the guest: never "others" */
+	if (socket_mode && (!g_ascii_string_to_unsigned(socket_mode, 8, 0, 0770, &sock_mode, NULL) ||
+			    (sock_mode & 0600) != 0600 || (sock_mode & 07))) {
+		fprintf(stderr, "dbgproxy-vm: --socket-mode must be octal, 0600..0770 with the "
+			"owner's read and write, nothing for others, not '%s'\n", socket_mode);
 		return 2;
 	}
 	uint32_t vm_arch;
@@ -245,7 +265,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxy-vm: %s\n", err->message);
 		return 1;
 	}
-	int status = server_run(vm, socket_path, &err);
+	int status = server_run_access(vm, socket_path, sock_gid, (mode_t)sock_mode, &err);
 	if (status != 0)
 		fprintf(stderr, "dbgproxy-vm: %s\n", err->message);
 	vm_destroy(vm);

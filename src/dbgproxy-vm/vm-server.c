@@ -474,10 +474,20 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 int server_run(struct vm *vm, const char *path, GError **error)
 {
+	return server_run_access(vm, path, (gid_t)-1, 0, error);
+}
+
+int server_run_access(struct vm *vm, const char *path, gid_t gid, mode_t mode, GError **error)
+{
 	struct server s = { .vm = vm, .listen_fd = -1 };
 	s.listen_fd = sock_listen_unix(path, error);
 	if (s.listen_fd < 0)
 		return 1;
+	if (!sock_set_access(path, gid, mode, error)) {
+		close(s.listen_fd);
+		unlink(path);
+		return 1;
+	}
 	s.path = g_strdup(path);
 	s.loop = ev_default_loop(EVFLAG_AUTO);
 	ev_io_init(&s.listen_w, listen_cb, s.listen_fd, EV_READ);

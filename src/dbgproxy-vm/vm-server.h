@@ -14,4 +14,8 @@
  * process exit status. */
 int server_run(struct vm *vm, const char *path, GError **error);
 
+/* The same, the socket given to group gid (-1: the process's) with mode
+ * (0: 0600) before anyone is served */
+int server_run_access(struct vm *vm, const char *path, gid_t gid, mode_t mode, GError **error);
+
 #endif

@@ -18,44 +18,19 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "log.h"
 #include "plugin-host.h"
+#include "sdnotify.h"
 #include "sockio.h"
 #include "rsp-codec.h"
 
 #define CONFIG_GROUP "dbgproxyd"
 #define SHUTDOWN_GRACE 1.0
 
-static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
-
-/* ---- logging: GLib structured logging, filtered by --log-level ---------------- */
-
-static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
-				   gpointer data)
-{
-	/* lower flag values are more severe */
-	GLogLevelFlags lvl = level & G_LOG_LEVEL_MASK;
-	if (lvl > log_threshold)
-		return G_LOG_WRITER_HANDLED;
-	return g_log_writer_default(level, fields, n, data);
-}
-
-static bool parse_log_level(const char *s, GLogLevelFlags *out)
-{
-	static const struct {
-		const char *name;
-		GLogLevelFlags level;
-	} levels[] = {
-		{ "error", G_LOG_LEVEL_CRITICAL }, { "warning", G_LOG_LEVEL_WARNING },
-		{ "message", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
-		{ "debug", G_LOG_LEVEL_DEBUG },
-	};
-	for (unsigned i = 0; i < G_N_ELEMENTS(levels); i++)
-		if (g_ascii_strcasecmp(s, levels[i].name) == 0) {
-			*out = levels[i].level;
-			return true;
-		}
-	return false;
-}
+/* Exit statuses (dbgproxyd(8)): a configuration error is one that
+ * restarting cannot mend (RestartPreventExitStatus= in the units). */
+#define EXIT_RUNTIME 1
+#define EXIT_CONFIG 2
 
 /* ---- the gdb listener ------------------------------------------------------------------ */
 
@@ -165,9 +140,32 @@ static void accept_back_off(struct daemon *d, int err)
 	ev_timer_start(d->loop, &d->accept_w);
 }
 
+/* The first gdb waits in the listen backlog, at most FIRST_TRY_WAIT, until
+ * the VM link's first try has ended: under socket activation the daemon
+ * starts because gdb connected, and gdb's first packets would otherwise
+ * be told "not connected to the VM" milliseconds before the VM answers. */
+#define FIRST_TRY_WAIT 5.0
+#define FIRST_TRY_POLL 0.01
+
+static bool wait_for_first_try(struct daemon *d)
+{
+	if (d->link_tried)
+		return false;
+	d->link_tried = target_link_tried(d->target) ||
+			ev_now(d->loop) - d->started >= FIRST_TRY_WAIT;
+	if (d->link_tried)
+		return false;
+	ev_io_stop(d->loop, &d->listen_w);
+	ev_timer_set(&d->accept_w, FIRST_TRY_POLL, 0);
+	ev_timer_start(d->loop, &d->accept_w);
+	return true;
+}
+
 static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct daemon *d = w->data;
+	if (wait_for_first_try(d))
+		return;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int fd = accept4(d->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -192,14 +190,18 @@ static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 			g_snprintf(peer, sizeof(peer), "%s:%s", host, serv);
 	}
 	if (d->session) {
-		g_message("refused a second gdb from %s: one gdb at a time", peer);
+		log_event(LOG_GDB_REFUSED, G_LOG_LEVEL_MESSAGE,
+			  &(struct log_fields){ .peer = peer, .reason = "another gdb is attached" },
+			  "refused a second gdb from %s: one gdb at a time", peer);
 		refuse(d, fd, BUSY_TEXT);
 		return;
 	}
 	const char *tdesc_error = target_tdesc_error(d->target);
 	if (tdesc_error) {
 		/* gdb cannot work without registers: say why and let it go */
-		g_message("refused gdb from %s: %s", peer, tdesc_error);
+		log_event(LOG_GDB_REFUSED, G_LOG_LEVEL_MESSAGE,
+			  &(struct log_fields){ .peer = peer, .reason = tdesc_error },
+			  "refused gdb from %s: %s", peer, tdesc_error);
 		g_autofree char *why = g_strdup_printf("dbgproxyd: %s", tdesc_error);
 		refuse(d, fd, why);
 		return;
@@ -239,8 +241,8 @@ static int listen_tcp(const char *spec, bool any_host, GError **error)
 	if (spec[0] == '[') {
 		const char *close_b = strchr(spec, ']');
 		if (!close_b || close_b[1] != ':') {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-				    "bad --listen '%s': expected [HOST]:PORT", spec);
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "'%s': expected [HOST]:PORT", spec);
 			return -1;
 		}
 		host = g_strndup(spec + 1, (gsize)(close_b - spec - 1));
@@ -254,8 +256,8 @@ static int listen_tcp(const char *spec, bool any_host, GError **error)
 	}
 	guint64 pnum;
 	if (!g_ascii_string_to_unsigned(port, 10, 1, 65535, &pnum, NULL)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "bad --listen '%s': port must be 1..65535", spec);
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "'%s': port must be 1..65535", spec);
 		return -1;
 	}
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -263,14 +265,14 @@ static int listen_tcp(const char *spec, bool any_host, GError **error)
 	struct addrinfo *res = NULL;
 	int gai = getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, &res);
 	if (gai) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "bad --listen host '%s': %s",
-			    host, gai_strerror(gai));
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "'%s': host '%s': %s",
+			    spec, host, gai_strerror(gai));
 		return -1;
 	}
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
 		if (!is_loopback(ai->ai_addr) && !any_host) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-				    "--listen %s is reachable from other machines, and whoever connects "
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "'%s' is reachable from other machines, and whoever connects "
 				    "controls the guest: add --listen-any (listen-any=true) if you mean it",
 				    spec);
 			freeaddrinfo(res);
@@ -312,12 +314,16 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon *d = w->data;
 	if (d->shutting_down) {
-		g_message("signal %d again: stopping now", w->signum);
+		g_message("%s again: stopping now", w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
 	d->shutting_down = true;
-	g_message("signal %d: shutting down", w->signum);
+	log_event(LOG_STOPPING, G_LOG_LEVEL_MESSAGE,
+		  &(struct log_fields){ .reason = w->signum == SIGTERM ? "SIGTERM" : "SIGINT" },
+		  "%s: orderly shutdown%s", w->signum == SIGTERM ? "SIGTERM" : "SIGINT",
+		  d->session ? " (gdb is detached, the guest resumes)" : "");
+	sdn_stopping();
 	ev_io_stop(loop, &d->listen_w);
 	ev_timer_stop(loop, &d->accept_w);
 	if (d->session)
@@ -340,19 +346,20 @@ static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	g_autoptr(GError) err = NULL;
 	g_autofree char *level = NULL;
 	GLogLevelFlags parsed = G_LOG_LEVEL_MESSAGE;
+	enum log_format format = d->log_format;
 	if (!g_key_file_load_from_file(kf, d->config_path, G_KEY_FILE_NONE, &err)) {
 		g_warning("SIGHUP: %s: %s; log level unchanged", d->config_path, err->message);
 		return;
 	}
 	level = g_key_file_get_string(kf, CONFIG_GROUP, "log-level", NULL);
-	if (level && !parse_log_level(level, &parsed)) {
+	if (level && !log_parse_level(level, &parsed)) {
 		g_warning("SIGHUP: %s: bad log-level '%s'; log level unchanged", d->config_path, level);
 		return;
 	}
-	log_threshold = parsed;
-	if (log_threshold >= G_LOG_LEVEL_INFO)
-		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
-	g_message("SIGHUP: log level now %s", level ? level : "message (the default)");
+	log_setup(parsed, format);
+	log_event(LOG_LEVEL_CHANGED, G_LOG_LEVEL_MESSAGE,
+		  &(struct log_fields){ .reason = level ? level : "message" },
+		  "SIGHUP: log level now %s", level ? level : "message (the default)");
 }
 
 /* ---- closed sessions ------------------------------------------------------------------------ */
@@ -376,11 +383,17 @@ void daemon_free_later(struct daemon *d, struct session *s)
 
 /* ---- options --------------------------------------------------------------------------------- */
 
+/* Which values came from the configuration file: a bad one is named as
+ * its key there, not as an option */
+enum { FROM_LISTEN = 1, FROM_LOG_LEVEL = 2, FROM_LOG_FORMAT = 4, FROM_TDESC = 8, FROM_X86_ARCH = 16 };
+
 typedef struct options {
 	char *listen;
 	char *vm;
 	char *config;
 	char *log_level;
+	char *log_format;
+	unsigned from_config;      /* FROM_*: the values the config file gave */
 	char *tdesc;
 	char *x86_arch;
 	char *watch_with;
@@ -396,6 +409,7 @@ static void options_clear(Options *o)
 	g_clear_pointer(&o->vm, g_free);
 	g_clear_pointer(&o->config, g_free);
 	g_clear_pointer(&o->log_level, g_free);
+	g_clear_pointer(&o->log_format, g_free);
 	g_clear_pointer(&o->tdesc, g_free);
 	g_clear_pointer(&o->x86_arch, g_free);
 	g_clear_pointer(&o->watch_with, g_free);
@@ -420,16 +434,19 @@ static bool load_config(struct options *o, GError **error)
 	g_auto(GStrv) keys = g_key_file_get_keys(kf, CONFIG_GROUP, NULL, NULL);
 	for (char **k = keys; k && *k; k++) {
 		char **slot = NULL;
+		unsigned from = 0;
 		if (strcmp(*k, "listen") == 0)
-			slot = &o->listen;
+			slot = &o->listen, from = FROM_LISTEN;
 		else if (strcmp(*k, "vm") == 0)
 			slot = &o->vm;
 		else if (strcmp(*k, "log-level") == 0)
-			slot = &o->log_level;
+			slot = &o->log_level, from = FROM_LOG_LEVEL;
+		else if (strcmp(*k, "log-format") == 0)
+			slot = &o->log_format, from = FROM_LOG_FORMAT;
 		else if (strcmp(*k, "tdesc") == 0)
-			slot = &o->tdesc;
+			slot = &o->tdesc, from = FROM_TDESC;
 		else if (strcmp(*k, "x86-arch") == 0)
-			slot = &o->x86_arch;
+			slot = &o->x86_arch, from = FROM_X86_ARCH;
 		else if (strcmp(*k, "listen-any") == 0) {
 			gboolean any = g_key_file_get_boolean(kf, CONFIG_GROUP, *k, error);
 			if (error && *error) {
@@ -454,12 +471,13 @@ static bool load_config(struct options *o, GError **error)
 		} else {
 			g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
 				    "config %s: unknown key '%s' (known: listen, listen-any, vm, log-level, "
-				    "tdesc, x86-arch, plugins)",
+				    "log-format, tdesc, x86-arch, plugins)",
 				    o->config, *k);
 			return false;
 		}
 		if (*slot)
 			continue; /* the command line wins */
+		o->from_config |= from;
 		*slot = g_key_file_get_string(kf, CONFIG_GROUP, *k, error);
 		if (!*slot) {
 			g_prefix_error(error, "config %s: ", o->config);
@@ -467,6 +485,46 @@ static bool load_config(struct options *o, GError **error)
 		}
 	}
 	return true;
+}
+
+/* How a value is named in an error: "--log-level", or "config FILE:
+ * log-level" when the configuration file gave it */
+static char *value_name(const Options *o, unsigned from, const char *key)
+{
+	if (o->from_config & from)
+		return g_strdup_printf("config %s: %s", o->config, key);
+	return g_strdup_printf("--%s", key);
+}
+
+/* The socket systemd passed (dbgproxyd.socket), else --listen/listen=.
+ * Returns the exit status on failure, 0 on success. */
+static int open_listener(struct daemon *d, const Options *o)
+{
+	g_autoptr(GError) err = NULL;
+	d->listen_fd = sdn_listen_fd(&err);
+	if (d->listen_fd == -2) {
+		fprintf(stderr, "dbgproxyd: %s\n", err->message);
+		return EXIT_CONFIG;
+	}
+	if (d->listen_fd >= 0) {
+		d->listen_spec = "the socket systemd passed";
+		return 0;
+	}
+	if (g_str_has_prefix(o->listen, "unix:"))
+		d->listen_fd = listen_unix(d, o->listen + 5, &err);
+	else
+		d->listen_fd = listen_tcp(o->listen, o->listen_any, &err);
+	if (d->listen_fd >= 0)
+		return 0;
+	bool bad_value = err->domain == G_OPTION_ERROR;
+	g_autofree char *name = value_name(o, FROM_LISTEN, "listen");
+	if (bad_value)
+		fprintf(stderr, "dbgproxyd: %s%s%s\n", name, o->from_config & FROM_LISTEN ? "=" : " ",
+			err->message);
+	else
+		fprintf(stderr, "dbgproxyd: %s\n", err->message);
+	/* a value that cannot work vs. a place that cannot be had now */
+	return bad_value ? EXIT_CONFIG : EXIT_RUNTIME;
 }
 
 int main(int argc, char **argv)
@@ -480,11 +538,14 @@ int main(int argc, char **argv)
 		  "the guest)", NULL },
 		{ "vm", 'v', 0, G_OPTION_ARG_FILENAME, &o.vm, "The VM's vmdbg socket", "PATH" },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
-		  "Key file with a [dbgproxyd] group: listen=, listen-any=, vm=, log-level=, tdesc=, "
-		  "x86-arch=, plugins=",
+		  "Key file with a [dbgproxyd] group: listen=, listen-any=, vm=, log-level=, "
+		  "log-format=, tdesc=, x86-arch=, plugins= (dbgproxyd.conf(5))",
 		  "FILE" },
 		{ "log-level", 0, 0, G_OPTION_ARG_STRING, &o.log_level,
 		  "error, warning, message (default), info or debug", "LEVEL" },
+		{ "log-format", 0, 0, G_OPTION_ARG_STRING, &o.log_format,
+		  "text (default: GLib's, the journal's fields when stderr is the journal) or "
+		  "logfmt (one key=value line per record, every field)", "FORMAT" },
 		{ "tdesc", 't', 0, G_OPTION_ARG_FILENAME, &o.tdesc,
 		  "Target description XML to serve instead of the built-in one (xi:include "
 		  "resolves in its directory)", "FILE" },
@@ -534,14 +595,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbgproxyd: --vm PATH (or vm= in the config) is required\n");
 		return 2;
 	}
-	if (o.log_level && !parse_log_level(o.log_level, &log_threshold)) {
-		fprintf(stderr, "dbgproxyd: bad log level '%s' (error, warning, message, info, debug)\n",
-			o.log_level);
+	GLogLevelFlags level = G_LOG_LEVEL_MESSAGE;
+	if (o.log_level && !log_parse_level(o.log_level, &level)) {
+		g_autofree char *name = value_name(&o, FROM_LOG_LEVEL, "log-level");
+		fprintf(stderr, "dbgproxyd: %s: bad log level '%s' (error, warning, message, info, "
+			"debug)\n", name, o.log_level);
 		return 2;
 	}
-	if (log_threshold >= G_LOG_LEVEL_INFO)
-		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
-	g_log_set_writer_func(log_writer, NULL, NULL);
+	enum log_format format = LOG_FORMAT_TEXT;
+	if (o.log_format && !log_parse_format(o.log_format, &format)) {
+		g_autofree char *name = value_name(&o, FROM_LOG_FORMAT, "log-format");
+		fprintf(stderr, "dbgproxyd: %s: bad log format '%s' (text, logfmt)\n", name,
+			o.log_format);
+		return 2;
+	}
+	log_setup(level, format);
 	signal(SIGPIPE, SIG_IGN);
 
 	struct daemon d = { .listen_spec = o.listen, .listen_fd = -1 };
@@ -551,7 +619,8 @@ int main(int argc, char **argv)
 	else if (o.x86_arch && (strcmp(o.x86_arch, "x86-64") == 0 || strcmp(o.x86_arch, "x86_64") == 0))
 		tcfg.x86_arch = &arch_x86_64;
 	else if (o.x86_arch && strcmp(o.x86_arch, "auto") != 0) {
-		fprintf(stderr, "dbgproxyd: --x86-arch must be auto, i386 or x86-64, not '%s'\n",
+		g_autofree char *name = value_name(&o, FROM_X86_ARCH, "x86-arch");
+		fprintf(stderr, "dbgproxyd: %s must be auto, i386 or x86-64, not '%s'\n", name,
 			o.x86_arch);
 		return 2;
 	}
@@ -570,19 +639,15 @@ int main(int argc, char **argv)
 	if (o.tdesc) {
 		tcfg.user_tdesc = tdesc_load_file(o.tdesc, &err);
 		if (!tcfg.user_tdesc) {
-			fprintf(stderr, "dbgproxyd: --tdesc: %s\n", err->message);
+			g_autofree char *name = value_name(&o, FROM_TDESC, "tdesc");
+			fprintf(stderr, "dbgproxyd: %s: %s\n", name, err->message);
 			return 2;
 		}
 	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
-	if (g_str_has_prefix(o.listen, "unix:"))
-		d.listen_fd = listen_unix(&d, o.listen + 5, &err);
-	else
-		d.listen_fd = listen_tcp(o.listen, o.listen_any, &err);
-	if (d.listen_fd < 0) {
-		fprintf(stderr, "dbgproxyd: %s\n", err->message);
-		return 1;
-	}
+	int status = open_listener(&d, &o);
+	if (status)
+		return status;
 	ev_io_init(&d.listen_w, listen_cb, d.listen_fd, EV_READ);
 	d.listen_w.data = &d;
 	ev_timer_init(&d.accept_w, accept_resume_cb, ACCEPT_BACKOFF_S, 0);
@@ -601,8 +666,12 @@ int main(int argc, char **argv)
 	d.reap_w.data = &d;
 	d.config_path = o.config;
 	d.log_level_fixed = log_level_from_cmdline;
+	d.log_format = format;
 
-	g_message("dbgproxyd %s: gdb on %s, VM at %s", PACKAGE_VERSION, o.listen, o.vm);
+	d.started = ev_now(d.loop);
+	sdn_start(d.loop, d.listen_spec);
+	log_event(LOG_STARTED, G_LOG_LEVEL_MESSAGE, &(struct log_fields){ .vm = o.vm },
+		  "dbgproxyd %s: gdb on %s, VM at %s", PACKAGE_VERSION, d.listen_spec, o.vm);
 	d.target = target_new(d.loop, o.vm, &tcfg); /* owns tcfg.user_tdesc */
 	d.plugins = plugin_host_new(d.loop, d.target);
 	for (char **spec = o.plugins; spec && *spec; spec++) {
@@ -634,6 +703,7 @@ int main(int argc, char **argv)
 		unlink(d.unix_path);
 		g_free(d.unix_path);
 	}
-	g_message("dbgproxyd stopped");
+	log_event(LOG_STOPPED, G_LOG_LEVEL_MESSAGE, NULL, "dbgproxyd stopped");
+	sdn_stop(d.loop);
 	return 0;
 }

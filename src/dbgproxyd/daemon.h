@@ -24,6 +24,8 @@ struct daemon {
 	ev_io listen_w;
 	ev_timer accept_w;         /* accept() back-off (out of descriptors) */
 	bool accept_backing_off;
+	bool link_tried;           /* the VM link's first try ended: accept freely */
+	ev_tstamp started;
 	struct session *session;   /* the one gdb, or NULL */
 	GQueue closed_sessions;    /* closed, freed from the loop (reap_w) */
 	ev_prepare reap_w;
@@ -31,6 +33,7 @@ struct daemon {
 	ev_timer grace_w;
 	const char *config_path;   /* --config, for SIGHUP */
 	bool log_level_fixed;      /* --log-level given: SIGHUP leaves it */
+	int log_format;            /* enum log_format, kept by SIGHUP */
 	GList *refusals;           /* connections being told "busy" */
 	uint64_t next_session_id;
 };

@@ -91,6 +91,7 @@ static void expedited_done(struct session *s, const struct stop_req *req, bool f
 		else if (hit.type == HW_HIT_WATCH)
 			g_string_append_printf(r, "%s:%" PRIx64 ";", watch_names[hit.kind], hit.addr);
 	}
+	uint64_t pc = ev->pc; /* an interrupt's event has none: the registers do */
 	if (!failed) {
 		const struct arch_ops *arch = target_arch(s->t);
 		for (unsigned i = 0; arch->expedite[i]; i++) {
@@ -102,14 +103,22 @@ static void expedited_done(struct session *s, const struct stop_req *req, bool f
 			g_string_append_printf(r, "%x:", reg_handle_regnum(h));
 			rsp_put_hex(r, buf, reg_handle_bytes(h));
 			g_string_append_c(r, ';');
+			if (!arch->expedite[i + 1]) { /* the last one is the pc (arch.h) */
+				uint64_t v = 0;
+				memcpy(&v, buf, MIN(sizeof(v), (size_t)reg_handle_bytes(h)));
+				pc = GUINT64_FROM_LE(v);
+			}
 		}
 	}
 	s->last_vcpu = ev->vcpu;
 	s->g_vcpu = ev->vcpu;
 	s->g_thread = 0;
 	g_string_assign(s->stop_reply, r->str);
-	g_info("vCPU %u stopped (reason %u, signal %d) at 0x%" PRIx64 "; told gdb %s", ev->vcpu,
-	       ev->reason, req->signal, ev->pc, r->str);
+	const char *why = req->signal == 2 && !ev->reason ? "interrupt" : target_stop_words(s->t, ev);
+	log_event(LOG_VCPU_STOPPED, G_LOG_LEVEL_DEBUG,
+		  &(struct log_fields){ .vcpu = ev->vcpu, .has_vcpu = true, .addr = pc,
+					.has_addr = true, .reason = why },
+		  "vCPU %u stopped (%s) at 0x%" PRIx64 "; told gdb %s", ev->vcpu, why, pc, r->str);
 	reply(s, r->str);
 	g_string_free(r, TRUE);
 	finish(s);
@@ -227,7 +236,7 @@ void handle_interrupt(struct session *s)
 		/* nothing of this gdb's runs */
 	} else if (st == TGT_RUNNING || st == TGT_STOPPING) {
 		if (st == TGT_RUNNING)
-			g_message("gdb interrupt: stopping the VM");
+			g_info("gdb interrupt: stopping the VM");
 		target_interrupt(s->t);
 		return;
 	}
@@ -279,7 +288,7 @@ static void do_resume(struct session *s, bool again)
 	if (again)
 		g_debug("guest resumed again for gdb (the stop was not for it)");
 	else
-		g_info("guest resumed by gdb"); /* busy until the stop is reported */
+		g_debug("guest resumed by gdb"); /* busy until the stop is reported */
 }
 
 /* Resume as gdb asked, unless a queued stop is due first. */
@@ -434,8 +443,8 @@ static void detach(struct session *s, bool kill)
 	enum target_result res = target_client_remove(s->t, s->client, detach_done, r, NULL);
 	s->client = NULL;
 	if (res == TARGET_PENDING) {
-		g_message("gdb %s: breakpoints removed, guest resumed",
-			  kill ? "killed the session" : "detached");
+		g_info("gdb %s: its breakpoints go, the guest resumes",
+		       kill ? "killed the session" : "detached");
 		return;
 	}
 	g_free(r);

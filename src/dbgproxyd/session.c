@@ -502,7 +502,7 @@ static void attach_stopped(void *ctx, const GError *err)
 /* Stop the VM for a new gdb (it expects a stopped target). */
 static void attach(struct session *s)
 {
-	g_message("attaching gdb to the VM: stopping every vCPU");
+	g_info("attaching gdb to the VM: stopping every vCPU");
 	s->nr_vcpus = target_nr_vcpus(s->t);
 	struct attach_req *r = g_new0(struct attach_req, 1);
 	sref_init(&r->ref, s);
@@ -583,7 +583,8 @@ void session_accept(struct daemon *d, int fd, const char *peer)
 	g_autofree char *name = g_strdup_printf("gdb %s", peer);
 	s->client = target_client_add(s->t, name, &client_ops, s);
 	ev_io_start(d->loop, &s->read_w);
-	g_message("gdb connected from %s", peer);
+	log_event(LOG_GDB_ATTACHED, G_LOG_LEVEL_MESSAGE, &(struct log_fields){ .peer = peer },
+		  "gdb connected from %s", peer);
 	/* without the VM, packets that need it get an error until it comes */
 	const char *why;
 	if (target_ready(s->t, &why))
@@ -599,7 +600,9 @@ void session_close(struct session *s, const char *why)
 	struct daemon *d = s->d;
 	if (s->closed || d->session != s)
 		return;
-	g_message("gdb session from %s ended: %s", s->peer, why);
+	log_event(LOG_GDB_DETACHED, G_LOG_LEVEL_MESSAGE,
+		  &(struct log_fields){ .peer = s->peer, .reason = why },
+		  "gdb session from %s ended: %s", s->peer, why);
 	s->closed = true;
 	d->session = NULL;
 	/* leave the guest as if no debugger had been there (the last client's

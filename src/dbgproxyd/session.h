@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "log.h"
 #include "plugin-host.h"
 #include "target.h"
 #include "sockio.h"

@@ -9,6 +9,7 @@
 
 #include "target.h"
 #include "vmlink.h"
+#include "log.h"
 #include "x86-paging.h"
 
 struct target_client {
@@ -52,6 +53,7 @@ struct target {
 	enum target_state state;
 	bool interrupted;             /* target_interrupt() before the stop */
 	bool guest_dead;
+	bool death_logged;            /* LOG_GUEST_DIED said, once per VM connection */
 	GQueue pending_stops;         /* struct vmdbg_stopped *, not yet taken */
 	struct hooks *hooks;          /* the passive clients' look at a stop, or NULL */
 	bool resume_when_clear;       /* a debugger-less pause: resume once its stops are seen */

@@ -71,6 +71,11 @@ bool target_connected(const struct target *t)
 	return vmlink_is_ready(t->link);
 }
 
+bool target_link_tried(const struct target *t)
+{
+	return vmlink_tried(t->link);
+}
+
 const char *target_vm_path(const struct target *t)
 {
 	return vmlink_path(t->link);
@@ -121,6 +126,7 @@ static void link_ready(void *owner)
 	target_forget_vm(t);
 	t->state = TGT_RUNNING; /* until a client stops it: the VM may be running */
 	t->guest_dead = false;
+	t->death_logged = false;
 	t->interrupted = false;
 	target_points_reset(t);
 	target_conds_reset(t);
@@ -175,8 +181,8 @@ static void run_without_debugger(struct target *t)
 		GList *next = l->next;
 		struct vmdbg_stopped *ev = l->data;
 		if (stop_still_valid(t, ev)) {
-			g_message("vCPU %u stopped (reason %u) at 0x%" PRIx64 " with no gdb attached: "
-				  "the guest waits for gdb", ev->vcpu, ev->reason, ev->pc);
+			g_message("vCPU %u stopped (%s) at 0x%" PRIx64 " with no gdb attached: "
+				  "the guest waits for gdb", ev->vcpu, target_stop_words(t, ev), ev->pc);
 			return;
 		}
 		g_queue_delete_link(&t->pending_stops, l);
@@ -261,7 +267,18 @@ static void link_stopped(void *owner, const struct vmdbg_stopped *ev)
 		return;
 	if (t->clients->len == 0) {
 		/* kept: the next client's '?' tells it (a guest that died meanwhile) */
-		g_message("vCPU %u stopped (reason %u) with no gdb attached", ev->vcpu, ev->reason);
+		g_message("vCPU %u stopped (%s) with no gdb attached", ev->vcpu,
+			  target_stop_words(t, ev));
+	}
+	if ((ev->reason == VMDBG_STOP_SHUTDOWN || ev->reason == VMDBG_STOP_HALTED) &&
+	    !t->death_logged) {
+		const char *why = target_stop_words(t, ev);
+		t->death_logged = true;
+		log_event(LOG_GUEST_DIED, G_LOG_LEVEL_MESSAGE,
+			  &(struct log_fields){ .vcpu = ev->vcpu, .has_vcpu = true, .addr = ev->pc,
+						.has_addr = true, .reason = why },
+			  "the guest is over (%s on vCPU %u at 0x%" PRIx64 "): it cannot run again "
+			  "until the VM restarts", why, ev->vcpu, ev->pc);
 	}
 	g_queue_push_tail(&t->pending_stops, g_memdup2(ev, sizeof(*ev)));
 	if (t->state == TGT_RUNNING && t->clients->len) {
@@ -411,6 +428,10 @@ enum target_result target_client_remove(struct target *t, struct target_client *
 	target_conds_reset(t);
 	t->interrupted = false;
 	t->state = TGT_RUNNING;
+	log_event(LOG_BREAKPOINTS_CLEARED, G_LOG_LEVEL_MESSAGE,
+		  &(struct log_fields){ .reason = "the last debugger left" },
+		  "no debugger left: every breakpoint and watchpoint leaves the VM, the guest "
+		  "resumes");
 	g_autoptr(GByteArray) f = g_byte_array_new();
 	uint32_t seq = target_seq(t);
 	vmdbg_enc_empty(VMDBG_GBA(f), VMDBG_DETACH, seq);
@@ -506,6 +527,36 @@ bool target_take_stop(struct target *t, struct vmdbg_stopped *out)
 			target_sw_point_forget(t, out->vcpu, out->pc);
 	}
 	return false;
+}
+
+const char *target_stop_words(const struct target *t, const struct vmdbg_stopped *ev)
+{
+	struct hw_hit hit;
+	switch (ev->reason) {
+	case VMDBG_STOP_SW_BP:
+		return "breakpoint";
+	case VMDBG_STOP_DEBUG:
+	case VMDBG_STOP_WATCH:
+		target_decode_hw(t, ev, &hit);
+		if (hit.type == HW_HIT_BREAK)
+			return "hardware breakpoint";
+		if (hit.type == HW_HIT_WATCH || ev->reason == VMDBG_STOP_WATCH)
+			return "watchpoint";
+		return hit.type == HW_HIT_STEP ? "step" : "debug exception";
+	case VMDBG_STOP_SHUTDOWN:
+		return ev->info[0] == VMDBG_SHUTDOWN_RESET ? "reset" :
+		       ev->info[0] == VMDBG_SHUTDOWN_POWEROFF ? "power off" : "triple fault";
+	case VMDBG_STOP_HALTED:
+		return "halted for good";
+	case VMDBG_STOP_INTERNAL:
+		return "host error";
+	case VMDBG_STOP_UNDEFINED:
+		return "undefined instruction";
+	case VMDBG_STOP_FAULT:
+		return "memory fault";
+	default:
+		return "unknown";
+	}
 }
 
 void target_decode_hw(const struct target *t, const struct vmdbg_stopped *ev, struct hw_hit *out)

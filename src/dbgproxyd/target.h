@@ -148,6 +148,8 @@ bool target_ready(const struct target *t, const char **why);
 const char *target_tdesc_error(const struct target *t);
 /* The link to the VM is up (the description may still be unusable). */
 bool target_connected(const struct target *t);
+/* The link's first attempt at the VM has ended (vmlink_tried) */
+bool target_link_tried(const struct target *t);
 const char *target_vm_path(const struct target *t);
 const struct vmdbg_hello *target_hello(const struct target *t);
 /* Does the VM, connected now, have this HELLO feature (VMDBG_FEAT_*)? */
@@ -189,6 +191,9 @@ bool target_interrupt(struct target *t);
 bool target_take_stop(struct target *t, struct vmdbg_stopped *out);
 /* What a debug stop means in terms of the hardware points. */
 void target_decode_hw(const struct target *t, const struct vmdbg_stopped *ev, struct hw_hit *out);
+/* Why a vCPU stopped, in words for people and logs ("breakpoint",
+ * "watchpoint", "step", "triple fault"...) */
+const char *target_stop_words(const struct target *t, const struct vmdbg_stopped *ev);
 
 /* ---- registers ---------------------------------------------------------------------------- */
 

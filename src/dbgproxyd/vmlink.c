@@ -2,6 +2,7 @@
  * vmlink.c - asynchronous vmdbg client with reconnection (see vmlink.h).
  */
 #include "vmlink.h"
+#include "log.h"
 
 #include <errno.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct vmlink {
 	GHashTable *config;        /* configuration registers: "vcpu:id" (uint64_t[2]) -> GBytes */
 	unsigned config_wanted;
 	bool warned_down;
+	bool tried;                /* a first attempt ended: ready, or down */
 	bool share_mem;            /* ask for MEM_MAP when the VM offers it */
 	GArray *fds;               /* int: descriptors received, not yet claimed */
 	struct guestmem *gm;       /* the VM's RAM, when shared */
@@ -68,6 +70,11 @@ struct guestmem *vmlink_guestmem(const struct vmlink *l)
 bool vmlink_idle(const struct vmlink *l)
 {
 	return l->pending.length == 0;
+}
+
+bool vmlink_tried(const struct vmlink *l)
+{
+	return l->tried;
 }
 
 bool vmlink_is_ready(const struct vmlink *l)
@@ -158,9 +165,11 @@ bool vmlink_send(struct vmlink *l, const GByteArray *frame, uint32_t seq, vmlink
 static void become_ready(struct vmlink *l)
 {
 	l->state = LINK_READY;
+	l->tried = true;
 	l->backoff = BACKOFF_MIN;
 	l->warned_down = false;
-	g_message("VM %s ready: %s, %u vCPU(s), %u hw breakpoint / %u watchpoint slots%s",
+	log_event(LOG_VM_READY, G_LOG_LEVEL_MESSAGE, &(struct log_fields){ .vm = l->path },
+		  "VM %s ready: %s, %u vCPU(s), %u hw breakpoint / %u watchpoint slots%s",
 		  l->path, l->hello.arch == VMDBG_ARCH_AARCH64 ? "aarch64" : "x86-64",
 		  l->hello.nr_vcpus, l->hello.hw_bps, l->hello.hw_wps,
 		  (l->hello.features & VMDBG_FEAT_HW_SLOTS_SHARED) ? " (shared)" : "");
@@ -435,6 +444,7 @@ static void link_down(struct vmlink *l, const char *why)
 {
 	if (l->state == LINK_DOWN)
 		return;
+	l->tried = true;
 	bool was_ready = l->state == LINK_READY;
 	ev_io_stop(l->loop, &l->read_w);
 	ev_io_stop(l->loop, &l->write_w);
@@ -462,12 +472,16 @@ static void link_down(struct vmlink *l, const char *why)
 	}
 	if (was_ready) {
 		if (l->stopped)  /* asked for: the daemon or its owner is closing */
-			g_message("disconnected from the VM at %s: %s", l->path, why);
+			g_info("disconnected from the VM at %s: %s", l->path, why);
 		else
-			g_warning("lost the VM at %s: %s; reconnecting", l->path, why);
+			log_event(LOG_VM_LOST, G_LOG_LEVEL_WARNING,
+				  &(struct log_fields){ .vm = l->path, .reason = why },
+				  "lost the VM at %s: %s; reconnecting", l->path, why);
 		l->ops->on_lost(l->owner, why);
 	} else if (!l->warned_down) {
-		g_message("VM at %s not reachable (%s); retrying with back-off", l->path, why);
+		log_event(LOG_VM_UNREACHABLE, G_LOG_LEVEL_MESSAGE,
+			  &(struct log_fields){ .vm = l->path, .reason = why },
+			  "VM at %s not reachable (%s); retrying with back-off", l->path, why);
 		l->warned_down = true;
 	}
 	schedule_retry(l);

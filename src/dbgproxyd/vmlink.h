@@ -42,6 +42,9 @@ struct vmlink *vmlink_new(struct ev_loop *loop, const char *path,
 void vmlink_free(struct vmlink *l);
 
 bool vmlink_is_ready(const struct vmlink *l);
+/* The first connection attempt has ended: the VM answered, or it is not
+ * there (or refused); from then on, true */
+bool vmlink_tried(const struct vmlink *l);
 const struct vmdbg_hello *vmlink_hello(const struct vmlink *l);
 /* The register ids vCPU `vcpu` serves (REG_LIST), as a GArray of uint64_t. */
 const GArray *vmlink_reg_ids(const struct vmlink *l, uint32_t vcpu);

@@ -48,7 +48,7 @@ hw_lines() {
 }
 
 @test "hbreak on tick hits repeatedly; DBGBCR/DBGBVR as programmed; one tick per hit" {
-	start_vm_arm64 1 && start_daemon
+	start_vm_arm64 1 && DAEMON_LOG_LEVEL=debug start_daemon
 	run gdb_batch "set breakpoint always-inserted on" "hbreak tick" "monitor hw" \
 		"continue" "p *(long *)&counters" "continue" "p *(long *)&counters" \
 		"continue" "p *(long *)&counters" "delete" "monitor hw" "detach"
@@ -80,7 +80,7 @@ hw_lines() {
 }
 
 @test "break (BRK #0 owned by the VM) hits; reads show the original instruction" {
-	start_vm_arm64 1 && start_daemon
+	start_vm_arm64 1 && DAEMON_LOG_LEVEL=debug start_daemon
 	want=$("$GDB_BIN" -batch -nx -ex "x/wx tick" "$GUEST_ARM64" | awk '{ print $NF }')
 	run gdb_batch "break tick" "continue" "x/wx tick" "continue" "p \$pc == tick" "delete" "detach"
 	echo "$output"
@@ -217,7 +217,7 @@ agent_dprintf() {
 }
 
 @test "watch on an 8-byte variable: old and new value of the store, stop after it" {
-	start_vm_arm64 1 && start_daemon
+	start_vm_arm64 1 && DAEMON_LOG_LEVEL=debug start_daemon
 	run gdb_batch "watch *(long *)&counters" "continue" "p \$pc - tick" "continue" "detach"
 	echo "$output"
 	[ "$(printf '%s\n' "$output" | grep -c 'Hardware watchpoint 1: \*(long \*)&counters')" -ge 3 ]
@@ -235,7 +235,7 @@ agent_dprintf() {
 # rwatch_awatch_load [VM-ARG...]: rwatch, then awatch, on load_target each
 # stop the guest at its load (8 bytes into load_once) and report the value
 rwatch_awatch_load() {
-	start_vm_arm64 1 "$@" && start_daemon
+	start_vm_arm64 1 "$@" && DAEMON_LOG_LEVEL=debug start_daemon
 	run gdb_batch "rwatch *(long *)&load_target" "continue" "p \$pc - load_once" "delete" \
 		"awatch *(long *)&load_target" "continue" "p \$pc - load_once" "detach"
 	echo "$output"
@@ -349,7 +349,7 @@ rwatch_awatch_load() {
 }
 
 @test "a store pair below the watched doubleword still hits (FAR below the watch)" {
-	start_vm_arm64 1 && start_daemon
+	start_vm_arm64 1 && DAEMON_LOG_LEVEL=debug start_daemon
 	run gdb_batch "watch *(long *)((char *)&pair_target + 8)" "continue" "p \$pc - pair_store" \
 		"p *(long *)((char *)&pair_target + 8) - *(long *)&round" "detach"
 	echo "$output"
@@ -591,7 +591,7 @@ mem_sharing_session() {
 }
 
 @test "Ctrl-C while dbgproxyd evaluates a never-true condition (VM without conditions): SIGINT, the point still works after" {
-	start_vm_arm64 1 --no-conditions && start_daemon
+	start_vm_arm64 1 --no-conditions && DAEMON_LOG_LEVEL=debug start_daemon
 	gdb_bg "$TMP/gdb.out" "break tick if \$x0 == 77" "continue" "p \$pc != 0" "delete" \
 		"hbreak tick" "continue" "p \$pc == tick" "detach"
 	wait_for grep -q "resumed by gdb" "$TMP/daemon.log"

@@ -33,7 +33,7 @@ teardown() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--vm PATH"* ]]
 	run "$DBGPROXYD" --vm /nonexistent --listen 70000
-	[ "$status" -eq 2 ] || [ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"port must be 1..65535"* ]]
 	run "$DBGPROXYD" --vm /nonexistent --log-level loud
 	[ "$status" -eq 2 ]
@@ -160,10 +160,10 @@ teardown() {
 	local port=$((20000 + RANDOM % 30000))
 	run "$DBGPROXYD" --listen "0.0.0.0:$port" --vm "$TMP/no-vm.sock"
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"reachable from other machines"*"--listen-any"* ]]
 	run "$DBGPROXYD" --listen "[::]:$port" --vm "$TMP/no-vm.sock"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"--listen-any"* ]]
 	# ":PORT" binds 127.0.0.1 (local address 0100007F in /proc/net/tcp, LISTEN = 0A)
 	"$DBGPROXYD" --listen ":$port" --vm "$TMP/no-vm.sock" > "$TMP/d.log" 2>&1 &

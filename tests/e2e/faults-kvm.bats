@@ -110,7 +110,7 @@ gdb_stopped_with_points() {
 
 @test "KVM: gdb killed (-9) while the guest runs with never-hit breakpoints inserted" {
 	start_vm 1
-	start_daemon
+	DAEMON_LOG_LEVEL=debug start_daemon
 	baseline
 	points
 	gdb_bg "$TMP/gdb.out" "${POINTS[@]}" "monitor info vm" "monitor hw" 'echo RUNNING\n' "continue"
@@ -170,7 +170,7 @@ gdb_stopped_with_points() {
 	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-faults.XXXXXX")
 	VM_SOCK=$TMP/vm.sock
 	vm_up
-	start_daemon
+	DAEMON_LOG_LEVEL=debug start_daemon
 	baseline
 	gdb_bg "$TMP/gdb.out" 'echo RUNNING\n' "continue" 'echo AFTER-CONTINUE\n'
 	wait_for grep -q "RUNNING" "$TMP/gdb.out"

@@ -110,7 +110,7 @@ want_text() {
 
 @test "gdb killed (-9) while the guest runs with never-hit breakpoints inserted" {
 	start_vm_arm64 1
-	start_daemon
+	DAEMON_LOG_LEVEL=debug start_daemon
 	baseline
 	# puts runs once at boot, power_off never: continue runs until gdb dies
 	gdb_bg "$TMP/gdb.out" "set breakpoint always-inserted on" "break *puts" "hbreak *power_off" \
@@ -152,7 +152,7 @@ want_text() {
 	TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/dbgproxy-faults.XXXXXX")
 	VM_SOCK=$TMP/vm.sock
 	vm_up
-	start_daemon
+	DAEMON_LOG_LEVEL=debug start_daemon
 	baseline
 	gdb_bg "$TMP/gdb.out" 'echo RUNNING\n' "continue" 'echo AFTER-CONTINUE\n'
 	wait_for grep -q "RUNNING" "$TMP/gdb.out"

@@ -32,7 +32,7 @@ teardown() {
 
 @test "break tick + continue three times: three hits, the counter grows" {
 	need_kvm_offers sw-breakpoints
-	start_vm 1 && start_daemon
+	start_vm 1 && DAEMON_LOG_LEVEL=debug start_daemon
 	run gdb_batch "break tick" \
 		"continue" "p counters[0]" \
 		"continue" "p counters[0]" \
@@ -117,7 +117,7 @@ teardown() {
 }
 
 @test "Ctrl-C (SIGINT to gdb waiting in continue) stops the guest with SIGINT" {
-	start_vm 1 && start_daemon
+	start_vm 1 && DAEMON_LOG_LEVEL=debug start_daemon
 	gdb_bg "$TMP/gdb.out" "continue" "p counters[0]" "detach"
 	wait_for grep -q "resumed by gdb" "$TMP/daemon.log"
 	sleep 0.5

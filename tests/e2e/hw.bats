@@ -20,7 +20,7 @@ hw_table() {
 
 @test "hbreak on tick hits repeatedly; the guest advances one tick per hit" {
 	need_kvm_offers hw-breakpoints
-	start_vm 1 && start_daemon
+	start_vm 1 && DAEMON_LOG_LEVEL=debug start_daemon
 	run gdb_batch "hbreak tick" "continue" "p counters[0]" "continue" "p counters[0]" \
 		"continue" "p counters[0]" "delete" "detach"
 	echo "$output"

@@ -31,7 +31,7 @@ page_lines() {
 
 @test "dead watchpoints: the self-test says so, and watch fires by page protection with old and new values" {
 	need_arm64
-	start_vm_arm64 1 --dead-watchpoints && start_daemon
+	start_vm_arm64 1 --dead-watchpoints && DAEMON_LOG_LEVEL=debug start_daemon
 	grep -q 'self-test: watchpoints do not fire' "$TMP/vm.log"
 	run gdb_batch "monitor info vm" "watch *(long *)&counters" "continue" "p \$pc - tick" \
 		"continue" "monitor hw" "detach"
@@ -173,7 +173,7 @@ old_new_count() {
 
 @test "KVM: watch fires by page protection, repeatedly, after the store, with old and new values" {
 	need_kvm
-	start_vm 1 && start_daemon --watch-with pages
+	start_vm 1 && DAEMON_LOG_LEVEL=debug start_daemon --watch-with pages
 	run gdb_batch "set breakpoint always-inserted on" "monitor info vm" "watch counters[0]" \
 		"continue" "continue" "continue" "p counters[0]" "monitor hw" "detach"
 	echo "$output"
@@ -222,7 +222,7 @@ old_new_count() {
 	need_kvm
 	# tick's page loses its slot (read watch): every instruction fetched
 	# from it is stepped with the page mapped for it alone
-	start_vm 1 && start_daemon --watch-with pages
+	start_vm 1 && DAEMON_LOG_LEVEL=debug start_daemon --watch-with pages
 	run gdb_batch "rwatch *(char *)&tick" "watch counters[0]" "monitor hw" "continue" "continue" \
 		"p \$pc >= (long)&tick && \$pc < (long)&tick + 64" "detach"
 	echo "$output"
