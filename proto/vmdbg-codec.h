@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-codec.h - the one encoder/decoder of vmdbg frames, linked by both
  * dbgproxyd and dbgproxy-vm.  Pure: bytes in, structs out, no I/O.

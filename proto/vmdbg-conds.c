@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-conds.c - breakpoint conditions (vmdbg-conds.h).
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-enc.c - the encoders of vmdbg frames (vmdbg-codec.h): each
  * appends one whole frame, header and payload as proto/vmdbg.md lays them

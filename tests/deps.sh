@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # tests/deps.sh - install the Debian 12 packages dbgproxyd needs to build,
 # test and demo.  Installs only what is missing; needs root (or sudo).
 set -euo pipefail

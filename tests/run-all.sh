@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # tests/run-all.sh - the README's test command: install what is missing,
 # then build and run every test suite twice (a -Werror build and an
 # ASan/UBSan build), a bounded fuzz run, and `make distcheck`.  Ends with

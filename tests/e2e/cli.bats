@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # Command lines and configuration of dbgproxyd and dbgproxy-vm: every bad
 # input gets a clear message and a usage exit status; good config works.
 

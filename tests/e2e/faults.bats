@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # The fault suite: real processes die, vanish or misbehave at the worst
 # moment, and the system must come back whole.  Each case injects one
 # fault into gdb-multiarch -> dbgproxyd -> dbgproxy-vm --arch aarch64 (the

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # helpers.bash - start/stop dbgproxy-vm and dbgproxyd for bats tests, and
 # run real gdb in batch mode against them.  Every process is started by the
 # test, listens on loopback (or a private unix socket), and is killed by PID

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # guest.mk - the x86-64 test guest booted by dbgproxy-vm and QEMU.
 #
 # Included from the top-level (non-recursive) Makefile.am, so every path

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # qemu-boot.sh - check that the test guest (tests/guest/guest.mb) boots
 # under plain QEMU/KVM and announces vCPU 0 on the serial port.
 #

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vm-boot.c - the boot loaders (src/dbgproxy-vm/core/vm-boot.h) against the specs:
  * synthetic Multiboot, Multiboot2 and Linux images built here, the boot

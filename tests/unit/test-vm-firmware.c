@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vm-firmware.c - the BIOS data area, MP tables and ACPI tables
  * dbgproxy-vm leaves for its guest, read back the way kernels read them:
