@@ -81,6 +81,9 @@ start_vm() {
 # need_arm64: gdb-multiarch and the AArch64 guest (no KVM needed: the
 # AArch64 back end is simulated)
 need_arm64() {
+	if [ -n "${NO_AARCH64_GUEST:-}" ]; then
+		skip "$NO_AARCH64_GUEST"
+	fi
 	if [ -z "${GDB_MULTIARCH:-}" ] || [ "$GDB_MULTIARCH" = no ]; then
 		skip "gdb-multiarch not found at configure time: apt-get install gdb-multiarch"
 	fi

@@ -22,7 +22,15 @@
 GUEST_ELF = tests/guest/guest.elf
 GUEST_MB = tests/guest/guest.mb
 GUEST_ARM64 = tests/guest/arm64/guest.elf
-GUEST_IMAGES = $(GUEST_ELF) $(GUEST_MB) $(GUEST_ARM64)
+# each only where configure found what builds it (X86_GUEST: an x86-64
+# host; AARCH64_GUEST: an AArch64 assembler and linker)
+GUEST_IMAGES =
+if X86_GUEST
+GUEST_IMAGES += $(GUEST_ELF) $(GUEST_MB)
+endif
+if AARCH64_GUEST
+GUEST_IMAGES += $(GUEST_ARM64)
+endif
 
 GUEST_CFLAGS = -m64 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small -O1 \
