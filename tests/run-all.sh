@@ -52,6 +52,10 @@ else
 fi
 (cd build-plain && step make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null) ||
 	steps_failed=$((steps_failed + 1))
+# the Debian packages from the release tree: dpkg-buildpackage, lintian
+# (tests/deb-check.sh; its result is counted with the suites')
+(cd build-plain && step make check TESTS=tests/deb-check.sh >/dev/null) ||
+	steps_failed=$((steps_failed + 1))
 
 # Sum the per-test results automake recorded (.trs) in both builds.
 pass=0 fail=0 skip=0
