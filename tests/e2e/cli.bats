@@ -147,10 +147,14 @@ teardown() {
 
 @test "neither program replaces a file that is not a stale socket at its socket path" {
 	printf 'keep me\n' > "$TMP/precious"
-	run "$DBGPROXY_VM" --arch aarch64 --kernel "${GUEST_ARM64:-$GUEST_ELF}" --socket "$TMP/precious"
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"exists and is not a socket"* ]]
+	# the VM's half needs a kernel it takes without KVM: the AArch64 guest,
+	# when configure built it (NO_AARCH64_GUEST says why not)
+	if [ -n "${GUEST_ARM64:-}" ]; then
+		run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ARM64" --socket "$TMP/precious"
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"exists and is not a socket"* ]]
+	fi
 	run "$DBGPROXYD" --listen "unix:$TMP/precious" --vm "$TMP/no-vm.sock"
 	echo "$output"
 	[ "$status" -eq 1 ]
