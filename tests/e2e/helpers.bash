@@ -9,7 +9,17 @@
 : "${DBGPROXYD:?set by make check}"
 : "${GUEST_ELF:?set by make check}"
 
+# need_vm: dbgproxy-vm was built (NO_VM: configure's reason it was not;
+# Makefile.am skips the suites that need it throughout, need_vm the tests of
+# the others that do)
+need_vm() {
+	if [ -n "${NO_VM:-}" ]; then
+		skip "$NO_VM"
+	fi
+}
+
 need_kvm() {
+	need_vm
 	if ! { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
 		skip "no usable /dev/kvm on this host: end-to-end tests need KVM"
 	fi
@@ -81,6 +91,7 @@ start_vm() {
 # need_arm64: gdb-multiarch and the AArch64 guest (no KVM needed: the
 # AArch64 back end is simulated)
 need_arm64() {
+	need_vm
 	if [ -n "${NO_AARCH64_GUEST:-}" ]; then
 		skip "$NO_AARCH64_GUEST"
 	fi
