@@ -3,7 +3,8 @@
 # Copyright (C) 2026 The dbgproxyd authors
 # tests/run-all.sh - the README's test command: install what is missing,
 # then build and run every test suite twice (a -Werror build and an
-# ASan/UBSan build), a bounded fuzz run, and `make distcheck`.  Ends with
+# ASan/UBSan build), a bounded fuzz run, `make distcheck`, and the Debian
+# packages (tests/deb-check.sh: dpkg-buildpackage and lintian).  Ends with
 # one line "N passed, N failed, N skipped" summed over every suite, and
 # fails when anything failed.
 set -uo pipefail
