@@ -12,6 +12,9 @@
 # fails before it is committed) in a git checkout, else those the release
 # tarball lists in .dist-files, minus what autotools generated.  Exit 0, 1 (the files and the
 # lines they need are listed), or 77 (skipped, with the reason).
+#
+# `spdx-check.sh --add` writes the two lines, as the comment each format
+# takes, into the files that lack them (then check and commit the result).
 set -uo pipefail
 top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 top=$(cd "$top" && pwd -P) || exit 1
@@ -55,6 +58,29 @@ dep5_globs() {
 }
 
 files=$(list_files) || exit $?
+# add_lines FILE LICENSE: the two lines at the top of FILE (after a #! line
+# or an XML declaration), as a comment in FILE's format
+add_lines() {
+	local f=$1 l=$2 cr="Copyright (C) $(date +%Y) The dbgproxyd authors" first pre= post= at=0 tmp
+	first=$(head -n 1 "$f")
+	case "$f" in
+	*.c|*.h|*.S|*.ld|*.sym) pre='/* ' post=' */' ;;
+	*.md|*.xml) pre='<!-- ' post=' -->' ;;
+	man/*) pre='.\" ' ;;
+	configure.ac) pre='dnl ' ;;
+	*) pre='# ' ;;
+	esac
+	case "$first" in
+	'#!'*|'<?xml'*) at=1 ;;
+	esac
+	tmp=$(mktemp) || return 1
+	{ head -n "$at" "$f"; printf '%sSPDX-License-Identifier: %s%s\n%s%s%s\n' \
+		"$pre" "$l" "$post" "$pre" "$cr" "$post"; tail -n +"$((at + 1))" "$f"; } > "$tmp" &&
+		cat "$tmp" > "$f"
+	rm -f "$tmp"
+	echo "$f: added SPDX-License-Identifier: $l"
+}
+
 globs=$(dep5_globs)
 bad=0
 checked=0
@@ -83,7 +109,9 @@ while IFS= read -r f; do
 	fi
 	head=$(head -n 6 "$f" | tr -d '\0')
 	got=$(sed -n 's/.*SPDX-License-Identifier: \([^ ]*\).*/\1/p' <<< "$head" | head -n 1)
-	if [ -z "$got" ]; then
+	if [ -z "$got" ] && [ "${1:-}" = --add ]; then
+		add_lines "$f" "$want"
+	elif [ -z "$got" ]; then
 		echo "$f: no SPDX-License-Identifier line; add 'SPDX-License-Identifier: $want'" \
 			"and a 'Copyright (C) YEAR The dbgproxyd authors' line as a comment at the top" \
 			"(data files: a Files: stanza in .reuse/dep5)"
