@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * dbgproxyd-tasks.h - the "tasks" service of the tasks plugin, for other
  * plugins (dbgproxyd-plugin(7), SERVICES): which task of the guest kernel

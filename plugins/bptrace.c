@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * bptrace.c - count the hits of breakpoints gdb never sees, per vCPU, and
  * keep the last values of chosen registers, without stopping gdb.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * taskprof.c - count the hits of breakpoints gdb never sees per task of
  * the guest kernel, with the tasks plugin's service (dbgproxyd-tasks.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-codec.c - the bounds-checked decoder of vmdbg frames (the encoders
  * are in vmdbg-enc.c).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-codec.h - the one encoder/decoder of vmdbg frames (libvmdbg),
  * linked by dbgproxyd, dbgproxy-vm, vmdbg-conform and any VMM that wants

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-enc.c - the encoders of vmdbg frames (vmdbg-codec.h): each
  * computes its frame's length, reserves that much of the output and fills

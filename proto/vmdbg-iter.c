@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-iter.c - libvmdbg's iterators over the variable parts of decoded
  * messages (vmdbg_decode() validated every length they follow), and the

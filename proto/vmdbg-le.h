@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-le.h - little-endian loads shared by the decoder and the
  * iterators of libvmdbg.  Private to proto/: not installed.

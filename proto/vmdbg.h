@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg.h - the vmdbg wire protocol: constants, register ids and the
  * architecture debug-register layouts that both dbgproxyd and a VMM use.

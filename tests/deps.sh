@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # tests/deps.sh - install the Debian 12 packages dbgproxyd needs to build,
 # test and demo.  Installs only what is missing; needs root (or sudo).
 set -euo pipefail
@@ -8,6 +10,7 @@ PACKAGES=(
 	libev-dev libglib2.0-dev liburcu-dev libdw-dev libsystemd-dev linux-libc-dev
 	binutils binutils-aarch64-linux-gnu gdb gdb-multiarch lldb bats clang
 	qemu-system-x86 qemu-system-arm acpica-tools python3 cpio
+	debhelper lintian
 )
 
 missing=()

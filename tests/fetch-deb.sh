@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # fetch-deb.sh PACKAGE DESTDIR - download a Debian package with apt-get and
 # unpack it with dpkg-deb, for tests that boot real images (GNU Mach,
 # memtest86+).  Prints the directory it unpacked into (DESTDIR/PACKAGE,

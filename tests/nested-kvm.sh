@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # nested-kvm.sh [--rw DIR]... [--timeout SECONDS] -- COMMAND...
 #
 # Run COMMAND where a real /dev/kvm exists although this host has none:

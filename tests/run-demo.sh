@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # tests/run-demo.sh - the README's demo command: install what is missing,
 # build, boot the demo guest in dbgproxy-vm (2 vCPUs) behind dbgproxyd on
 # 127.0.0.1:3333, and print the gdb command line to use.  Ctrl-C stops both.

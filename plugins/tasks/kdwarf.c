@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * kdwarf.c - a kernel's symbols and structure layouts from its ELF and
  * DWARF, with elfutils' libdw (libdwfl for the file and its symbols).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * profiles.c - which structures and symbols make a kernel's task and
  * thread lists.  A kernel is a table here: names only; offsets and sizes

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * tasks.c - OS awareness for a guest kernel: its threads as gdb threads
  * (`info threads`, `thread N`, `bt` of a thread that is not running, from

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * tasks.h - the tasks plugin's pieces: a kernel's layout read from its
  * DWARF (kdwarf.c), the profiles that say which structures and symbols

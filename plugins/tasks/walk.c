@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * walk.c - read a kernel's task and thread lists out of guest memory, one
  * object per read, on the daemon's loop: the per-CPU array of running

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * agentx.c - verifier and interpreter of gdb's agent expressions
  * (agentx.h).  Opcode values and stack effects from the gdb manual,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * agentx.h - gdb's agent expressions (gdb manual, "Agent Expressions"):
  * the bytecode gdb sends with a breakpoint's condition (Z0/Z1 ";X") and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * sockio.c - socket plumbing shared by dbgproxyd and dbgproxy-vm (see
  * sockio.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * sockio.h - the socket plumbing both programs share: a Unix listening
  * socket that never replaces anything but a stale socket, the

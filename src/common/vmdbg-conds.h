@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-conds.h - breakpoint conditions evaluated where a breakpoint hits (vmdbg
  * POINT_COND): per breakpoint address, gdb's agent-expression bytecode —

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-glib.c - libvmdbg's GLib glue (vmdbg-glib.h).
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-glib.h - libvmdbg (proto/, GLib-free) as our GLib programs use it:
  * frames appended to a GByteArray, decode failures as GErrors in

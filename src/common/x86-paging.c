@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * x86-paging.c - x86 page-table walker (Intel SDM Vol. 3A chapter 4:
  * 4.3 32-bit paging, 4.4 PAE paging, 4.5 4-level and 5-level paging).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * x86-paging.h - guest-virtual to guest-physical translation for x86, done
  * by walking the guest's page tables in guest memory.  Pure: no KVM calls,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * kvm-probe.c - run a few instructions in a throw-away VM to learn what this
  * host's KVM does with debug events.  Hardware KVM exits with

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * kvm-probe.h - what this host's KVM really does with debug events, found
  * by running a few instructions in a throw-away VM (nested and software KVMs

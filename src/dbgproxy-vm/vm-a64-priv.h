@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-a64-priv.h - what the two halves of the simulated AArch64 machine
  * share: vm-a64-sim.c (the simulation thread, guest memory, events) and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-a64-regs.c - the simulated AArch64 machine's registers as vmdbg
  * serves them (vm-a64.c has the other calls): KVM's own arm64 register

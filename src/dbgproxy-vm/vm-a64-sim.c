@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-a64-sim.c - the simulated AArch64 machine's own side (vm-a64.c has
  * the vmdbg calls and the design): the simulation thread that runs the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-a64.c - dbgproxy-vm's simulated AArch64 machine: a64-sim.c's
  * interpreter behind the same vmdbg calls as the KVM machine, with KVM's

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-kvm-create.c - creating and destroying the KVM machine: KVM, guest memory,
  * CPUID, the vCPUs and their boot state, the in-kernel irqchip and PIT,

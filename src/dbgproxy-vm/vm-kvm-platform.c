@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-kvm-platform.c - the PC devices behind the KVM machine's I/O and MMIO
  * exits (vm-pc.h), the console input thread and the VGA mirror.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-kvm-priv.h - what the files of dbgproxy-vm's KVM machine share:
  * vm-kvm.c (the vm_ops the vmdbg server calls: registers, memory, guest

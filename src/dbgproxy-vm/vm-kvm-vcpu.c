@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-kvm-vcpu.c - the vCPU threads of the KVM machine (vm-kvm-priv.h): guest
  * addresses, the published debug state, KVM_RUN and what every exit means,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-kvm-watch.c - watchpoints by page protection on the KVM machine
  * (vmdbg WATCH_*; the table and what an access means are vm-watch.c).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-kvm.c - the KVM machine of dbgproxy-vm: the vm_ops the vmdbg server
  * calls (registers, memory, guest debug, software breakpoints, run

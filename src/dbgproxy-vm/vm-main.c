@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-main.c - dbgproxy-vm: a minimal KVM VMM that boots a kernel on a small
  * PC (multiboot v1/v2 or the Linux boot protocol; x86-64), or a simulated

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm.h - the machine behind dbgproxy-vm, seen by the socket server only
  * through these calls.  Two back ends implement them: a KVM x86-64 VM with

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * breakpoints.c - Z0-Z4 / z0-z4: gdb's points, owned by this session's
  * client in the target's breakpoint table (target.h): software

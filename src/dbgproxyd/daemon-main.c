@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * daemon-main.c - dbgproxyd: options and configuration, logging, the gdb
  * listener, the VM link's callbacks, and clean shutdown.  The only file

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * daemon.h - dbgproxyd's process-wide pieces, owned by main: the event
  * loop, the target (the VM, target.h), the gdb listener, and the current

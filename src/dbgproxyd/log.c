@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * log.c - dbgproxyd's logging (log.h): the level filter, the two output
  * formats, and the events with their MESSAGE_IDs.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * log.h - dbgproxyd's logging: GLib structured logging, filtered by
  * --log-level, written as GLib does (the journal when stderr is the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * memscan.c - guest memory the client wants summed or searched, not
  * sent: qCRC (gdb's compare-sections) and qSearch:memory (gdb's find).

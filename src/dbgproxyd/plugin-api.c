@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * plugin-api.c - the VM as plugins see it (dbgproxyd-plugin.h): each
  * plugin is a passive client of the target (target.h) with its own

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * plugin-host.c - loading and unloading plugins (GModule), calls into
  * them and their monitor commands (plugin-host.h, dbgproxyd-plugin.h);

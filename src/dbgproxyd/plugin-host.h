@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * plugin-host.h - the plugin host (dbgproxyd-plugin(7)) as the rest of the
  * daemon sees it: load and unload plugins, list them, and run the monitor

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * plugin-priv.h - what plugin-host.c (loading, unloading, calls into
  * plugins, monitor commands), plugin-services.c (services between

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * plugin-services.c - the services plugins publish to each other
  * (dbgproxyd-plugin.h: dbgp_service_*).

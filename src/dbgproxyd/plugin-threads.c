@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * plugin-threads.c - threads of the guest's OS that plugins know
  * (dbgproxyd-plugin.h: dbgp_threads_*), as gdb threads (plugin-host.h).

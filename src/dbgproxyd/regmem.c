@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * regmem.c - registers (g, G, p, P) through the target's per-vCPU caches,
  * and guest memory (m, x, M, X).  Every handler here is a PKT_F_ASYNC row:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * runctl.c - all-stop run control as gdb sees it: stop replies, Ctrl-C,
  * resuming and stepping (c, s, vCont), detach and kill, and a guest that

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * sdnotify.c - dbgproxyd under systemd (sdnotify.h), through libsystemd's
  * sd_notify(3) and sd_listen_fds(3).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * sdnotify.h - dbgproxyd under systemd (libsystemd): readiness, STATUS=
  * lines, the watchdog, socket activation.  Without libsystemd (configure

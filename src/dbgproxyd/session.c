@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * session.c - one gdb connection: RSP framing and acks, the packet table
  * and its admission rule, attaching to the VM and closing (see session.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * session.h - what the files of one gdb session share (private to
  * dbgproxyd): struct session, the request context, and the helpers the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * target-conds.c - breakpoint conditions and commands for a VM that does
  * not evaluate them itself (no vmdbg CONDITIONS: dbgproxy-vm's KVM

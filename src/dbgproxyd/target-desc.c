@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * target-desc.c - what the VM's vCPUs are to the target (target-priv.h):
  * gdb's one target description (the richest vCPU's, or the user's), one

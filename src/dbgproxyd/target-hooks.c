@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * target-hooks.c - what happens between an all-stop pause and the
  * debugger hearing of it (target-priv.h):

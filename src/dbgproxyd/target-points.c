@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * target-points.c - the target's breakpoint table (target.h): software
  * breakpoints, which the VM plants, and hardware breakpoints and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * target-priv.h - what target.c (link, description, clients, run
  * control), target-regmem.c (registers and memory) and target-points.c

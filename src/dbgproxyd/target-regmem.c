@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * target-regmem.c - the target's registers, through one cache per vCPU
  * (valid while the VM is stopped), and guest memory in VM-sized pieces

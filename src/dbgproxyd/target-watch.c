@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * target-watch.c - watchpoints by page protection (vmdbg WATCH_INSERT,
  * WATCH_REMOVE, WATCH_LIST; VMs with HELLO feature PAGE_WATCH): the ones

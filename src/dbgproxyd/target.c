@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * target.c - the VM every client shares (target.h): the link, what the VM
  * is, the clients, and all-stop run control.  Registers and memory are in

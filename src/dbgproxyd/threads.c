@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * threads.c - vCPUs as gdb threads: ids, the thread list (qfThreadInfo,
  * qXfer:threads), names and extra info, Hg/Hc and T; and the guest OS's

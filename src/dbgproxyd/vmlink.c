@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmlink.c - asynchronous vmdbg client with reconnection (see vmlink.h).
  */

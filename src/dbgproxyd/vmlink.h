@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmlink.h - dbgproxyd's connection to a VM: an asynchronous vmdbg client on
  * the daemon's libev loop.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * conform-calls.c - vmdbg-conform's requests: one function per request
  * it makes (encode, call, unpack), and how an answer is judged against

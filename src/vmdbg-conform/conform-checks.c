@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * conform-checks.c - what vmdbg-conform checks, in the order it checks
  * them; each is a row of the table.  The spec (proto/vmdbg.md) is quoted

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * conform-link.c - vmdbg-conform's client side of a vmdbg socket: frames
  * out through libvmdbg's encoders, in through vmdbg_frame_peek() and

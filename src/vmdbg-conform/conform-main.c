@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * conform-main.c - vmdbg-conform(1): options, the pass/fail/skip table,
  * the exit status.

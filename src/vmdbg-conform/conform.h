@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * conform.h - vmdbg-conform: a VMM's vmdbg socket checked against
  * proto/vmdbg.md.  Built on libvmdbg alone (plus libc), as a VMM author's

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * bench-a64.c - figures for the A64 interpreter behind dbgproxy-vm --arch
  * aarch64: simulated instructions per second for a load/store loop, with

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * bench-daemon.c - figures for dbgproxyd on real KVM: packet round trip,
  * register and memory reads, single-step rate, CPU used by an idle daemon

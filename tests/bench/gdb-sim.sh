@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # gdb-sim.sh - figures of gdb-multiarch against dbgproxyd and the simulated
 # AArch64 machine (no KVM needed), each feature beside what gdb does
 # without it, in one run:

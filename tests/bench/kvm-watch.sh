@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # kvm-watch.sh - watchpoint figures on the KVM machine (x86-64 test guest),
 # real gdb -> dbgproxyd -> dbgproxy-vm, one run:
 #   w  watch counters[0] (stored once per pass), 200 hits: hits/s; each

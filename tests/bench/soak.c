@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * soak.c - `make soak`: dbgproxyd and dbgproxy-vm under sustained load,
  * for memory and descriptor growth (not a test: figures, read by people).

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # AArch64 end to end: gdb-multiarch -> dbgproxyd (unchanged) -> dbgproxy-vm
 # --arch aarch64, the simulated machine with the Arm debug architecture.
 # Every hardware breakpoint/watchpoint case hits here for real: the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # vmdbg-conform (the installed conformance checker) against dbgproxy-vm's
 # two back ends: the simulated AArch64 machine (runs anywhere) and KVM
 # (skipped, with the reason, where /dev/kvm is absent).  --scratch is the

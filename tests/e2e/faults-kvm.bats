@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # The fault suite on a real KVM guest: the faults of faults.bats (which runs
 # them on the simulated AArch64 machine everywhere) injected into
 # gdb -> dbgproxyd -> dbgproxy-vm (KVM) -> the x86-64 test guest.  After

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # faults-lib.bash - what the fault suites (faults.bats on the simulated
 # AArch64 machine, faults-kvm.bats on a KVM guest) share: descriptor
 # counts, their baseline, a daemon started without waiting for its VM,

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # The fault suite: real processes die, vanish or misbehave at the worst
 # moment, and the system must come back whole.  Each case injects one
 # fault into gdb-multiarch -> dbgproxyd -> dbgproxy-vm --arch aarch64 (the
@@ -20,7 +22,8 @@ load faults-lib
 
 setup_file() {
 	# what the guest's code must read as after every fault, taken once
-	if [ -n "${GDB_MULTIARCH:-}" ] && [ "$GDB_MULTIARCH" != no ]; then
+	# (without gdb-multiarch or the guest, need_arm64 skips every test)
+	if [ -n "${GDB_MULTIARCH:-}" ] && [ "$GDB_MULTIARCH" != no ] && [ -n "${GUEST_ARM64:-}" ]; then
 		ELF_TEXT=$(GDB_BIN=$GDB_MULTIARCH GUEST_ARM64=${GUEST_ARM64:-} elf_text)
 		export ELF_TEXT
 	fi

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # End-to-end: real gdb (batch mode) -> dbgproxyd -> dbgproxy-vm on real KVM.
 
 load helpers

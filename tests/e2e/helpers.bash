@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # helpers.bash - start/stop dbgproxy-vm and dbgproxyd for bats tests, and
 # run real gdb in batch mode against them.  Every process is started by the
 # test, listens on loopback (or a private unix socket), and is killed by PID
@@ -7,7 +9,17 @@
 : "${DBGPROXYD:?set by make check}"
 : "${GUEST_ELF:?set by make check}"
 
+# need_vm: dbgproxy-vm was built (NO_VM: configure's reason it was not;
+# Makefile.am skips the suites that need it throughout, need_vm the tests of
+# the others that do)
+need_vm() {
+	if [ -n "${NO_VM:-}" ]; then
+		skip "$NO_VM"
+	fi
+}
+
 need_kvm() {
+	need_vm
 	if ! { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
 		skip "no usable /dev/kvm on this host: end-to-end tests need KVM"
 	fi
@@ -79,6 +91,10 @@ start_vm() {
 # need_arm64: gdb-multiarch and the AArch64 guest (no KVM needed: the
 # AArch64 back end is simulated)
 need_arm64() {
+	need_vm
+	if [ -n "${NO_AARCH64_GUEST:-}" ]; then
+		skip "$NO_AARCH64_GUEST"
+	fi
 	if [ -z "${GDB_MULTIARCH:-}" ] || [ "$GDB_MULTIARCH" = no ]; then
 		skip "gdb-multiarch not found at configure time: apt-get install gdb-multiarch"
 	fi

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # Hardware breakpoints and watchpoints end to end: real gdb -> dbgproxyd ->
 # dbgproxy-vm on KVM (x86-64, 4 shared debug registers).
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # dbgproxyd's lifecycle under hostile timing: signals twice, a client that
 # kills the session from inside a handler, the VM going away with requests
 # in flight, gdb leaving while a PAUSE is on its way.  Each case once

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # dbgproxyd's log as an operator reads it, with a real gdb on the
 # simulated AArch64 machine: the events carry their MESSAGE_ID and fields
 # (VCPU=, PEER=, ADDR=, REASON= in words), seen through --log-format

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # notify-recv.py PATH SECONDS: what systemd's NOTIFY_SOCKET end does for
 # sd_notify(3) senders: a datagram socket at PATH; prints every assignment
 # of every message received (one per line, a line "--" after each message)

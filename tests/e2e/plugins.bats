@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # Plugins (dbgproxyd-plugin(7)) with real gdb-multiarch against the
 # simulated AArch64 machine: bptrace's breakpoints gdb never sees, counted
 # exactly across gdb's detach and re-attach; plugins loaded and unloaded

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # Real third-party kernels under dbgproxy-vm, as a new user would boot them:
 # GNU Mach 1.8 (a multiboot ELF with DWARF, 32-bit code) and memtest86+
 # (a Linux-boot-protocol bzImage), both from Debian's packages, fetched with

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # Registers by name end to end: real gdb -> dbgproxyd (target description,
 # handles, cache) -> dbgproxy-vm on KVM.  The guest's reg_probe loads known
 # values into every GPR and xmm register and stores them to memory before

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # Real kernels on the memory dbgproxy-vm builds, where there is no KVM:
 # tests/romboot/bootimg-dump runs the same firmware and loader calls as
 # vm-kvm.c (BIOS data area, MP and ACPI tables, then the kernel and its

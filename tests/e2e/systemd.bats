@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # dbgproxyd under systemd: the generated units (systemd-analyze verify and
 # security, against the bar: dbgproxyd <= 2.0, dbgproxy-vm <= 4.0),
 # readiness and STATUS= through a real NOTIFY_SOCKET, the watchdog, socket

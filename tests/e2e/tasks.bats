@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # The tasks and taskprof plugins with real gdb-multiarch, on the simulated
 # AArch64 machine running the toy kernel of tests/guest/arm64/mt.S (tasks
 # "kernel" and "app", threads switched cooperatively on vCPU 0): the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # Watchpoints by page protection (vmdbg WATCH_INSERT/REMOVE/LIST): gdb's
 # watch/rwatch/awatch that the debug registers cannot take — slots full, a
 # region they cannot match, or a host whose data breakpoints never fire —

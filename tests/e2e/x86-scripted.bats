@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # dbgproxyd's x86 paths with real gdb on any host: the VM is
 # tests/integration/scriptvm, a scripted vmdbg peer (dbgproxy-vm's own socket
 # server and register mapping over a fixed one-vCPU snapshot; nothing

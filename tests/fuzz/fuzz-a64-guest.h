@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-a64-guest.h - the guest the stateful fuzzers' simulated AArch64
  * machine runs: an ELF64 AArch64 executable with one RWX PT_LOAD of

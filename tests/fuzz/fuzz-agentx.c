@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-agentx.c - libFuzzer target for gdb agent expressions
  * (src/common/agentx.c): the whole input is bytecode as gdb would send it

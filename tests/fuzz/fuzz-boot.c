@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-boot.c - libFuzzer target for the boot loaders (src/dbgproxy-vm/core/vm-boot.h).
  *

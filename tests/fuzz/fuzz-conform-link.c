@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-conform-link.c - vmdbg-conform's client side (conform-link.c)
  * against a VMM that sends anything: the input is every byte the "VMM"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-hwslots.c - libFuzzer target for the hardware slot allocator
  * (src/dbgproxyd/core/hwslots.c, specified by the comment at the top of

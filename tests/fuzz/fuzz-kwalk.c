@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-kwalk.c - the tasks plugin's walk of a kernel's lists (plugins/
  * tasks/walk.c) over guest memory the input makes up: corrupt links,

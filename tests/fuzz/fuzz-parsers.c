@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-parsers.c - one libFuzzer target for four parsers of untrusted
  * input, chosen by the first byte:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-pc-ports.c - libFuzzer target for the legacy PC port bus
  * (src/dbgproxy-vm/core/vm-pc.h) and the devices behind it: one platform per input, driven

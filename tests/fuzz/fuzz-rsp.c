@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-rsp.c - libFuzzer target for the gdb RSP framing codec
  * (src/dbgproxyd/core/rsp-codec.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-session.c - libFuzzer target for dbgproxyd's gdb session, the
  * stateful layer between gdb's bytes and the VM: each input is one gdb

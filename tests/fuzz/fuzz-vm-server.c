@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * fuzz-vm-server.c - libFuzzer target for dbgproxy-vm's request server,
  * the stateful layer between the vmdbg socket and a VM: every input is one

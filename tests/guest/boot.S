@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * boot.S - entry of the dbgproxyd test guest (multiboot v1, x86-64).
  *

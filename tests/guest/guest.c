@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * guest.c - the dbgproxyd test guest (freestanding, x86-64, ring 0).
  *

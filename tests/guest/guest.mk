@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # guest.mk - the x86-64 test guest booted by dbgproxy-vm and QEMU.
 #
 # Included from the top-level (non-recursive) Makefile.am, so every path
@@ -24,10 +26,19 @@ GUEST_ELF = tests/guest/guest.elf
 GUEST_MB = tests/guest/guest.mb
 GUEST_ARM64 = tests/guest/arm64/guest.elf
 GUEST_ARM64_MT = tests/guest/arm64/mt.elf
-GUEST_IMAGES = $(GUEST_ELF) $(GUEST_MB) $(GUEST_ARM64)
+# each only where configure found what builds it (X86_GUEST: an x86-64
+# host; AARCH64_GUEST: an AArch64 assembler and linker; HAVE_MT_GUEST:
+# clang for AArch64 too)
+GUEST_IMAGES =
+if X86_GUEST
+GUEST_IMAGES += $(GUEST_ELF) $(GUEST_MB)
+endif
+if AARCH64_GUEST
+GUEST_IMAGES += $(GUEST_ARM64)
 if HAVE_MT_GUEST
 GUEST_IMAGES += $(GUEST_ARM64_MT)
 MT_GUEST_PATH = $(abs_builddir)/$(GUEST_ARM64_MT)
+endif
 endif
 
 GUEST_CFLAGS = -m64 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # qemu-boot.sh - check that the test guest (tests/guest/guest.mb) boots
 # under plain QEMU/KVM and announces vCPU 0 on the serial port.
 #
@@ -30,6 +32,7 @@ command -v "$qemu" >/dev/null 2>&1 ||
 { [ -r /dev/kvm ] && [ -w /dev/kvm ]; } ||
 	skip "/dev/kvm is not readable and writable by $(id -un 2>/dev/null || id -u)"
 
+[ -z "${NO_X86_GUEST:-}" ] || skip "$NO_X86_GUEST"
 if [ -z "${GUEST_MB:-}" ]; then
 	echo "$me: ERROR: GUEST_MB is not set" >&2
 	exit 99

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * scriptvm.c - a scripted x86-64 VM peer for testing dbgproxyd where there
  * is no /dev/kvm.  Not a VMM: nothing executes.  It serves vmdbg through

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-daemon-raw.c - dbgproxyd driven with raw RSP bytes (no gdb): framing
  * errors, junk, oversize and unknown packets, NAK retransmission, no-ack

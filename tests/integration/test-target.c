@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-target.c - dbgproxyd's target (src/dbgproxyd/target.h) with more
  * than one client, against a real VM: dbgproxy-vm --arch aarch64 running

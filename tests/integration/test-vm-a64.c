@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vm-a64.c - dbgproxy-vm --arch aarch64 driven over its vmdbg socket:
  * HELLO and register ids as KVM's arm64 ones, the debug exits the Arm

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vm-kvm.c - dbgproxy-vm driven over its vmdbg socket on real KVM.
  *

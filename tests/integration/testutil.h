@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * testutil.h - shared helpers of the integration tests: guest symbols,
  * child processes started and killed by PID, Unix/TCP connections, and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmfix.c - a dbgproxy-vm under test and a vmdbg client for it, shared by
  * the integration tests of both back ends (see vmfix.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmfix.h - a dbgproxy-vm started by a test (killed by PID, its socket and
  * serial log in a private directory) and a blocking vmdbg client for it:

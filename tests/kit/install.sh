@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The dbgproxyd authors
 # install.sh - the kit for VMM authors as they get it: libvmdbg installed
 # (make install-* into a DESTDIR under the build tree), then a program
 # built against it with `pkg-config --cflags --libs vmdbg` alone and run;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * kit-example.c - the smallest VMM side of vmdbg, built against the
  * installed libvmdbg with nothing but

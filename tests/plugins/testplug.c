@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * testplug.c - a plugin for the plugin host's tests, built under several
  * names (TP_NAME) and driven by its arguments and its monitor command.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /* tp-badabi.c - a descriptor of a future ABI: refused before init runs. */
 #include "dbgproxyd-plugin.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * bootimg-dump.c - build the guest memory dbgproxy-vm would boot (firmware
  * tables, then the kernel and its boot information, by the same library

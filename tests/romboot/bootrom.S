@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * bootrom.S - a 32 KiB "BIOS" for QEMU that starts a kernel dbgproxy-vm's
  * loader has already put in memory, in the CPU state vm-boot.h documents

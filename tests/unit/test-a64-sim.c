@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-a64-sim.c - unit tests of the A64 interpreter (src/dbgproxy-vm/core/a64-sim.h):
  * the instruction subset, exits (BRK HLT WFI UNDEFINED MEM_FAULT) and the

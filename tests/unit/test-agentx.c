@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-agentx.c - gdb agent expressions: the verifier and the interpreter
  * (src/common/agentx.c) against bytecode written from the gdb manual's

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-arch-arm64.c - the AArch64 built-in description and bindings over
  * KVM's arm64 register ids: it parses, binds every register, names system

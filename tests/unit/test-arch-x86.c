@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-arch-x86.c - the i386 view of an x86-64 VM (arch_i386) and the
  * choice between it and x86-64 (arch_x86_for_mode).

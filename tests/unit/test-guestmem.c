@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-guestmem.c - guest memory the VM shares (src/dbgproxyd/core/
  * guestmem.c), against a real sealed memfd laid out as dbgproxy-vm lays

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-hwdebug.c - unit tests of hardware breakpoint/watchpoint slots
  * (src/dbgproxyd/core/hwdebug.h): gdb's Z1-Z4 requests -> raw debug registers, slot

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-packets.c - unit tests of the schema-driven RSP packet dispatcher
  * (src/dbgproxyd/core/packets.h).

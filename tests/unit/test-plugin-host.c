@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-plugin-host.c - the plugin host without a VM: loading and refusing
  * plugins, init failure, load orders and versions of services, the order

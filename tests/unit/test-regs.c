@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-regs.c - unit tests of target-description parsing (src/dbgproxyd/core/tdesc.h), the
  * x86-64 architecture binding (src/dbgproxyd/core/arch.h) and register handles and caches

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-rsp-codec.c - unit tests of the gdb Remote Serial Protocol framing
  * codec (src/dbgproxyd/core/rsp-codec.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-sockio.c - the shared socket plumbing (src/common/sockio.h): what
  * a Unix listening socket may replace, and the send/receive loops.

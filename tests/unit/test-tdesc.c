@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-tdesc.c - target descriptions with xi:include: registers of included
  * files continue the numbering, included files are served as annexes, and

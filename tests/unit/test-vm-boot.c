@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vm-boot.c - the boot loaders (src/dbgproxy-vm/core/vm-boot.h) against the specs:
  * synthetic Multiboot, Multiboot2 and Linux images built here, the boot
@@ -13,6 +15,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -1682,7 +1685,7 @@ static char *fetch_deb(const char *package)
 		g_test_skip(msg);
 		return NULL;
 	}
-	if (!g_spawn_check_wait_status(status, NULL)) {
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {  /* g_spawn_check_wait_status is 2.70 */
 		g_autofree char *msg = g_strdup_printf("%s %s: %s", script, package, g_strstrip(err));
 		g_test_skip(msg);
 		return NULL;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vm-core.c - unit tests of dbgproxy-vm's pure parts: the x86 page
  * walker, the register-id mapping and the software breakpoint table.  No

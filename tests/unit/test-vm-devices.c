@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vm-devices.c - unit tests of the legacy PC devices behind pc_io():
  * the 16550A on COM1, the 8042 keyboard controller, the MC146818A RTC and

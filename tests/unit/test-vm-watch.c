@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vm-watch.c - unit tests of dbgproxy-vm's table of page-protection
  * watches (src/dbgproxy-vm/core/vm-watch.h): translation page by page

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vmdbg-codec.c - unit tests of the vmdbg codec (proto/vmdbg-codec.h).
  *

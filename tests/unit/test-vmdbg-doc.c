@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vmdbg-doc.c - the worked examples of proto/vmdbg.md (§7) against
  * libvmdbg, so the spec's bytes cannot drift from the code.

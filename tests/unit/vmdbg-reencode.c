@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vmdbg-reencode.c - a decoded vmdbg message encoded again with
  * libvmdbg's encoders (test helper: the codec's round trip, used by

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * a64-sim.c - a pure interpreter for the A64 subset documented in
  * a64-sim.h, with the Arm debug architecture's hardware breakpoints,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * a64-sim.h - a pure interpreter for a documented subset of the A64
  * instruction set, with the Arm debug architecture's breakpoint,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-boot-linux.c - the Linux x86 boot protocol (Documentation/arch/x86/
  * boot.rst, zero-page.rst): a bzImage's protected-mode kernel in memory, a

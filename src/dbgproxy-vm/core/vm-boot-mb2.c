@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-boot-mb2.c - Multiboot2 loader (Multiboot2 Specification 2.0: 3.1 OS
  * image format, 3.3 I386 machine state, 3.6 boot information format).

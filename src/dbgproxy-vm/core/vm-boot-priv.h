@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-boot-priv.h - what the boot loaders (vm-boot.c, vm-boot-mb2.c,
  * vm-boot-linux.c) share: the load plan, the boot-data placement, the boot

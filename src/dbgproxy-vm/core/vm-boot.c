@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-boot.c - the load plan every boot protocol uses, the ELF loader, the
  * boot GDT, the Multiboot (v1) loader (Multiboot Specification 0.6.96,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-boot.h - putting a kernel into guest memory the way a PC boot loader
  * does: Multiboot (0.6.96), Multiboot2 (2.0) and the Linux x86 boot

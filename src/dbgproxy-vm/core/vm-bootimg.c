@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-bootimg.c - reading a kernel or initrd from the host: the whole file,
  * gunzipped when it is gzip data (RFC 1952, possibly several members, as

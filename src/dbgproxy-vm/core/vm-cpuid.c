@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-cpuid.c - CPUID topology leaves fitted to the VM (vm-cpuid.h).
  */

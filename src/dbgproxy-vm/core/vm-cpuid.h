@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-cpuid.h - the CPUID a vCPU reports, fitted to the VM it is in.
  *

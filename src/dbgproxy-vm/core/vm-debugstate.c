@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-debugstate.c - sorted software-breakpoint table inside an immutable
  * debug-state snapshot (see the header for the publication rules).

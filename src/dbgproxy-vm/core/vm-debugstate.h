@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-debugstate.h - the VM's debug state as one immutable snapshot: the
  * software breakpoints it patched (keyed by guest-physical address, with

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-firmware.c - what a PC BIOS leaves in memory for the kernel it starts,
  * written for dbgproxy-vm's PC: the BIOS data area and the EBDA (IBM PC/AT

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-firmware.h - the data a PC BIOS leaves in memory for the kernel it
  * starts: the BIOS data area, the extended BIOS data area, the Intel

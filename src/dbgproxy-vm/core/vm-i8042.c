@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-i8042.c - the keyboard controller and its keyboard (see vm-i8042.h).
  * "TR" below is the IBM PS/2 Hardware Interface Technical Reference.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-i8042.h - the PC keyboard controller (Intel 8042 as programmed by the
  * IBM PC/AT and PS/2 firmware) with a PS/2 MF2 keyboard behind it and

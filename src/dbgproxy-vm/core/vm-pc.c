@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-pc.c - the port bus: which device answers which I/O port, the
  * motherboard's miscellaneous ports, and the floating bus behind the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-pc.h - the legacy PC I/O port bus of dbgproxy-vm's x86 machine: the
  * devices KVM leaves to userspace (COM1, the keyboard controller, the RTC

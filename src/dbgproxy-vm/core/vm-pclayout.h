@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-pclayout.h - where things live in the guest-physical address space of
  * dbgproxy-vm's PC, and the E820 memory map every boot protocol hands the

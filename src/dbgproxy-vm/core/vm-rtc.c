@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-rtc.c - MC146818A clock registers over the host clock, and the CMOS
  * memory a BIOS would have written (see vm-rtc.h).  "DS" is the Motorola

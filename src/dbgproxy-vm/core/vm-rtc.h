@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-rtc.h - the PC's real-time clock and CMOS memory: a Motorola
  * MC146818A behind index port 0x70 (bit 7 masks NMI) and data port 0x71,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-shm.h - guest RAM in a memfd that a vmdbg client can map (MEM_MAP,
  * proto/vmdbg.md), with the table of patched software breakpoints after

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-uart.c - the PC16550D register model behind COM1 (see vm-uart.h for
  * what is and is not emulated).  Section numbers are those of the National

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-uart.h - a National Semiconductor PC16550D ("16550A") UART as a PC
  * wires it on COM1: eight byte-wide registers, the interrupt output gated by

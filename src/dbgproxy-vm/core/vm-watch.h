@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-watch.h - page-protection watchpoints (vmdbg WATCH_INSERT/REMOVE/LIST),
  * the part both of dbgproxy-vm's machines share: the table of watches, the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-x86regs.c - vmdbg x86-64 register ids <-> KVM vCPU state.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * vm-x86regs.h - the vmdbg x86-64 register ids (proto/vmdbg.h) mapped onto
  * KVM's vCPU state: struct kvm_regs, kvm_sregs, the XSAVE area and

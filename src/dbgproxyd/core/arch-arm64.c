@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * arch-arm64.c - AArch64: the built-in target description and how gdb's
  * register names bind to KVM's arm64 register ids (proto/vmdbg.h).

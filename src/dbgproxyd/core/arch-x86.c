@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * arch-x86.c - x86: the built-in target descriptions and how gdb's register
  * names bind to the vmdbg x86-64 register ids (proto/vmdbg.h), for a vCPU

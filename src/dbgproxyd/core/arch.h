@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * arch.h - what dbgproxyd knows about one target architecture: its default
  * target description, how register names bind to the VM's register ids,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * guestmem.h - guest RAM that the VM shares with the daemon (vmdbg
  * MEM_MAP, proto/vmdbg.md): reads and writes without a round trip.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * hwdebug-arch.h - what the slot allocator (hwslots.c) needs from each
  * architecture's pure encoder: splitting a request into hardware pieces

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * hwdebug-arm64.c - AArch64 debug registers for the slot allocator (Arm
  * ARM D2.9 and D2.10 breakpoint and watchpoint exceptions; D13.3

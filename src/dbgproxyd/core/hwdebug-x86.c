@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * hwdebug-x86.c - x86-64 debug registers for the slot allocator (Intel SDM
  * Vol. 3B, 18.2 "Debug Registers": 18.2.3 DR6, 18.2.4 DR7, 18.2.5

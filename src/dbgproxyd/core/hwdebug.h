@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * hwdebug.h - hardware breakpoints and watchpoints: gdb's Z1-Z4 requests
  * turned into debug-register encodings for one VM, with slot allocation.

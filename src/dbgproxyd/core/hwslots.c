@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * hwslots.c - the hardware slot allocator of one VM (see hwdebug.h): gdb's
  * requests, the pieces they were split into, the slots those pieces hold

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * packets.c - schema-driven parameter parsing and table dispatch for RSP
  * packets (see packets.h).  Everything is bounds-checked against the

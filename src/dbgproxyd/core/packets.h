@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * packets.h - declarative RSP packet dispatch: a table of rows
  * { name, match, schema, handler }.  The dispatcher finds the first row

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * rsp-codec.c - incremental RSP framing: a byte-at-a-time state machine over
  * "$payload#xx", acks, Ctrl-C and junk (see rsp-codec.h).

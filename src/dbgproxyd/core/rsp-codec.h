@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * rsp-codec.h - the gdb Remote Serial Protocol framing layer (gdb manual,
  * "Remote Protocol" > "Overview"), pure and incremental: bytes in, events

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * tdesc.c - target description parser (GMarkup).  Registers are numbered
  * as gdb numbers them: an explicit regnum, else one more than the previous

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * tdesc.h - gdb target descriptions (gdb manual, "Target Descriptions"):
  * parsed with GMarkup into the list of registers gdb will use, and kept as

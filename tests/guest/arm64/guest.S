@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * guest.S - the AArch64 test guest for dbgproxy-vm --arch aarch64 (and
  * qemu-system-aarch64 -M virt -kernel, for comparison).

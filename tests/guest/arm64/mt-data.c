@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * mt-data.c - the data of the AArch64 multi-threaded test guest (mt.S): a
  * toy kernel's tasks and threads, for the tasks plugin's "mtguest" profile.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * mt.S - the AArch64 multi-threaded test guest's code: a toy kernel with
  * cooperative threads (data and layout in mt-data.c), for the tasks and
