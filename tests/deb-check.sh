@@ -69,7 +69,14 @@ has dbgproxyd usr/bin/dbgproxyd 'usr/lib/[^/]+/dbgproxyd/plugins/bptrace\.so' \
 	usr/include/dbgproxyd-plugin.h 'usr/lib/[^/]+/pkgconfig/dbgproxyd-plugin\.pc' \
 	'usr/share/man/man8/dbgproxyd\.8\.gz' 'usr/share/man/man7/vmdbg\.7\.gz' \
 	'usr/share/man/man7/dbgproxyd-plugin\.7\.gz' 'usr/share/doc/dbgproxyd/README\.md(\.gz)?' \
-	'usr/share/doc/dbgproxyd/vmdbg\.md(\.gz)?' usr/share/doc/dbgproxyd/copyright etc/dbgproxyd.conf
+	'usr/share/doc/dbgproxyd/vmdbg\.md(\.gz)?' usr/share/doc/dbgproxyd/copyright \
+	etc/dbgproxyd/dbgproxyd.conf 'usr/lib/[^/]+/dbgproxyd/plugins/tasks\.so' \
+	'usr/lib/[^/]+/dbgproxyd/plugins/taskprof\.so' usr/include/dbgproxyd-tasks.h \
+	'usr/share/man/man5/dbgproxyd\.conf\.5\.gz' usr/lib/sysusers.d/dbgproxyd.conf
+has libvmdbg0 'usr/lib/[^/]+/libvmdbg\.so\.0\.0\.0'
+has libvmdbg-dev usr/bin/vmdbg-conform usr/include/vmdbg.h usr/include/vmdbg-codec.h \
+	'usr/lib/[^/]+/libvmdbg\.a' 'usr/lib/[^/]+/pkgconfig/vmdbg\.pc' \
+	'usr/share/man/man1/vmdbg-conform\.1\.gz'
 if [ "$(dpkg --print-architecture)" = amd64 ]; then
 	has dbgproxy-vm usr/bin/dbgproxy-vm 'usr/share/man/man1/dbgproxy-vm\.1\.gz' \
 		usr/share/doc/dbgproxy-vm/copyright
