@@ -67,6 +67,7 @@ enum vmdbg_arch {
 #define VMDBG_FEAT_SHARED_MEM      (1u << 7) /* MEM_MAP: guest RAM shared as a memfd */
 #define VMDBG_FEAT_PAGE_WATCH      (1u << 8) /* WATCH_INSERT/REMOVE/LIST: page protection */
 #define VMDBG_FEAT_HW_WATCH_DEAD   (1u << 9) /* data breakpoints in the slots never fire here */
+#define VMDBG_FEAT_HW_BP_DEAD      (1u << 10) /* execution breakpoints in the slots never fire here */
 
 /* WATCH_INSERT kinds: gdb's Z packet types. */
 enum vmdbg_watch_kind {

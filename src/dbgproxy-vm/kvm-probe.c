@@ -240,6 +240,16 @@ const char *kvm_int3_mode_name(enum kvm_int3_mode m)
 	return "unknown";
 }
 
+enum kvm_probe_result kvm_probe_hw_exec(int kvm_fd, char *detail, size_t dlen)
+{
+	/* nop; nop; hlt with DR0 on the second nop, execute, enabled locally
+	 * (not the first: an emulator may check breakpoints only between
+	 * instructions) */
+	static const uint8_t nops[] = { 0x90, 0x90, 0xf4 };
+	return probe_db(kvm_fd, nops, sizeof(nops), KVM_GUESTDBG_USE_HW_BP, CODE + 1, 0x1, detail,
+			dlen);
+}
+
 enum kvm_probe_result kvm_probe_hw_write(int kvm_fd, char *detail, size_t dlen)
 {
 	/* mov [DATA], al; hlt with DR0 = DATA, write, one byte (RW0 = 01) */
@@ -261,15 +271,11 @@ bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error)
 	out->int3 = kvm_probe_int3(fd, d, sizeof(d));
 	if (out->int3 != KVM_INT3_DEBUG_EXIT)
 		g_strlcpy(out->detail, d, sizeof(out->detail));
-	/* nop; nop; hlt with DR0 on the second nop, execute, enabled locally
-	 * (not the first: an emulator may check breakpoints only between
-	 * instructions) */
-	static const uint8_t nops[] = { 0x90, 0x90, 0xf4 };
-	out->hw_exec = probe_db(fd, nops, sizeof(nops), KVM_GUESTDBG_USE_HW_BP, CODE + 1, 0x1, d,
-				sizeof(d));
+	out->hw_exec = kvm_probe_hw_exec(fd, d, sizeof(d));
 	g_debug("hw execute breakpoint probe: %s", d);
 	out->hw_write = kvm_probe_hw_write(fd, d, sizeof(d));
 	g_debug("hw write watchpoint probe: %s", d);
+	static const uint8_t nops[] = { 0x90, 0x90, 0xf4 };
 	out->single_step = probe_db(fd, nops, sizeof(nops), KVM_GUESTDBG_SINGLESTEP, 0, 0, d,
 				    sizeof(d));
 	close(fd);

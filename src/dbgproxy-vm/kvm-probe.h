@@ -39,6 +39,8 @@ enum kvm_int3_mode kvm_probe_int3(int kvm_fd, char *detail, size_t detail_len);
 /* Every probe; false with error when /dev/kvm cannot be used at all. */
 /* Does a DR0 write watchpoint stop a vCPU of this host (a throw-away VM)? */
 enum kvm_probe_result kvm_probe_hw_write(int kvm_fd, char *detail, size_t detail_len);
+/* Does a DR0 execution breakpoint stop a vCPU here?  (a throw-away VM) */
+enum kvm_probe_result kvm_probe_hw_exec(int kvm_fd, char *detail, size_t detail_len);
 
 bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error);
 

@@ -171,6 +171,7 @@ struct vm_kvm {
 	GArray *slots;               /* struct kvm_slot by slot id: what KVM has */
 	bool readonly_mem;           /* KVM_CAP_READONLY_MEM: HELLO PAGE_WATCH */
 	bool hw_watch_dead;          /* the self-test's DR0 write watchpoint did not fire */
+	bool hw_bp_dead;             /* nor its DR0 execution breakpoint */
 	uint32_t fetch_slot;         /* spare slot of vCPU i: fetch_slot - i */
 
 	pthread_mutex_t serial_lock;

@@ -140,6 +140,10 @@ bool vm_kvm_watch_init(struct vm_kvm *vm, GError **error)
 	if (vm->hw_watch_dead)
 		g_message("self-test: a DR0 write watchpoint did not stop a vCPU here (%s); "
 			  "watchpoints use page protection", detail);
+	vm->hw_bp_dead = kvm_probe_hw_exec(vm->kvm_fd, detail, sizeof(detail)) != KVM_PROBE_YES;
+	if (vm->hw_bp_dead)
+		g_message("self-test: a DR0 execution breakpoint did not stop a vCPU here (%s); "
+			  "HELLO says HW_BP_DEAD", detail);
 	return true;
 }
 

@@ -548,7 +548,8 @@ static void kvm_hello(struct vm *base, struct vmdbg_hello *out)
 			(vm->int3 != KVM_INT3_TO_GUEST ? VMDBG_FEAT_SW_BP : 0) |
 			(vm->blockirq ? VMDBG_FEAT_BLOCKIRQ : 0) |
 			(vm->readonly_mem ? VMDBG_FEAT_PAGE_WATCH : 0) |
-			(vm->hw_watch_dead ? VMDBG_FEAT_HW_WATCH_DEAD : 0);
+			(vm->hw_watch_dead ? VMDBG_FEAT_HW_WATCH_DEAD : 0) |
+			(vm->hw_bp_dead ? VMDBG_FEAT_HW_BP_DEAD : 0);
 	out->max_frame = VMDBG_MAX_FRAME;
 }
 

@@ -140,7 +140,7 @@ static bool monitor_info_vm(struct session *s, GString *out)
 	g_string_append_printf(out, "hw watchpoints:   %u slots%s\n", h->hw_wps,
 			       (h->features & VMDBG_FEAT_HW_SLOTS_SHARED)
 				       ? " (shared with breakpoints)" : "");
-	g_string_append_printf(out, "features:        %s%s%s%s%s%s%s%s%s%s\n",
+	g_string_append_printf(out, "features:        %s%s%s%s%s%s%s%s%s%s%s\n",
 			       (h->features & VMDBG_FEAT_SW_BP) ? " sw-breakpoints" : "",
 			       (h->features & VMDBG_FEAT_SINGLESTEP) ? " single-step" : "",
 			       (h->features & VMDBG_FEAT_BLOCKIRQ) ? " step-blocks-irqs" : "",
@@ -150,7 +150,8 @@ static bool monitor_info_vm(struct session *s, GString *out)
 			       (h->features & VMDBG_FEAT_CONDITIONS) ? " conditions" : "",
 			       (h->features & VMDBG_FEAT_SHARED_MEM) ? " shared-memory" : "",
 			       (h->features & VMDBG_FEAT_PAGE_WATCH) ? " page-watch" : "",
-			       (h->features & VMDBG_FEAT_HW_WATCH_DEAD) ? " hw-watch-dead" : "");
+			       (h->features & VMDBG_FEAT_HW_WATCH_DEAD) ? " hw-watch-dead" : "",
+			       (h->features & VMDBG_FEAT_HW_BP_DEAD) ? " hw-bp-dead" : "");
 	g_string_append_printf(out, "state:            %s\n",
 			       target_guest_dead(s->t) ? "shut down" : states[target_state(s->t)]);
 	unsigned leaving = target_sw_points_leaving(s->t);

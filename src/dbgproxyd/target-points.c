@@ -410,6 +410,12 @@ enum target_result target_point_insert(struct target *t, struct target_client *o
 		return sw_insert(t, owner, addr, (uint32_t)len, vcpu, fn, ctx, error);
 	if (type != HW_EXEC)
 		return watch_insert(t, owner, (enum hw_kind)type, addr, len, vcpu, fn, ctx, error);
+	if (target_vm_has(t, VMDBG_FEAT_HW_BP_DEAD)) {
+		/* accepted by the host, never firing: a wait for ever */
+		g_set_error(error, TARGET_ERROR, TARGET_E_INVAL,
+			    "hardware breakpoints never fire on this VM's host (HW_BP_DEAD)");
+		return TARGET_FAILED;
+	}
 	return hw_change(t, owner, true, (enum hw_kind)type, addr, len, fn, ctx, error);
 }
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The dbgproxyd authors */
 /*
  * test-vmdbg-plain.c - libvmdbg's own C API, as a VMM without GLib uses
  * it (only the test harness is GLib's): struct vmdbg_buf fixed and
