@@ -71,6 +71,7 @@ struct vm_a64 {
 	struct vm_shm shm;
 	bool no_conditions;          /* HELLO without CONDITIONS */
 	bool watch_dead;             /* the self-test saw no watchpoint fire: HW_WATCH_DEAD */
+	bool bp_dead;                /* nor a breakpoint: HW_BP_DEAD */
 	struct vm_watches *watches;  /* page-protection watches (WATCH_INSERT) */
 	struct vmdbg_stopped watch_hit; /* simulation thread: the hit mem.watch claimed */
 	uint64_t ram_size;

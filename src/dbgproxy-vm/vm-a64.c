@@ -399,7 +399,8 @@ static void a64_hello(struct vm *base, struct vmdbg_hello *out)
 	out->features = VMDBG_FEAT_SW_BP | VMDBG_FEAT_SINGLESTEP | VMDBG_FEAT_RANGE_STEP |
 			(vm->no_conditions ? 0 : VMDBG_FEAT_CONDITIONS) | VMDBG_FEAT_SHARED_MEM |
 			VMDBG_FEAT_SIMULATED | VMDBG_FEAT_PAGE_WATCH |
-			(vm->watch_dead ? VMDBG_FEAT_HW_WATCH_DEAD : 0);
+			(vm->watch_dead ? VMDBG_FEAT_HW_WATCH_DEAD : 0) |
+			(vm->bp_dead ? VMDBG_FEAT_HW_BP_DEAD : 0);
 	out->max_frame = VMDBG_MAX_FRAME;
 }
 
@@ -476,6 +477,21 @@ static bool watchpoints_fire(const struct vm_a64 *vm)
 	return a64_step(&cpu, &dbg, &mem, &ev) == A64_WATCHPOINT;
 }
 
+/* The same for an execution breakpoint on the next instruction. */
+static bool breakpoints_fire(const struct vm_a64 *vm)
+{
+	struct probe_mem m = { { { 0x1f, 0x20, 0x03, 0xd5 } } };  /* nop */
+	struct a64_cpu cpu = { .pc = 0x1000 };
+	struct a64_debug dbg = vm->dbg;
+	dbg.enabled = true;
+	dbg.single_step = false;
+	dbg.bcr[0] = 1u | 3u << 1 | 0xfu << 5;  /* E, PMC EL1+EL0, BAS A64 */
+	dbg.bvr[0] = 0x1000;
+	const struct a64_mem mem = { probe_read, probe_write, &m, NULL };
+	struct a64_event ev;
+	return a64_step(&cpu, &dbg, &mem, &ev) == A64_BREAKPOINT;
+}
+
 /* ---- creation -------------------------------------------------------------------------------- */
 
 struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
@@ -522,6 +538,8 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 	vm->dbg.nwps = cfg->hw_wps;
 	vm->dbg.watch_dead = cfg->dead_watchpoints;
 	vm->watch_dead = !watchpoints_fire(vm);
+	vm->dbg.bp_dead = cfg->dead_breakpoints;
+	vm->bp_dead = !breakpoints_fire(vm);
 	vm->watches = vm_watches_new();
 	vm->sw_bps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	vm->conds = vm_conds_new();
@@ -576,10 +594,11 @@ struct vm *vm_a64_create(const struct vm_config *cfg, GError **error)
 		goto fail;
 	g_message("loaded %s: entry 0x%" G_GINT64_MODIFIER "x, %u simulated AArch64 vCPU(s), %"
 		  G_GUINT64_FORMAT " MiB at 0x%" G_GINT64_MODIFIER "x, %u breakpoint and %u "
-		  "watchpoint pairs%s%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib, RAM_BASE,
+		  "watchpoint pairs%s%s%s%s", cfg->kernel, img.entry, vm->nr_vcpus, cfg->mem_mib, RAM_BASE,
 		  cfg->hw_bps, cfg->hw_wps,
 		  vm->watch_dead ? " (self-test: watchpoints do not fire; watches use page protection)"
-				 : "", any_sve ? ", SVE" : "",
+				 : "",
+		  vm->bp_dead ? " (self-test: breakpoints do not fire: HW_BP_DEAD)" : "", any_sve ? ", SVE" : "",
 		  cfg->start_paused ? ", paused" : "");
 	return &vm->base;
 fail:

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 	gint vcpus = 1, mem = 64, hw_bps = -1, hw_wps = -1; /* -1: not given */
 	g_autofree gchar *sve_vl = NULL, *socket_group = NULL, *socket_mode = NULL;
 	gboolean paused = FALSE, version = FALSE, ap_entry = FALSE, no_console = FALSE, probe = FALSE;
-	gboolean no_conditions = FALSE, dead_watchpoints = FALSE;
+	gboolean no_conditions = FALSE, dead_watchpoints = FALSE, dead_breakpoints = FALSE;
 	GOptionEntry entries[] = {
 		{ "arch", 'a', 0, G_OPTION_ARG_STRING, &arch,
 		  "x86_64 (a KVM VM, the default) or aarch64 (a simulated machine)", "ARCH" },
@@ -139,6 +139,9 @@ int main(int argc, char **argv)
 		  "aarch64: watchpoints are accepted but never fire, as on a host like nested "
 		  "kvm_pvm (the start-up self-test then tells the debugger to watch with page "
 		  "protection)", NULL },
+		{ "dead-breakpoints", 0, 0, G_OPTION_ARG_NONE, &dead_breakpoints,
+		  "aarch64: hardware breakpoints are accepted but never fire, as in QEMU's emulated "
+		  "SVM (the start-up self-test then says HW_BP_DEAD)", NULL },
 		{ "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
 		  "Start with every vCPU stopped at the entry point until a debugger resumes it", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -198,9 +201,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (vm_arch == VMDBG_ARCH_X86_64 && (hw_bps != -1 || hw_wps != -1 || sve_vl ||
-					      no_conditions || dead_watchpoints)) {
-		fprintf(stderr, "dbgproxy-vm: --hw-bps, --hw-wps, --sve-vl, --no-conditions and "
-			"--dead-watchpoints are for --arch aarch64\n");
+					      no_conditions || dead_watchpoints || dead_breakpoints)) {
+		fprintf(stderr, "dbgproxy-vm: --hw-bps, --hw-wps, --sve-vl, --no-conditions, "
+			"--dead-watchpoints and --dead-breakpoints are for --arch aarch64\n");
 		return 2;
 	}
 	if (hw_bps == -1)
@@ -256,7 +259,7 @@ int main(int argc, char **argv)
 		.sve_vl = vls->len ? g_array_index(vls, unsigned, 0) : 0,
 		.sve_vls = vls->len > 1 ? (const unsigned *)(void *)vls->data : NULL,
 		.no_conditions = no_conditions,
-		.dead_watchpoints = dead_watchpoints, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
+		.dead_watchpoints = dead_watchpoints, .dead_breakpoints = dead_breakpoints, .kernel = kernel, .cmdline = cmdline ? cmdline : "", .nr_vcpus = (unsigned)vcpus,
 		.mem_mib = (uint64_t)mem, .start_paused = paused, .serial_fd = STDOUT_FILENO,
 		.initrd = initrd, .boot_protocol = boot_protocol, .vga_file = vga,
 		.ap_entry = ap_entry,

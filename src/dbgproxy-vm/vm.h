@@ -40,6 +40,7 @@ struct vm_config {
 	const unsigned *sve_vls; /* AArch64: nr_vcpus lengths, one per vCPU (NULL: sve_vl for all) */
 	bool no_conditions;    /* AArch64: no HELLO feature CONDITIONS (the debugger evaluates) */
 	bool dead_watchpoints; /* AArch64: watchpoints never fire, as on nested kvm_pvm */
+	bool dead_breakpoints; /* AArch64: nor breakpoints, as in QEMU's emulated SVM */
 };
 
 struct vm;

@@ -136,7 +136,9 @@ teardown() {
 	[[ "$output" == *"are for --arch aarch64"* ]]
 	run "$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$TMP/s" --dead-watchpoints
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"--dead-watchpoints are for --arch aarch64"* ]]
+	[[ "$output" == *"--dead-watchpoints and --dead-breakpoints are for --arch aarch64"* ]]
+	run "$DBGPROXY_VM" --kernel "$GUEST_ELF" --socket "$TMP/s" --dead-breakpoints
+	[ "$status" -eq 2 ]
 	# an x86 image handed to the AArch64 machine, and the reverse
 	run "$DBGPROXY_VM" --arch aarch64 --kernel "$GUEST_ELF" --socket "$TMP/s"
 	[ "$status" -eq 1 ]

@@ -101,3 +101,21 @@ rows() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == "vmdbg-conform (dbgproxyd) "*", vmdbg protocol 1" ]]
 }
+
+@test "a VMM whose breakpoint slots never fire (--dead-breakpoints): HELLO says HW_BP_DEAD, the hit check skips naming it, gdb's hbreak is refused with the reason" {
+	start_vm_arm64 1 --dead-breakpoints
+	grep -q "self-test: breakpoints do not fire: HW_BP_DEAD" "$TMP/vm.log"
+	run conform --scratch "$(addr "$GUEST_ARM64" conform_scratch)" --code "$(addr "$GUEST_ARM64" tick)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SKIP  hardware breakpoint hit  HELLO has HW_BP_DEAD"* ]]
+	# the daemon: no hbreak that would wait for ever; software ones still stop
+	GDB_BIN=$GDB_MULTIARCH GUEST_IMAGE=$GUEST_ARM64
+	start_daemon
+	run gdb_batch "monitor info vm" "hbreak tick" "continue" "delete" "break tick" "continue" "detach"
+	echo "$output"
+	printf '%s\n' "$output" | grep -q 'hw-bp-dead'
+	printf '%s\n' "$output" | grep -qi 'Could not insert hardware breakpoint'
+	printf '%s\n' "$output" | grep -qE 'Breakpoint [0-9]+, .*tick'
+	grep -q "never fire on this VM's host (HW_BP_DEAD)" "$TMP/daemon.log"
+}

@@ -797,7 +797,7 @@ enum a64_exit a64_step(struct a64_cpu *cpu, const struct a64_debug *dbg, const s
 	enum a64_exit e;
 
 	/* 1. breakpoints, before the instruction (D2.9) */
-	if (dbg && dbg->enabled) {
+	if (dbg && dbg->enabled && !dbg->bp_dead) {
 		unsigned n = nslots(dbg->nbps);
 		for (unsigned i = 0; i < n; i++) {
 			if (breakpoint_matches(dbg->bcr[i], dbg->bvr[i], s.pc)) {

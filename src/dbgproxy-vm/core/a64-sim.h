@@ -72,6 +72,7 @@ struct a64_debug {
 	bool single_step;        /* software step: stop after one instruction */
 	bool watch_dead;         /* watchpoints are accepted but never match (a host
 				  * like nested kvm_pvm, modelled) */
+	bool bp_dead;            /* so are breakpoints (QEMU's emulated SVM, modelled) */
 };
 
 enum a64_exit {
