@@ -36,12 +36,13 @@ list_files() {
 		return
 	fi
 	# a release tarball: the files `make dist` put in it (.dist-files, written
-	# by Makefile.am's dist-hook) but those autoreconf generated
+	# by Makefile.am's dist-hook) but those autoreconf generated (libtoolize's
+	# m4/ among them: GNU libtool's, under its own license)
 	if [ ! -f .dist-files ]; then
 		echo "SKIP: neither a git checkout nor a release tarball (no .dist-files)" >&2
 		exit 77
 	fi
-	grep -v -E '^(build-aux/|configure$|aclocal\.m4$|config\.h\.in$|(.*/)?Makefile\.in$|\.dist-files$)' .dist-files
+	grep -v -E '^(build-aux/|m4/|configure$|aclocal\.m4$|config\.h\.in$|(.*/)?Makefile\.in$|\.dist-files$)' .dist-files
 }
 
 # dep5 stanzas as "GLOB LICENSE" lines (Files: may continue on indented lines)
