@@ -19,11 +19,6 @@ teardown() {
 	common_teardown
 }
 
-# sym NAME: the symbol's address as gdb prints it (0x..., no leading zeros)
-sym() {
-	printf '0x%x' "0x$(nm "$GUEST_ARM64" | awk -v n="$1" '$3 == n { print $1 }')"
-}
-
 # lines LIST: how many non-empty lines
 nlines() {
 	printf '%s\n' "$1" | grep -c .

@@ -118,6 +118,12 @@ start_vm_arm64() {
 		{ cat "$TMP/serial.log" >&2; return 1; }
 }
 
+# sym NAME: the AArch64 guest's symbol's address as gdb prints it (0x..., no
+# leading zeros)
+sym() {
+	printf '0x%x' "0x$(nm "$GUEST_ARM64" | awk -v n="$1" '$3 == n { print $1 }')"
+}
+
 daemon_settled() {
 	grep -q "ready:" "$TMP/daemon.log" || ! kill -0 "$DAEMON_PID" 2>/dev/null
 }

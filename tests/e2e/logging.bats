@@ -28,10 +28,6 @@ teardown() {
 	common_teardown
 }
 
-sym() {
-	printf '0x%x' "0x$(nm "$GUEST_ARM64" | awk -v n="$1" '$3 == n { print $1 }')"
-}
-
 # event ID: the daemon's log lines with that MESSAGE_ID
 event() {
 	grep " MESSAGE_ID=$1\( \|$\)" "$TMP/daemon.log" || true

@@ -21,10 +21,6 @@ teardown() {
 	common_teardown
 }
 
-sym() {
-	printf '0x%x' "0x$(nm "$GUEST_ARM64" | awk -v n="$1" '$3 == n { print $1 }')"
-}
-
 # the page-protection lines of the last `monitor hw` that listed any:
 # "KIND ADDR+LEN HITS SILENT PAGES..."
 page_lines() {
