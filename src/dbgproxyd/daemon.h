@@ -27,6 +27,9 @@ struct daemon {
 	ev_timer accept_w;         /* accept() back-off (out of descriptors) */
 	bool accept_backing_off;
 	bool link_tried;           /* the VM link's first try ended: accept freely */
+	bool vm_waiting;           /* a gdb waits in the backlog for the VM link's retry */
+	ev_tstamp vm_wait_since;
+	unsigned vm_wait_attempts; /* target_link_attempts() when that retry began */
 	ev_tstamp started;
 	struct session *session;   /* the one gdb, or NULL */
 	GQueue closed_sessions;    /* closed, freed from the loop (reap_w) */
@@ -39,6 +42,15 @@ struct daemon {
 	GList *refusals;           /* connections being told "busy" */
 	uint64_t next_session_id;
 };
+
+/* listener.c: the socket gdb connects to ([HOST:]PORT, loopback unless
+ * any_host; or a unix socket, removed by listener_stop) */
+int listener_open_unix(struct daemon *d, const char *path, GError **error);
+int listener_open_tcp(const char *spec, bool any_host, GError **error);
+/* accept gdbs on d->listen_fd; stop accepting (shutdown); close it all */
+void listener_start(struct daemon *d);
+void listener_pause(struct daemon *d);
+void listener_stop(struct daemon *d);
 
 /* daemon-main.c: free a closed session once the current callback is over */
 void daemon_free_later(struct daemon *d, struct session *s);

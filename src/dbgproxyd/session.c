@@ -146,9 +146,18 @@ static void h_no_ack(void *ctx, const struct pkt_param *p)
 	s->no_ack = true; /* from the next packet on; this reply is still acked */
 }
 
+/* gdb takes any answer to '?' for a stop, an error too, and then waits for
+ * a stop that never comes: with no target, say why and end the session. */
 static void h_stop_reason(void *ctx, const struct pkt_param *p)
 {
 	struct session *s = ctx;
+	const char *why;
+	if (!target_ready(s->t, &why)) {
+		reply_error(s, "%s", why);
+		flush(s);
+		session_close(s, why);
+		return;
+	}
 	reply(s, s->stop_reply->str);
 }
 
@@ -213,7 +222,7 @@ static const struct pkt_row packet_table[] = {
 	{ "qSupported", PKT_EXACT, NULL, h_qsupported, 0 },
 	{ "qSupported:", PKT_PREFIX, "s", h_qsupported, 0 },
 	{ "QStartNoAckMode", PKT_EXACT, NULL, h_no_ack, 0 },
-	{ "?", PKT_EXACT, NULL, h_stop_reason, PKT_F_NEEDS_TARGET },
+	{ "?", PKT_EXACT, NULL, h_stop_reason, 0 },
 	{ "g", PKT_EXACT, NULL, h_read_regs, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "G", PKT_PREFIX, "H", h_write_regs, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },
 	{ "p", PKT_PREFIX, "x", h_read_reg, PKT_F_NEEDS_TARGET | PKT_F_ASYNC },

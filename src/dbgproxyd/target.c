@@ -78,6 +78,16 @@ bool target_link_tried(const struct target *t)
 	return vmlink_tried(t->link);
 }
 
+unsigned target_link_attempts(const struct target *t, const char **why_down)
+{
+	return vmlink_attempts(t->link, why_down);
+}
+
+unsigned target_link_retry_now(struct target *t)
+{
+	return vmlink_retry_now(t->link);
+}
+
 const char *target_vm_path(const struct target *t)
 {
 	return vmlink_path(t->link);

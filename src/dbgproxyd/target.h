@@ -152,6 +152,9 @@ const char *target_tdesc_error(const struct target *t);
 bool target_connected(const struct target *t);
 /* The link's first attempt at the VM has ended (vmlink_tried) */
 bool target_link_tried(const struct target *t);
+/* vmlink_attempts() and vmlink_retry_now() of the target's link */
+unsigned target_link_attempts(const struct target *t, const char **why_down);
+unsigned target_link_retry_now(struct target *t);
 const char *target_vm_path(const struct target *t);
 const struct vmdbg_hello *target_hello(const struct target *t);
 /* Does the VM, connected now, have this HELLO feature (VMDBG_FEAT_*)? */

@@ -51,6 +51,9 @@ struct vmlink {
 	unsigned config_wanted;
 	bool warned_down;
 	bool tried;                /* a first attempt ended: ready, or down */
+	unsigned attempts;         /* attempts ended (ready, or down) so far */
+	char *down_why;            /* why the last attempt or the link failed */
+	ev_tstamp down_at;         /* when */
 	bool share_mem;            /* ask for MEM_MAP when the VM offers it */
 	GArray *fds;               /* int: descriptors received, not yet claimed */
 	struct guestmem *gm;       /* the VM's RAM, when shared */
@@ -77,6 +80,31 @@ bool vmlink_idle(const struct vmlink *l)
 bool vmlink_tried(const struct vmlink *l)
 {
 	return l->tried;
+}
+
+unsigned vmlink_attempts(const struct vmlink *l, const char **why_down)
+{
+	if (why_down)
+		*why_down = l->state == LINK_READY ? NULL : l->down_why;
+	return l->attempts;
+}
+
+/* ... but not more often than BACKOFF_MIN: gdbs connecting in a loop do
+ * not become a flood of connections to a VM that refuses them. */
+unsigned vmlink_retry_now(struct vmlink *l)
+{
+	unsigned before = l->attempts;
+	if (l->state != LINK_DOWN || l->stopped || !ev_is_active(&l->retry_w))
+		return before;
+	ev_tstamp wait = l->down_at + BACKOFF_MIN - ev_now(l->loop);
+	ev_timer_stop(l->loop, &l->retry_w);
+	if (wait > 0) {
+		ev_timer_set(&l->retry_w, wait, 0);
+		ev_timer_start(l->loop, &l->retry_w);
+	} else {
+		try_connect(l);
+	}
+	return before;
 }
 
 bool vmlink_is_ready(const struct vmlink *l)
@@ -168,6 +196,7 @@ static void become_ready(struct vmlink *l)
 {
 	l->state = LINK_READY;
 	l->tried = true;
+	l->attempts++;
 	l->backoff = BACKOFF_MIN;
 	l->warned_down = false;
 	log_event(LOG_VM_READY, G_LOG_LEVEL_MESSAGE, &(struct log_fields){ .vm = l->path },
@@ -447,6 +476,10 @@ static void link_down(struct vmlink *l, const char *why)
 	if (l->state == LINK_DOWN)
 		return;
 	l->tried = true;
+	l->attempts++;
+	g_free(l->down_why);
+	l->down_why = g_strdup(why);
+	l->down_at = ev_now(l->loop);
 	bool was_ready = l->state == LINK_READY;
 	ev_io_stop(l->loop, &l->read_w);
 	ev_io_stop(l->loop, &l->write_w);
@@ -568,6 +601,7 @@ void vmlink_free(struct vmlink *l)
 	g_ptr_array_unref(l->reg_ids);
 	g_hash_table_unref(l->config);
 	g_array_unref(l->fds);
+	g_free(l->down_why);
 	g_free(l->path);
 	g_free(l);
 }

@@ -47,6 +47,13 @@ bool vmlink_is_ready(const struct vmlink *l);
 /* The first connection attempt has ended: the VM answered, or it is not
  * there (or refused); from then on, true */
 bool vmlink_tried(const struct vmlink *l);
+/* Connection attempts ended so far (the VM answered, or not), and, unless
+ * the link is up, why the last one failed or the link was lost. */
+unsigned vmlink_attempts(const struct vmlink *l, const char **why_down);
+/* Someone waits for the VM (a gdb connecting): if the link is down and
+ * waiting out its back-off, try now.  Returns vmlink_attempts() as it was
+ * before, so that the caller sees when this attempt has ended. */
+unsigned vmlink_retry_now(struct vmlink *l);
 const struct vmdbg_hello *vmlink_hello(const struct vmlink *l);
 /* The register ids vCPU `vcpu` serves (REG_LIST), as a GArray of uint64_t. */
 const GArray *vmlink_reg_ids(const struct vmlink *l, uint32_t vcpu);

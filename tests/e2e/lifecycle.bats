@@ -47,6 +47,7 @@ $1
 }
 
 # the daemon is alive, wrote no sanitizer report, and serves a new client
+# (or, with no VM, tells it why it cannot: the VM is not reachable)
 healthy() {
 	kill -0 "$DAEMON_PID"
 	! grep -q "Sanitizer\|runtime error\|aborting" "$TMP/daemon.log" || false
@@ -55,7 +56,7 @@ s.sendall(b'\$qSupported#37'); s.settimeout(10); got = b''
 while b'#' not in got.lstrip(b'+'):
     got += s.recv(4096)
 print(got)" > "$TMP/probe"
-	grep -q "PacketSize" "$TMP/probe"
+	grep -q "PacketSize\|E.dbgproxyd: the VM at .* is not reachable" "$TMP/probe"
 }
 
 # ended_cleanly SIGNAL...: the daemon exits 0 with its socket gone
@@ -99,7 +100,7 @@ signals_end_cleanly() {
 	healthy
 }
 
-@test "k and D while the VM link is down: the session ends, the daemon serves the next client" {
+@test "k and D while the VM link is down: the client is told why, the daemon serves the next client" {
 	start_unix_daemon
 	raw "s.sendall(b'\$k#6b'); time.sleep(0.3)"
 	healthy
@@ -107,14 +108,71 @@ signals_end_cleanly() {
 	healthy
 	raw "s.sendall(b'\$qSupported#37\$k#6b\$g#67'); time.sleep(0.3)"
 	healthy
-	# a packet that needs the VM is told why it cannot be served
+	# whatever the first packet, its answer says why gdb cannot be served
 	raw "
 s.sendall(b'\$m0,4#fd'); s.settimeout(10); got = b''
 while b'#' not in got.lstrip(b'+'):
     got += s.recv(4096)
 print(got)" > "$TMP/reply"
 	cat "$TMP/reply"
-	grep -q "E.dbgproxyd is not connected to the VM" "$TMP/reply"
+	grep -q "E.dbgproxyd: the VM at $TMP/no-vm.sock is not reachable (No such file or directory)" \
+		"$TMP/reply"
+}
+
+# start_tcp_daemon: dbgproxyd on a free loopback port (PORT) for $VM_SOCK,
+# which need not exist yet; returns once it listens
+start_tcp_daemon() {
+	local try
+	for try in $(seq 1 20); do
+		PORT=$((20000 + RANDOM % 30000))
+		"$DBGPROXYD" --listen "127.0.0.1:$PORT" --vm "$VM_SOCK" > "$TMP/daemon$PORT.log" 2>&1 &
+		DAEMON_PID="${DAEMON_PID:-} $!"
+		if wait_for grep -q "gdb on 127.0.0.1:$PORT" "$TMP/daemon$PORT.log"; then
+			return 0
+		fi
+	done
+	return 1
+}
+
+@test "gdb connecting while no VM runs is told why at once; when the VM runs, the next gdb attaches without waiting out the back-off" {
+	need_arm64
+	VM_SOCK=$TMP/vm.sock
+	start_tcp_daemon
+	# it used to answer '?' with an error, which gdb takes for a stop: gdb
+	# then waited for ever
+	run gdb_batch "info registers pc"
+	echo "$output"
+	[[ "$output" == *"Remote failure reply: E.dbgproxyd: the VM at $VM_SOCK is not reachable (No such file or directory); connect again once it is"* ]]
+	[[ "$output" == *"Remote connection closed"* ]]
+	grep -q "refused gdb from 127.0.0.1:[0-9]*: the VM at $VM_SOCK is not reachable" "$TMP/daemon$PORT.log"
+	# the link's back-off is at its 5 s ceiling after ~6.3 s: its next try
+	# is ~11.3 s after the start, long after gdb below
+	sleep 7
+	start_a64
+	run gdb_batch "info registers pc"
+	echo "$output"
+	[[ "$output" == *"pc             0x"* ]]
+	[[ "$output" != *"not reachable"* ]]
+}
+
+@test "a VM held by another debugger: gdb is told so; once it is free, the next gdb attaches" {
+	need_arm64
+	start_a64
+	start_tcp_daemon
+	local first=$PORT
+	wait_for grep -q "ready:" "$TMP/daemon$first.log"
+	start_tcp_daemon
+	wait_for grep -q "not reachable (another debugger" "$TMP/daemon$PORT.log"
+	run gdb_batch "info registers pc"
+	echo "$output"
+	[[ "$output" == *"E.dbgproxyd: the VM at $VM_SOCK is not reachable (another debugger is already connected to this VM"* ]]
+	local pid=${DAEMON_PID# }
+	pid=${pid%% *}
+	kill "$pid"
+	wait_for sh -c "! kill -0 $pid 2>/dev/null"
+	run gdb_batch "info registers pc"
+	echo "$output"
+	[[ "$output" == *"pc             0x"* ]]
 }
 
 @test "a client that floods g and never reads: dropped, not the daemon" {
