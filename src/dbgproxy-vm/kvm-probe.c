@@ -258,6 +258,25 @@ enum kvm_probe_result kvm_probe_hw_write(int kvm_fd, char *detail, size_t dlen)
 			0x1 | (1u << 16), detail, dlen);
 }
 
+enum kvm_probe_result kvm_probe_x87(int kvm_fd, char *detail, size_t dlen)
+{
+	/* fldz; fstp st(0); hlt: the hlt's exit (no in-kernel APIC in the
+	 * probe VM), or the emulation failure at the fldz */
+	static const uint8_t code[] = { 0xd9, 0xee, 0xdd, 0xd8, 0xf4 };
+	struct probe_vm p;
+	if (!probe_vm_open(kvm_fd, &p, code, sizeof(code), detail, dlen))
+		return KVM_PROBE_UNKNOWN;
+	enum kvm_probe_result res = KVM_PROBE_UNKNOWN;
+	if (probe_run(&p, detail, dlen)) {
+		if (p.run->exit_reason == KVM_EXIT_HLT)
+			res = KVM_PROBE_YES;
+		else if (p.run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+			res = KVM_PROBE_NO;
+	}
+	probe_vm_close(&p);
+	return res;
+}
+
 bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error)
 {
 	memset(out, 0, sizeof(*out));
@@ -278,6 +297,8 @@ bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error)
 	static const uint8_t nops[] = { 0x90, 0x90, 0xf4 };
 	out->single_step = probe_db(fd, nops, sizeof(nops), KVM_GUESTDBG_SINGLESTEP, 0, 0, d,
 				    sizeof(d));
+	out->x87 = kvm_probe_x87(fd, d, sizeof(d));
+	g_debug("x87 probe: %s", d);
 	close(fd);
 	return true;
 }

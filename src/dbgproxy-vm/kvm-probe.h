@@ -30,6 +30,7 @@ struct kvm_probe {
 	enum kvm_probe_result hw_exec;   /* a DR0 execute breakpoint stops the vCPU */
 	enum kvm_probe_result hw_write;  /* a DR0 write watchpoint stops the vCPU */
 	enum kvm_probe_result single_step;
+	enum kvm_probe_result x87;       /* x87 FPU instructions run (fldz; fstp) */
 	char detail[160];                /* what the last surprising probe saw */
 };
 
@@ -41,6 +42,11 @@ enum kvm_int3_mode kvm_probe_int3(int kvm_fd, char *detail, size_t detail_len);
 enum kvm_probe_result kvm_probe_hw_write(int kvm_fd, char *detail, size_t detail_len);
 /* Does a DR0 execution breakpoint stop a vCPU here?  (a throw-away VM) */
 enum kvm_probe_result kvm_probe_hw_exec(int kvm_fd, char *detail, size_t detail_len);
+
+/* Do x87 FPU instructions run in a guest here?  kvm_pvm ends KVM_RUN with
+ * an emulation failure at each (only those KVM's emulator knows, FNINIT,
+ * FNSTSW, FNSTCW, pass): kernels that use the FPU stop at the first. */
+enum kvm_probe_result kvm_probe_x87(int kvm_fd, char *detail, size_t detail_len);
 
 bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error);
 

@@ -96,12 +96,12 @@ static bool set_boot_state(struct vcpu *v, const struct boot_image *img, uint32_
 	s.gdt.base = PC_GDT_ADDR;
 	s.gdt.limit = PC_GDT_END - PC_GDT_ADDR - 1;
 	if (long64) {
-		s.cr0 = 0x80000011;  /* PG | ET | PE */
+		s.cr0 = 0x80000031;  /* PG | NE | ET | PE */
 		s.cr3 = img->cr3;
 		s.cr4 = 0x20;        /* PAE */
 		s.efer = 0x500;      /* LMA | LME */
 	} else {
-		s.cr0 = 0x11;        /* ET | PE */
+		s.cr0 = 0x31;        /* NE | ET | PE */
 		s.cr4 = 0;
 		s.efer = 0;
 	}
@@ -382,6 +382,10 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 			  probe_detail);
 	else
 		g_debug("int3 under KVM_GUESTDBG_USE_SW_BP: %s", kvm_int3_mode_name(vm->int3));
+	if (kvm_probe_x87(vm->kvm_fd, probe_detail, sizeof(probe_detail)) == KVM_PROBE_NO)
+		g_warning("this KVM host cannot run x87 FPU instructions in a guest (fldz: %s): "
+			  "a kernel that uses the FPU stops at its first (FWAIT is completed here, "
+			  "others are not)", probe_detail);
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
 		set_host_error(error, "KVM_CREATE_VM");

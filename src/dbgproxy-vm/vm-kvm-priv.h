@@ -189,6 +189,17 @@ bool on_vcpu(struct vm_kvm *vm, uint32_t index, void (*fn)(struct vcpu *, void *
 	     GError **error);
 void *vcpu_thread(void *arg);
 
+/* vm-kvm-emul.c: instructions the host failed to emulate (an internal
+ * error at pc), completed as the CPU would.  The guest's own int3: true
+ * when #BP went to its handler.  Others: what was done. */
+bool vm_kvm_deliver_guest_int3(struct vcpu *v, struct kvm_regs *regs, uint64_t pc);
+enum emul_result {
+	EMUL_FAILED,   /* not an instruction done here, or it cannot be: stop */
+	EMUL_DONE,     /* executed: rip is past it */
+	EMUL_FAULTED,  /* it raised an exception in the guest: rip is at it */
+};
+enum emul_result vm_kvm_complete_insn(struct vcpu *v, struct kvm_regs *regs, uint64_t pc);
+
 /* vm-kvm-platform.c: the userspace devices (pc_ops callbacks) and the
  * helper threads (their argument is the struct vm_kvm *) */
 bool handle_io(struct vcpu *v);

@@ -191,57 +191,6 @@ static uint64_t current_pc(struct vcpu *v)
 	return linear_rip(&v->sregs, regs.rip);
 }
 
-/* kvm_pvm ends KVM_RUN with an emulation failure at a guest int3 instead
- * of delivering #BP.  When the bytes at pc are an int3 we did not patch
- * (0xCC, or CD 03), deliver it as the CPU would: #BP is a trap, so the
- * handler sees the address after the instruction.  rip is moved past it
- * and #BP injected (KVM_SET_VCPU_EVENTS): kvm_pvm delivers an injected
- * exception with the current rip as the return address.  VMX and SVM
- * compute a soft exception's return address themselves (from the exit's
- * instruction length, or by decoding the instruction at rip), so this
- * would be wrong there — and there a guest int3 never fails this way: on
- * any other host, false, and the vCPU stops with the internal error.  The
- * same int3 failing over and over with no other exit between means the
- * host cannot deliver it either: false too. */
-#define GUEST_INT3_REPEAT_MAX 100000
-static bool deliver_guest_int3(struct vcpu *v, struct kvm_regs *regs, uint64_t pc)
-{
-	struct vm_kvm *vm = v->vm;
-	uint64_t gpa, contig;
-	if (vm->int3 != KVM_INT3_INTERNAL_ERROR || !gva_to_gpa(vm, &v->sregs, pc, &gpa, &contig))
-		return false;
-	unsigned len = 0;
-	if (vm->mem[gpa] == 0xcc)
-		len = 1;
-	else if (vm->mem[gpa] == 0xcd && contig >= 2 && gpa + 1 < vm->mem_size &&
-		 vm->mem[gpa + 1] == 0x03)
-		len = 2;
-	if (!len)
-		return false;
-	v->guest_bp_count = v->guest_bp_pc == pc ? v->guest_bp_count + 1 : 1;
-	v->guest_bp_pc = pc;
-	if (v->guest_bp_count > GUEST_INT3_REPEAT_MAX)
-		return false;
-	struct kvm_vcpu_events events;
-	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &events) < 0)
-		return false;
-	regs->rip += len;
-	if (ioctl(v->fd, KVM_SET_REGS, regs) < 0)
-		return false;
-	events.exception.injected = 1;
-	events.exception.nr = 3;            /* #BP */
-	events.exception.has_error_code = 0;
-	events.exception.error_code = 0;
-	events.flags = 0;                   /* leave NMI, SIPI and shadow state alone */
-	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &events) < 0) {
-		regs->rip -= len;
-		ioctl(v->fd, KVM_SET_REGS, regs);
-		return false;
-	}
-	g_debug("vCPU %u: the guest's own int3 at 0x%" G_GINT64_MODIFIER "x goes to its handler",
-		v->index, pc);
-	return true;
-}
 
 /* Decide what a KVM exit means.  Returns true and fills ev when the vCPU
  * must stop and report; false to run on. */
@@ -343,7 +292,21 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 				return true;
 			}
 			/* the guest's own int3 (a kernel debugger's): its handler runs */
-			if (verdict == INT3_GUEST && deliver_guest_int3(v, &regs, pc))
+			if (verdict == INT3_GUEST && vm_kvm_deliver_guest_int3(v, &regs, pc))
+				return false;
+			/* another instruction the host could not emulate (FWAIT) */
+			enum emul_result done = EMUL_FAILED;
+			if (verdict == INT3_FAIL && run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+				done = vm_kvm_complete_insn(v, &regs, pc);
+			if (done == EMUL_DONE && step) {
+				/* the step is over: report it as the CPU would have */
+				ev->reason = VMDBG_STOP_DEBUG;
+				ev->pc = linear_rip(&v->sregs, regs.rip);
+				ev->info[0] = 1;
+				ev->info[1] = DR6_BS | 0xffff0ff0;
+				return true;
+			}
+			if (done != EMUL_FAILED)
 				return false;
 			if (verdict == INT3_RERUN) {
 				/* no int3 there now: ours, removed while the vCPU ran;

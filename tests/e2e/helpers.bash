@@ -33,16 +33,17 @@ kvm_probe() {
 }
 
 # kvm_offers WHAT: does the probe say WHAT=yes (sw-breakpoints,
-# hw-breakpoints, hw-watchpoints, single-step)?
+# hw-breakpoints, hw-watchpoints, single-step, x87)?
 kvm_offers() {
 	kvm_probe | grep -qx "$1=yes"
 }
 
-# need_kvm_offers WHAT: skip, with what the probe saw, unless it does
+# need_kvm_offers WHAT [WHY]: skip, with what the probe saw (and why the
+# test needs it), unless it does
 need_kvm_offers() {
 	need_kvm
 	kvm_offers "$1" ||
-		skip "this KVM host does not offer $1 (dbgproxy-vm --probe: $(kvm_probe | tr '\n' ' '))"
+		skip "this KVM host does not offer $1${2:+ ($2)} (dbgproxy-vm --probe: $(kvm_probe | tr '\n' ' '))"
 }
 
 # stop_at SYMBOL: sets STOP_AT to gdb commands that stop vCPU 0 on SYMBOL's

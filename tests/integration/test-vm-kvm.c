@@ -470,6 +470,38 @@ static void test_single_step(void)
 	vm_stop(&f);
 }
 
+/* FWAIT steps like any instruction.  kvm_pvm cannot emulate it (an internal
+ * error at the 9B: GNU Mach's and memtest86+'s FINIT stopped there); the
+ * VM completes it as the CPU would (nothing pending: it does nothing). */
+static void test_fwait_steps(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	pause_vm(&f);
+	stop_at_tick(&f);
+	/* fwait; fwait; nop; nop in the guest's data (identity-mapped, executable) */
+	static const uint8_t code[] = { 0x9b, 0x9b, 0x90, 0x90 };
+	write_mem(&f, syms.pattern_buf, code, sizeof(code));
+	uint64_t rip_id = VMDBG_X86_RIP, rip = GUINT64_TO_LE(syms.pattern_buf);
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(&f);
+	vmdbg_enc_reg_vals(VMDBG_GBA(req), VMDBG_SET_REGS, seq, 0, &rip_id, 1, (const uint8_t *)&rip);
+	expect_ok(&f, req, seq, VMDBG_SET_REGS);
+	for (unsigned i = 1; i <= 3; i++) {
+		struct vmdbg_stopped ev;
+		resume_all(&f, VMDBG_ACT_STEP);
+		g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
+		g_assert_cmpuint(ev.info[0], ==, 1);          /* #DB */
+		g_assert_cmphex(ev.info[1] & DR6_BS, ==, DR6_BS);
+		g_assert_cmphex(ev.pc, ==, syms.pattern_buf + i);
+		g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_RIP), ==, syms.pattern_buf + i);
+	}
+	vm_stop(&f);
+}
+
 static void test_hw_breakpoint(void)
 {
 	if (tu_skip_unless_kvm_offers("hw-breakpoints"))
@@ -837,6 +869,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vm-kvm/sw-breakpoint", test_sw_breakpoint);
 	g_test_add_func("/vm-kvm/sw-breakpoint-refused", test_sw_breakpoint_refused);
 	g_test_add_func("/vm-kvm/single-step", test_single_step);
+	g_test_add_func("/vm-kvm/fwait-steps", test_fwait_steps);
 	g_test_add_func("/vm-kvm/hw-breakpoint-dr0", test_hw_breakpoint);
 	g_test_add_func("/vm-kvm/two-vcpus", test_two_vcpus);
 	g_test_add_func("/vm-kvm/disconnect-restores", test_disconnect_restores);
