@@ -96,4 +96,7 @@ mkdir -p "$work/root" && dpkg-deb -x "$(deb_of dbgproxyd)" "$work/root" || exit 
 	{ cat "$work/help.txt"; fail "the packaged dbgproxyd --help failed"; }
 grep -q -- --listen "$work/help.txt" || fail "the packaged dbgproxyd --help does not list --listen"
 echo "$me: the packaged dbgproxyd runs"
+# for tests/deb-boot.sh, which installs them in a booted Debian
+rm -rf "$build/tests/debs" && mkdir -p "$build/tests/debs" &&
+	cp "$work"/dbgproxyd_*.deb "$work"/dbgproxy-vm_*.deb "$work"/libvmdbg0_*.deb "$build/tests/debs/" 2>/dev/null
 cd "$build" && rm -rf "$work"

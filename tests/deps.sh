@@ -10,7 +10,7 @@ PACKAGES=(
 	libev-dev libglib2.0-dev liburcu-dev libdw-dev libsystemd-dev linux-libc-dev
 	binutils binutils-aarch64-linux-gnu gdb gdb-multiarch lldb bats clang
 	qemu-system-x86 qemu-system-arm acpica-tools python3 cpio
-	debhelper lintian
+	debhelper lintian systemd-container debootstrap
 )
 
 missing=()

@@ -4,7 +4,8 @@
 # tests/run-all.sh - the README's test command: install what is missing,
 # then build and run every test suite twice (a -Werror build and an
 # ASan/UBSan build), a bounded fuzz run, `make distcheck`, and the Debian
-# packages (tests/deb-check.sh: dpkg-buildpackage and lintian).  Ends with
+# packages (tests/deb-check.sh: dpkg-buildpackage and lintian;
+# tests/deb-boot.sh: installed in a Debian booted under systemd).  Ends with
 # one line "N passed, N failed, N skipped" summed over every suite, and
 # fails when anything failed.
 set -uo pipefail
@@ -54,8 +55,9 @@ fi
 (cd build-plain && step make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null) ||
 	steps_failed=$((steps_failed + 1))
 # the Debian packages from the release tree: dpkg-buildpackage, lintian
-# (tests/deb-check.sh; its result is counted with the suites')
-(cd build-plain && step make check TESTS=tests/deb-check.sh >/dev/null) ||
+# (tests/deb-check.sh), then installed and run under systemd-nspawn
+# (tests/deb-boot.sh); their results are counted with the suites'.
+(cd build-plain && step make check TESTS="tests/deb-check.sh tests/deb-boot.sh" >/dev/null) ||
 	steps_failed=$((steps_failed + 1))
 
 # Sum the per-test results automake recorded (.trs) in both builds.
