@@ -23,7 +23,7 @@ cd "$top" || exit 1
 # expected_license FILE: the license README.md gives FILE's place in the tree
 expected_license() {
 	case "$1" in
-	proto/*|man/vmdbg.7) echo MIT ;;
+	proto/*|man/vmdbg.7.in) echo MIT ;;
 	*) echo GPL-2.0-or-later ;;
 	esac
 }
