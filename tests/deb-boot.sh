@@ -218,13 +218,22 @@ for id in d6445e9ab8434c26ae8610bb7f6abb5a 5bbd3dab5d444785a57aaaf733f65736 \
 done
 grep -q '"PEER":"127.0.0.1:' "$work/journal.json" || fail "no PEER= field in the journal"
 ok "journal: started, VM reachable, gdb attached, gdb detached with MESSAGE_ID and PEER="
+# the catalog: installed, taken into the journal's database by systemd's
+# trigger, explaining the events in journalctl -x
+ct journalctl --list-catalog > "$work/catalog" 2>/dev/null
+grep -q '^3cd0026022044ff0b72ffc9a1354411e dbgproxyd: gdb attached from' "$work/catalog" ||
+	fail "the journal's catalog has no dbgproxyd entries"
+ct journalctl -x -u dbgproxyd@demo --no-pager > "$work/journal-x"
+grep -q "Subject: gdb attached from 127.0.0.1:" "$work/journal-x" ||
+	fail "journalctl -x shows no catalog text for gdb attached"
+ok "journalctl -x explains the events from the packaged catalog"
 
 # reload: SIGHUP, the same process
 ct systemctl reload dbgproxyd@demo || fail "systemctl reload dbgproxyd@demo"
 sleep 0.5
 [ "$(prop dbgproxyd@demo MainPID)" = "$pid" ] && [ "$(prop dbgproxyd@demo ActiveState)" = active ] ||
 	fail "reload did not leave the same daemon running"
-wait_until 10 sh -c "nsenter -t $INIT_PID -a journalctl -u dbgproxyd@demo --no-pager | grep -q SIGHUP" ||
+wait_until 10 sh -c "nsenter -t $INIT_PID -a journalctl -u dbgproxyd@demo --no-pager > '$work/j' && grep -q SIGHUP '$work/j'" ||
 	fail "the daemon logged nothing of the SIGHUP"
 ok "systemctl reload: SIGHUP, the same daemon (pid $pid) still active"
 
@@ -233,7 +242,8 @@ ct systemctl start dbgproxyd@bad > /dev/null 2>&1 && fail "dbgproxyd@bad started
 sleep 1
 [ "$(prop dbgproxyd@bad ExecMainStatus)" = 2 ] || fail "dbgproxyd@bad: exit $(prop dbgproxyd@bad ExecMainStatus), not 2"
 [ "$(prop dbgproxyd@bad NRestarts)" = 0 ] || fail "dbgproxyd@bad was restarted"
-ct journalctl -u dbgproxyd@bad --no-pager | grep -q "bad.conf.*port must be 1..65535\|listen='127.0.0.1:99999'" ||
+ct journalctl -u dbgproxyd@bad --no-pager > "$work/bad"
+grep -q "bad.conf.*port must be 1..65535\|listen='127.0.0.1:99999'" "$work/bad" ||
 	fail "the journal does not name the bad key"
 ok "a bad listen= in /etc/dbgproxyd/bad.conf: exit 2, named in the journal, not restarted"
 
@@ -250,7 +260,8 @@ timeout -s KILL 120 "$GDB" -q -batch -nx -ex "target remote 127.0.0.1:$SOCK_PORT
 cat "$gdb_out"
 grep -qE '^(pc|rip) +0x' "$gdb_out" || fail "gdb through the socket unit read no pc"
 [ "$(prop dbgproxyd.service ActiveState)" = active ] || fail "dbgproxyd.service not active after gdb"
-journal -u dbgproxyd.service | grep -q "gdb on the socket systemd passed" ||
+journal -u dbgproxyd.service > "$work/sock"
+grep -q "gdb on the socket systemd passed" "$work/sock" ||
 	fail "dbgproxyd.service did not take the socket systemd passed"
 ok "dbgproxyd.socket: gdb's connection started dbgproxyd.service, which served it"
 

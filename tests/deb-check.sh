@@ -23,6 +23,7 @@ command -v lintian >/dev/null || skip "lintian not installed (apt-get install li
 
 build=$PWD
 work=$build/tests/deb-work
+rm -rf "$build/tests/debs"   # deb-boot.sh must not find an older run's
 rm -rf "$work" && mkdir -p "$work" || exit 99
 echo "$me: the release tree in $work/src"
 ${MAKE:-make} -s -C "$build" distdir distdir="$work/src" top_distdir="$work/src" > "$work/dist.log" 2>&1 ||
@@ -72,7 +73,8 @@ has dbgproxyd usr/bin/dbgproxyd 'usr/lib/[^/]+/dbgproxyd/plugins/bptrace\.so' \
 	'usr/share/doc/dbgproxyd/vmdbg\.md(\.gz)?' usr/share/doc/dbgproxyd/copyright \
 	etc/dbgproxyd/dbgproxyd.conf 'usr/lib/[^/]+/dbgproxyd/plugins/tasks\.so' \
 	'usr/lib/[^/]+/dbgproxyd/plugins/taskprof\.so' usr/include/dbgproxyd-tasks.h \
-	'usr/share/man/man5/dbgproxyd\.conf\.5\.gz' usr/lib/sysusers.d/dbgproxyd.conf
+	'usr/share/man/man5/dbgproxyd\.conf\.5\.gz' usr/lib/sysusers.d/dbgproxyd.conf \
+	usr/lib/systemd/catalog/dbgproxyd.catalog
 has libvmdbg0 'usr/lib/[^/]+/libvmdbg\.so\.0\.0\.0'
 has libvmdbg-dev usr/bin/vmdbg-conform usr/include/vmdbg.h usr/include/vmdbg-codec.h \
 	'usr/lib/[^/]+/libvmdbg\.a' 'usr/lib/[^/]+/pkgconfig/vmdbg\.pc' \
@@ -85,7 +87,7 @@ fi
 units=0
 for u in $(find debian/tmp -path '*/systemd/system/*' -type f 2>/dev/null); do
 	rel=${u#debian/tmp/}
-	cat "$work"/*.list | grep -qx "./$rel" || fail "$rel (make install) is in no package"
+	grep -qhx "./$rel" "$work"/*.list || fail "$rel (make install) is in no package"
 	units=$((units + 1))
 done
 echo "$me: $units systemd unit(s) from make install packaged"
