@@ -61,6 +61,7 @@ struct vmlink {
 
 static void link_down(struct vmlink *l, const char *why);
 static void try_connect(struct vmlink *l);
+static void read_cb(struct ev_loop *loop, ev_io *w, int revents);
 
 void vmlink_set_share_memory(struct vmlink *l, bool share)
 {
@@ -160,7 +161,13 @@ static void flush(struct vmlink *l, bool in_call)
 {
 	/* on a failure inside a call, a broken socket is writable: write_cb sees it again */
 	if (sock_flush(l->fd, l->out) == SOCK_FLUSH_ERROR && !in_call) {
-		link_down(l, g_strerror(errno));
+		int err = errno;
+		/* a VM refusing a client (another debugger holds it) says why,
+		 * then closes, maybe before our HELLO is out: read its ERROR
+		 * first, so that the reason is the VM's, not "Broken pipe" */
+		read_cb(l->loop, &l->read_w, 0);
+		if (l->state != LINK_DOWN)
+			link_down(l, g_strerror(err));
 		return;
 	}
 	if (l->out->len)
