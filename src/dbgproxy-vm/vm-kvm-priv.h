@@ -106,6 +106,7 @@ struct vcpu {
 	/* owned by the vCPU thread while running, by the control thread while stopped */
 	struct kvm_sregs sregs;      /* at the last stop: the page walker's input */
 	uint64_t applied_gen;        /* debug-state generation last given to KVM */
+	uint64_t applied_dr7;        /* the DR7 KVM has for it (0: no USE_HW_BP) */
 	bool applied_step;
 	bool debug_applied;          /* KVM has seen at least one SET_GUEST_DEBUG */
 	uint32_t applied_suppress;

@@ -115,6 +115,7 @@ static void vcpu_sync_debug(struct vcpu *v, bool step, uint32_t suppress)
 	}
 	v->inject = 0;
 	v->applied_gen = gen;
+	v->applied_dr7 = (g.control & KVM_GUESTDBG_USE_HW_BP) ? g.arch.debugreg[7] : 0;
 	v->applied_step = step;
 	v->applied_suppress = suppress;
 	v->debug_applied = true;
@@ -164,6 +165,20 @@ static bool debug_exit_is_ours(struct vcpu *v, const struct kvm_debug_exit_arch 
 	urcu_memb_read_unlock();
 	for (unsigned n = 0; n < 4; n++)
 		if ((a->dr6 & (1ull << n)) && (dr7 & DR7_ENABLE_MASK(n)))
+			return true;
+	return false;
+}
+
+/* A #DB the current state does not claim, but the state KVM ran the vCPU
+ * with did: with KVM_GUESTDBG_USE_HW_BP the debug registers are ours, not
+ * the guest's (KVM keeps the guest's aside), and a step we asked for is
+ * ours.  Injecting it would hand the guest a #DB it never armed. */
+static bool stale_debug_exit(const struct vcpu *v, const struct kvm_debug_exit_arch *a, bool step)
+{
+	if (!step && v->applied_step && (a->dr6 & DR6_BS))
+		return true;
+	for (unsigned n = 0; n < 4; n++)
+		if ((a->dr6 & (1ull << n)) && (v->applied_dr7 & DR7_ENABLE_MASK(n)))
 			return true;
 	return false;
 }
@@ -254,6 +269,15 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 			return true;
 		}
 		if (!debug_exit_is_ours(v, a, step)) {
+			if (stale_debug_exit(v, a, step)) {
+				/* ours, from a slot or a step the debugger dropped while
+				 * the vCPU ran (a detach): not the guest's #DB; run on
+				 * with the current state */
+				g_debug("vCPU %u: #DB at 0x%" G_GINT64_MODIFIER "x from a slot or step "
+					"no longer wanted (dr6 0x%" G_GINT64_MODIFIER "x): dropped",
+					v->index, (uint64_t)a->pc, (uint64_t)a->dr6);
+				return false;
+			}
 			v->inject = KVM_GUESTDBG_INJECT_DB;
 			return false;
 		}

@@ -629,6 +629,31 @@ static void test_disconnect_restores(void)
 	vm_stop(&f);
 }
 
+/* The debugger leaves while its hardware breakpoint is armed and the vCPU
+ * runs into it again and again (tick is the guest's loop): a hit that
+ * races with the detach is the debugger's, dropped, never a #DB handed to
+ * the guest (which has no IDT: it would triple-fault).  Once seen under
+ * load, as vmdbg-conform's "disconnect restores" finding vCPU 0 stopped. */
+static void test_detach_with_slot_firing(void)
+{
+	if (tu_skip_unless_kvm_offers("hw-breakpoints"))
+		return;
+	struct vmfix f;
+	start_running(&f, 1);
+	uint64_t dr[8] = { syms.tick, 0, 0, 0, 0, 0, 0, 0x1 };
+	for (int i = 0; i < 400; i++) {
+		pause_vm(&f);
+		set_guest_debug(&f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
+		resume_all(&f, VMDBG_ACT_CONTINUE);
+		reconnect(&f);   /* the detach races with the slot's next hit */
+	}
+	pause_vm(&f);
+	g_queue_clear_full(&f.events, g_free);
+	/* alive: no triple fault, and no slot left armed */
+	assert_runs_clean(&f, read_u64(&f, syms.counters));
+	vm_stop(&f);
+}
+
 static void test_detach(void)
 {
 	if (skip_without_kvm())
@@ -874,6 +899,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vm-kvm/two-vcpus", test_two_vcpus);
 	g_test_add_func("/vm-kvm/disconnect-restores", test_disconnect_restores);
 	g_test_add_func("/vm-kvm/detach", test_detach);
+	g_test_add_func("/vm-kvm/detach-with-slot-firing", test_detach_with_slot_firing);
 	g_test_add_func("/vm-kvm/second-client-refused", test_second_client_refused);
 	g_test_add_func("/vm-kvm/malformed-frames", test_malformed_frames);
 	g_test_add_func("/vm-kvm/guest-shutdown", test_guest_shutdown);
