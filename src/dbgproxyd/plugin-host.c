@@ -248,6 +248,11 @@ void plugin_host_settle(struct plugin_host *h)
 		if (p->unload_why && p->depth == 0 && p->state == PLUGIN_ACTIVE)
 			unload_now(h, p);  /* its queued unload_deferred finds it closed */
 	}
+	/* and what waits for the loop's idle time (a service's up() to the
+	 * plugins using it): a guest gdb resumes right after "monitor plugin
+	 * load tasks" must not stop, under load, before taskprof has it */
+	if (!g_queue_is_empty(&h->later))
+		later_cb(h->loop, &h->later_w, 0);
 }
 
 bool plugin_host_command(struct plugin_host *h, const char *line, plugin_reply_fn fn, void *ctx)

@@ -31,8 +31,9 @@ bool plugin_host_load(struct plugin_host *h, const char *file, char **args, char
 		      GError **error);
 bool plugin_host_unload(struct plugin_host *h, const char *name, GError **error);
 /* Carry out the unloads plugins asked for and are waiting for the loop
- * (dbgp_unload_self): what gdb asks next sees them gone.  Not from
- * inside a plugin's call. */
+ * (dbgp_unload_self), and the services' up() calls queued for it: what
+ * gdb asks next, or the guest it resumes, sees them done.  Not from inside
+ * a plugin's call. */
 void plugin_host_settle(struct plugin_host *h);
 /* monitor plugin list */
 char *plugin_host_describe(struct plugin_host *h);

@@ -296,6 +296,8 @@ static void do_resume(struct session *s, bool again)
 /* Resume as gdb asked, unless a queued stop is due first. */
 static void resume(struct session *s)
 {
+	if (s->d->plugins)
+		plugin_host_settle(s->d->plugins);
 	bool interrupt = s->interrupt_queued; /* a stop answers it either way */
 	s->interrupt_queued = false;
 	const char *why;

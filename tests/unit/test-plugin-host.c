@@ -139,6 +139,21 @@ static void services_order(bool provider_first)
 	teardown();
 }
 
+/* plugin_host_settle (before gdb's next command, and before a resume)
+ * runs the up() the loop's idle time would: a guest resumed right after
+ * "monitor plugin load" must not stop before the consumer has its service
+ * (taskprof counted a hit "(unknown task)" that way under load) */
+static void test_settle_gives_services(void)
+{
+	setup();
+	LOAD_OK("tp-b", "use=answer:1.1");
+	LOAD_OK("tp-a", "publish=answer:1.2");
+	CHECK(line_of("up answer") < 0, "up() ran inside a load (not from the loop)");
+	plugin_host_settle(host);   /* no turn of the loop */
+	CHECK(line_of("tp-b: up answer minor 2 answer 42") >= 0, "%s", logged->str);
+	teardown();
+}
+
 static void test_services_provider_first(void)
 {
 	services_order(true);
@@ -246,6 +261,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/plugin-host/services-provider-first", test_services_provider_first);
 	g_test_add_func("/plugin-host/services-consumer-first", test_services_consumer_first);
 	g_test_add_func("/plugin-host/service-versions", test_service_versions);
+	g_test_add_func("/plugin-host/settle-gives-services", test_settle_gives_services);
 	g_test_add_func("/plugin-host/unload-inside-callback", test_unload_inside_callback);
 	g_test_add_func("/plugin-host/event-and-no-answer", test_event_and_no_answer);
 	int r = g_test_run();
