@@ -139,7 +139,7 @@ bool x87_decode(const uint8_t *b, unsigned n, bool long_mode, bool cs_db, struct
 		if (op == 2 || op == 3 || (op == 7 && ((m >> 3) & 7) >= 5))
 			in->flags = X87_FLAGS;
 		in->len = i;
-		return true;
+		return in->len <= 15;        /* (longer: #GP on the CPU) */
 	}
 	in->mem = true;
 	in->flags = x87_mem_form(op, (m >> 3) & 7, &in->mem_size);
