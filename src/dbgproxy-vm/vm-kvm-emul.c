@@ -383,11 +383,14 @@ static enum emul_result complete_on_host(struct vcpu *v, struct kvm_regs *regs, 
 	unsigned op = in.opcode & 7;
 	if (!in.mem && op == 7 && in.modrm == 0xe0)
 		return EMUL_FAILED;      /* FNSTSW AX: done above, never with a stub */
-	if (repeats_too_often(v, pc))
+	/* a fault raised over and over with no other exit between: the host
+	 * cannot deliver it either (a completed one is progress) */
+	bool nm = s->cr0 & (CR0_EM | CR0_TS), mf = !(in.flags & X87_NOWAIT) && x87_pending(f);
+	if ((nm || mf) && repeats_too_often(v, pc))
 		return EMUL_FAILED;
-	if (s->cr0 & (CR0_EM | CR0_TS))
+	if (nm)
 		return inject_exception(v, 7) ? EMUL_FAULTED : EMUL_FAILED;   /* #NM */
-	if (!(in.flags & X87_NOWAIT) && x87_pending(f))
+	if (mf)
 		return raise_pending(v);
 	_Alignas(16) uint8_t gfx[X87_FX_SIZE], hfx[X87_FX_SIZE], mem[128];
 	memset(mem, 0, sizeof(mem));
@@ -423,6 +426,7 @@ static enum emul_result complete_on_host(struct vcpu *v, struct kvm_regs *regs, 
 	regs->rip += in.len;
 	if (ioctl(v->fd, KVM_SET_REGS, regs) < 0)
 		return EMUL_FAILED;
+	v->guest_bp_count = 0;
 	g_debug("vCPU %u: x87 %02x %02x at 0x%" G_GINT64_MODIFIER "x run on the host",
 		v->index, in.opcode, in.modrm, pc);
 	return EMUL_DONE;
@@ -509,6 +513,7 @@ done:
 	regs->rip += in.len;
 	if (ioctl(v->fd, KVM_SET_REGS, regs) < 0)
 		return EMUL_FAILED;
+	v->guest_bp_count = 0;      /* progress: a loop over it is no repeat */
 	g_debug("vCPU %u: x87 %02x at 0x%" G_GINT64_MODIFIER "x completed by the VMM",
 		v->index, op[0], pc);
 	return EMUL_DONE;
