@@ -27,6 +27,7 @@
 #include <linux/kvm.h>
 
 #include "kvm-probe.h"
+#include "x87-host.h"
 
 enum {
 	MEM_SIZE = 0x10000,
@@ -277,6 +278,63 @@ enum kvm_probe_result kvm_probe_x87(int kvm_fd, char *detail, size_t dlen)
 	return res;
 }
 
+/* Where the host fails them: does completing them on the host CPU work
+ * here?  The same fldz; fstp st(0); hlt, each x87 instruction run by its
+ * stub on the state in KVM_GET_XSAVE's image and put back with
+ * KVM_SET_XSAVE (x87-host.h says why not KVM_SET_FPU), rip moved
+ * past it; the state must be there at the next exit (after fldz: TOP 7,
+ * st(0) tagged; at the hlt: TOP 0, every register empty). */
+enum kvm_probe_result kvm_probe_x87_completed(int kvm_fd, char *detail, size_t dlen)
+{
+	static const uint8_t code[] = { 0xd9, 0xee, 0xdd, 0xd8, 0xf4 };
+	struct probe_vm p;
+	if (!probe_vm_open(kvm_fd, &p, code, sizeof(code), detail, dlen))
+		return KVM_PROBE_UNKNOWN;
+	enum kvm_probe_result res = KVM_PROBE_NO;
+	for (unsigned step = 0; step < 3; step++) {
+		if (!probe_run(&p, detail, dlen)) {
+			res = KVM_PROBE_UNKNOWN;
+			break;
+		}
+		struct kvm_regs r;
+		struct kvm_fpu f;
+		static __thread struct kvm_xsave xs;
+		if (ioctl(p.vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(p.vcpu_fd, KVM_GET_XSAVE, &xs) < 0) {
+			snprintf(detail, dlen, "KVM_GET_REGS/XSAVE: %s", strerror(errno));
+			break;
+		}
+		x87_xsave_to_fpu(&xs, &f);
+		unsigned top = (f.fsw >> 11) & 7;
+		if (p.run->exit_reason == KVM_EXIT_HLT) {
+			if (r.rip == CODE + 5 && top == 0 && f.ftwx == 0)
+				res = KVM_PROBE_YES;
+			else
+				snprintf(detail, dlen, "at the hlt: TOP %u tags 0x%02x", top, f.ftwx);
+			break;
+		}
+		if (p.run->exit_reason != KVM_EXIT_INTERNAL_ERROR || r.rip != CODE + 2 * step ||
+		    (step == 1 && (top != 7 || !(f.ftwx & 0x80)))) {
+			snprintf(detail, dlen, "exit %u at 0x%llx, TOP %u tags 0x%02x",
+				 p.run->exit_reason, (unsigned long long)r.rip, top, f.ftwx);
+			break;
+		}
+		_Alignas(16) uint8_t gfx[X87_FX_SIZE], hfx[X87_FX_SIZE], operand[16];
+		uint64_t flags = r.rflags;
+		x87_fpu_to_fx(&f, gfx);
+		x87_reg_stubs[code[2 * step] - 0xd8][code[2 * step + 1] - 0xc0](operand, gfx, hfx,
+										  &flags);
+		x87_fx_to_fpu(gfx, &f);
+		x87_fpu_to_xsave(&f, &xs);
+		r.rip += 2;
+		if (ioctl(p.vcpu_fd, KVM_SET_XSAVE, &xs) < 0 || ioctl(p.vcpu_fd, KVM_SET_REGS, &r) < 0) {
+			snprintf(detail, dlen, "KVM_SET_XSAVE/REGS: %s", strerror(errno));
+			break;
+		}
+	}
+	probe_vm_close(&p);
+	return res;
+}
+
 bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error)
 {
 	memset(out, 0, sizeof(*out));
@@ -299,6 +357,11 @@ bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error)
 				    sizeof(d));
 	out->x87 = kvm_probe_x87(fd, d, sizeof(d));
 	g_debug("x87 probe: %s", d);
+	out->x87_vm = out->x87;
+	if (out->x87 == KVM_PROBE_NO) {
+		out->x87_vm = kvm_probe_x87_completed(fd, d, sizeof(d));
+		g_debug("x87 completed by the VM: %s", d);
+	}
 	close(fd);
 	return true;
 }

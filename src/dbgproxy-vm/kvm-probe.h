@@ -31,6 +31,8 @@ struct kvm_probe {
 	enum kvm_probe_result hw_write;  /* a DR0 write watchpoint stops the vCPU */
 	enum kvm_probe_result single_step;
 	enum kvm_probe_result x87;       /* x87 FPU instructions run (fldz; fstp) */
+	enum kvm_probe_result x87_vm;    /* they do in dbgproxy-vm's guests: natively,
+					  * or completed on the host CPU */
 	char detail[160];                /* what the last surprising probe saw */
 };
 
@@ -47,6 +49,9 @@ enum kvm_probe_result kvm_probe_hw_exec(int kvm_fd, char *detail, size_t detail_
  * an emulation failure at each (only those KVM's emulator knows, FNINIT,
  * FNSTSW, FNSTCW, pass): kernels that use the FPU stop at the first. */
 enum kvm_probe_result kvm_probe_x87(int kvm_fd, char *detail, size_t detail_len);
+/* Where they do not: does the VM's completion (each run on the host CPU
+ * with the guest's state, KVM_GET_FPU/KVM_SET_FPU) work on this host? */
+enum kvm_probe_result kvm_probe_x87_completed(int kvm_fd, char *detail, size_t detail_len);
 
 bool kvm_probe_all(const char *dev, struct kvm_probe *out, GError **error);
 

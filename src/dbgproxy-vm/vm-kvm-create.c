@@ -382,10 +382,16 @@ struct vm *vm_kvm_create(const struct vm_config *cfg, GError **error)
 			  probe_detail);
 	else
 		g_debug("int3 under KVM_GUESTDBG_USE_SW_BP: %s", kvm_int3_mode_name(vm->int3));
-	if (kvm_probe_x87(vm->kvm_fd, probe_detail, sizeof(probe_detail)) == KVM_PROBE_NO)
-		g_warning("this KVM host cannot run x87 FPU instructions in a guest (fldz: %s): "
-			  "a kernel that uses the FPU stops at its first (FWAIT is completed here, "
-			  "others are not)", probe_detail);
+	if (kvm_probe_x87(vm->kvm_fd, probe_detail, sizeof(probe_detail)) == KVM_PROBE_NO) {
+		if (kvm_probe_x87_completed(vm->kvm_fd, probe_detail, sizeof(probe_detail)) ==
+		    KVM_PROBE_YES)
+			g_message("this KVM host cannot run x87 FPU instructions in a guest: the VM "
+				  "completes each (on the host CPU, with the guest's x87 state)");
+		else
+			g_warning("this KVM host cannot run x87 FPU instructions in a guest, and "
+				  "completing them failed (%s): a kernel that uses the FPU stops at "
+				  "its first", probe_detail);
+	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
 		set_host_error(error, "KVM_CREATE_VM");

@@ -11,6 +11,10 @@
  * init_fpu needs exactly these.
  */
 #include "vm-kvm-priv.h"
+#include "x87-decode.h"
+#include "x87-host.h"
+
+#include <pthread.h>
 
 /* Raise a fault (#NM, #MF: rip stays at the instruction) or, with rip
  * already moved past it, a trap in the guest. */
@@ -249,6 +253,31 @@ static bool mem16(struct vcpu *v, uint64_t la, uint16_t *val, bool write)
 	return true;
 }
 
+/* The guest's x87 state: from its XSAVE image (see x87-host.h), or
+ * KVM_GET_FPU/KVM_SET_FPU where the host has no XSAVE */
+struct fpu_state {
+	struct kvm_fpu f;
+	bool have_xs;
+	struct kvm_xsave xs;
+};
+
+static bool fpu_get(struct vcpu *v, struct fpu_state *st)
+{
+	st->have_xs = ioctl(v->fd, KVM_GET_XSAVE, &st->xs) == 0;
+	if (!st->have_xs)
+		return ioctl(v->fd, KVM_GET_FPU, &st->f) == 0;
+	x87_xsave_to_fpu(&st->xs, &st->f);
+	return true;
+}
+
+static bool fpu_set(struct vcpu *v, struct fpu_state *st)
+{
+	if (!st->have_xs)
+		return ioctl(v->fd, KVM_SET_FPU, &st->f) == 0;
+	x87_fpu_to_xsave(&st->f, &st->xs);
+	return ioctl(v->fd, KVM_SET_XSAVE, &st->xs) == 0;
+}
+
 /* A pending unmasked exception: an exception flag the control word leaves
  * unmasked (the error summary). */
 static bool x87_pending(const struct kvm_fpu *f)
@@ -265,6 +294,144 @@ static enum emul_result raise_pending(struct vcpu *v)
 	return inject_exception(v, 16) ? EMUL_FAULTED : EMUL_FAILED;
 }
 
+/* ---- the other x87 instructions, run on the host ------------------------------ */
+
+#define RFLAGS_ARITH 0x8d5ull        /* CF PF AF ZF SF OF */
+
+/* The memory operand's offset in its segment and linear address */
+static void x87_ea(const struct vcpu *v, const struct kvm_regs *r, const struct x87_insn *in,
+		   uint64_t *off, uint64_t *la)
+{
+	unsigned mod = in->modrm >> 6, rm = in->modrm & 7;
+	uint64_t ea = 0;
+	int base_reg = -1;
+	bool rip_rel = false;
+	if (in->has_sib) {
+		unsigned base = in->sib & 7, index = ((in->sib >> 3) & 7) | ((unsigned)in->rex_x << 3);
+		if (index != 4)
+			ea += gpr(r, index) << (in->sib >> 6);
+		if (!(base == 5 && mod == 0)) {
+			base_reg = (int)base;
+			ea += gpr(r, base | ((unsigned)in->rex_b << 3));
+		}
+	} else if (rm == 5 && mod == 0) {
+		rip_rel = in->long_mode;
+	} else {
+		base_reg = (int)rm;
+		ea += gpr(r, rm | ((unsigned)in->rex_b << 3));
+	}
+	if (rip_rel)
+		ea = r->rip + in->len;
+	ea += (uint64_t)in->disp;
+	if (in->addr32)
+		ea &= 0xffffffffu;
+	*off = ea;
+	int seg = in->seg >= 0 ? in->seg : (base_reg == 4 || base_reg == 5) ? 2 : 3;
+	if (!in->long_mode || seg >= 4)
+		ea += segment(&v->sregs, seg)->base;
+	if (!in->long_mode)
+		ea &= 0xffffffffu;
+	*la = ea;
+}
+
+/* Copy len bytes between guest linear address la and buf, page by page;
+ * false (nothing written) unless every byte is in guest RAM */
+static bool guest_copy(struct vcpu *v, uint64_t la, uint8_t *buf, unsigned len, bool write)
+{
+	struct vm_kvm *vm = v->vm;
+	uint64_t gpa[128];
+	unsigned run[128], nrun = 0;
+	for (unsigned k = 0; k < len;) {
+		uint64_t g, contig;
+		if (nrun == G_N_ELEMENTS(gpa) || !gva_to_gpa(vm, &v->sregs, la + k, &g, &contig) ||
+		    contig == 0 || g >= vm->mem_size)
+			return false;
+		uint64_t c = MIN(MIN(contig, (uint64_t)(len - k)), vm->mem_size - g);
+		gpa[nrun] = g;
+		run[nrun++] = (unsigned)c;
+		k += (unsigned)c;
+	}
+	for (unsigned j = 0, k = 0; j < nrun; k += run[j], j++) {
+		if (write)
+			memcpy(vm->mem + gpa[j], buf + k, run[j]);
+		else
+			memcpy(buf + k, vm->mem + gpa[j], run[j]);
+	}
+	return true;
+}
+
+static pthread_once_t host_checked = PTHREAD_ONCE_INIT;
+
+static void check_host(void)
+{
+	__builtin_cpu_init();
+	x87_decode_set_fisttp(__builtin_cpu_supports("sse3"));
+}
+
+/* Run the x87 instruction at pc on the host CPU with the guest's state f:
+ * only encodings x87-decode.c whitelists; #NM and a pending #MF first, as
+ * the CPU checks them; the memory operand copied in and (written) out. */
+static enum emul_result complete_on_host(struct vcpu *v, struct kvm_regs *regs, uint64_t pc,
+					 const uint8_t *b, unsigned n, struct fpu_state *st)
+{
+	pthread_once(&host_checked, check_host);
+	const struct kvm_sregs *s = &v->sregs;
+	struct kvm_fpu *f = &st->f;
+	struct x87_insn in;
+	if (!x87_decode(b, n, s->cs.l && (s->efer & (1u << 10)), s->cs.db, &in))
+		return EMUL_FAILED;
+	unsigned op = in.opcode & 7;
+	if (!in.mem && op == 7 && in.modrm == 0xe0)
+		return EMUL_FAILED;      /* FNSTSW AX: done above, never with a stub */
+	/* a fault raised over and over with no other exit between: the host
+	 * cannot deliver it either (a completed one is progress) */
+	bool nm = s->cr0 & (CR0_EM | CR0_TS), mf = !(in.flags & X87_NOWAIT) && x87_pending(f);
+	if ((nm || mf) && repeats_too_often(v, pc))
+		return EMUL_FAILED;
+	if (nm)
+		return inject_exception(v, 7) ? EMUL_FAULTED : EMUL_FAILED;   /* #NM */
+	if (mf)
+		return raise_pending(v);
+	_Alignas(16) uint8_t gfx[X87_FX_SIZE], hfx[X87_FX_SIZE], mem[128];
+	memset(mem, 0, sizeof(mem));
+	uint64_t off = 0, la = 0;
+	if (in.mem) {
+		x87_ea(v, regs, &in, &off, &la);
+		if (!guest_copy(v, la, mem, in.mem_size, false))
+			return EMUL_FAILED;
+	}
+	x87_fpu_to_fx(f, gfx);
+	uint64_t flags = regs->rflags;
+	x87_stub_fn *stub = in.mem ? x87_mem_stubs[op][(in.modrm >> 3) & 7]
+				   : x87_reg_stubs[op][in.modrm - 0xc0];
+	stub(mem, gfx, hfx, &flags);
+	if (in.mem && (in.flags & X87_WRITE) && !guest_copy(v, la, mem, in.mem_size, true))
+		return EMUL_FAILED;      /* (checked readable above: not reached) */
+	struct kvm_fpu out = *f;
+	x87_fx_to_fpu(gfx, &out);
+	/* the last instruction's pointers: the guest's, not the stub's (the
+	 * control instructions leave them; FLDENV/FRSTOR load them) */
+	unsigned reg = (in.modrm >> 3) & 7;
+	bool control = in.mem && ((op == 1 && reg >= 4) || (op == 5 && (reg == 4 || reg == 6)));
+	if (!control && !(!in.mem && op == 3 && (in.modrm == 0xe2 || in.modrm == 0xe3))) {
+		out.last_ip = regs->rip;
+		out.last_opcode = (uint16_t)(op << 8 | in.modrm);
+		if (in.mem)
+			out.last_dp = off;
+	}
+	*f = out;
+	if (!fpu_set(v, st))
+		return EMUL_FAILED;
+	regs->rflags = (regs->rflags & ~RFLAGS_ARITH) | (flags & RFLAGS_ARITH);
+	regs->rip += in.len;
+	if (ioctl(v->fd, KVM_SET_REGS, regs) < 0)
+		return EMUL_FAILED;
+	v->guest_bp_count = 0;
+	g_debug("vCPU %u: x87 %02x %02x at 0x%" G_GINT64_MODIFIER "x run on the host",
+		v->index, in.opcode, in.modrm, pc);
+	return EMUL_DONE;
+}
+
 enum emul_result vm_kvm_complete_insn(struct vcpu *v, struct kvm_regs *regs, uint64_t pc)
 {
 	struct insn in = { .n = 0 };
@@ -273,9 +440,10 @@ enum emul_result vm_kvm_complete_insn(struct vcpu *v, struct kvm_regs *regs, uin
 		return EMUL_FAILED;
 	const uint8_t *op = in.b + in.op;
 	uint64_t cr0 = v->sregs.cr0;
-	struct kvm_fpu f;
-	if (ioctl(v->fd, KVM_GET_FPU, &f) < 0)
+	static __thread struct fpu_state st;   /* (4 KiB: not on the stack) */
+	if (!fpu_get(v, &st))
 		return EMUL_FAILED;
+	struct kvm_fpu f = st.f;
 	/* FWAIT: #NM when MP and TS, #MF when an exception is pending */
 	if (op[0] == 0x9b) {
 		if (repeats_too_often(v, pc))
@@ -327,7 +495,9 @@ enum emul_result vm_kvm_complete_insn(struct vcpu *v, struct kvm_regs *regs, uin
 			write_fpu = true;
 		}
 	} else {
-		return EMUL_FAILED;  /* computing instructions: not done here */
+		/* the rest (computing, FLDENV, FNSTENV, FRSTOR, FNSAVE...) run on
+		 * the host CPU with the guest's x87 state */
+		return complete_on_host(v, regs, pc, in.b, in.n, &st);
 	}
 	if (repeats_too_often(v, pc))
 		return EMUL_FAILED;
@@ -336,12 +506,14 @@ enum emul_result vm_kvm_complete_insn(struct vcpu *v, struct kvm_regs *regs, uin
 		return inject_exception(v, 7) ? EMUL_FAULTED : EMUL_FAILED;
 	if (wait && x87_pending(&f))
 		return raise_pending(v);
-	if (write_fpu && ioctl(v->fd, KVM_SET_FPU, &f) < 0)
+	st.f = f;
+	if (write_fpu && !fpu_set(v, &st))
 		return EMUL_FAILED;
 done:
 	regs->rip += in.len;
 	if (ioctl(v->fd, KVM_SET_REGS, regs) < 0)
 		return EMUL_FAILED;
+	v->guest_bp_count = 0;      /* progress: a loop over it is no repeat */
 	g_debug("vCPU %u: x87 %02x at 0x%" G_GINT64_MODIFIER "x completed by the VMM",
 		v->index, op[0], pc);
 	return EMUL_DONE;

@@ -318,9 +318,12 @@ static bool handle_exit(struct vcpu *v, bool step, struct vmdbg_stopped *ev)
 			/* the guest's own int3 (a kernel debugger's): its handler runs */
 			if (verdict == INT3_GUEST && vm_kvm_deliver_guest_int3(v, &regs, pc))
 				return false;
-			/* another instruction the host could not emulate (FWAIT) */
+			/* another instruction the host could not emulate (x87): also
+			 * where no int3 is now (what is there is the instruction to
+			 * run; re-running it would only fail again first) */
 			enum emul_result done = EMUL_FAILED;
-			if (verdict == INT3_FAIL && run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+			if ((verdict == INT3_FAIL || verdict == INT3_RERUN) &&
+			    run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
 				done = vm_kvm_complete_insn(v, &regs, pc);
 			if (done == EMUL_DONE && step) {
 				/* the step is over: report it as the CPU would have */

@@ -68,6 +68,7 @@ static int print_probe(void)
 	printf("hw-watchpoints=%s\n", res[p.hw_write]);
 	printf("single-step=%s\n", res[p.single_step]);
 	printf("x87=%s\n", res[p.x87]);
+	printf("x87-vm=%s\n", res[p.x87_vm]);
 	if (p.detail[0])
 		printf("int3-detail=%s\n", p.detail);
 	return 0;

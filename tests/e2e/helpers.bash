@@ -33,7 +33,7 @@ kvm_probe() {
 }
 
 # kvm_offers WHAT: does the probe say WHAT=yes (sw-breakpoints,
-# hw-breakpoints, hw-watchpoints, single-step, x87)?
+# hw-breakpoints, hw-watchpoints, single-step, x87, x87-vm)?
 kvm_offers() {
 	kvm_probe | grep -qx "$1=yes"
 }

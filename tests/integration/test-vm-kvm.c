@@ -502,6 +502,326 @@ static void test_fwait_steps(void)
 	vm_stop(&f);
 }
 
+/* ---- x87 instructions the host fails, run by the VM on the host CPU ------------
+ *
+ * Each sequence is assembled once, here: the host runs it as a function
+ * (data pointer in %rdi) and the guest runs the same bytes, copied into
+ * pattern_buf with rdi set to a data area after them.  The guest's x87
+ * registers, status, control and tag words, its flags and the data must
+ * come out as the host's.  On kvm_pvm every one of these instructions
+ * ends KVM_RUN with an emulation failure: without the VM's completion the
+ * guest stops at the first (a KVM internal error). */
+#define X87_SEQ(name, body)                                                           \
+	".globl " name "\n.type " name ", @function\n" name ":\n" body                 \
+	"\n.globl " name "_end\n" name "_end:\n\tret\n"
+__asm__(".pushsection .text\n"
+	/* GNU Mach's init_fpu: the 387's infinity test (its frame in rdi) */
+	X87_SEQ("x87_seq_mach",
+		"fninit\n\tfld1\n\tfstpl 0x10(%rdi)\n\tfldz\n\tfstpl 0x18(%rdi)\n"
+		"\tfldl 0x10(%rdi)\n\tfldl 0x18(%rdi)\n\tfdivrp %st, %st(1)\n"
+		"\tfstpl 0x20(%rdi)\n\tfldl 0x20(%rdi)\n\tfldl 0x20(%rdi)\n\tfchs\n"
+		"\tfxch %st(1)\n\tfucomip %st(1), %st\n\tfstp %st(0)\n"
+		"\tfld1\n\tfldz\n\tfucomip %st(1), %st\n\tpushfq\n\tpopq 0x98(%rdi)")
+	/* integers, BCD, 80-bit reals, transcendental ones, SIB addressing */
+	X87_SEQ("x87_seq_ints",
+		"xorl %eax, %eax\n\tfninit\n\tfilds 0x0(%rdi)\n\tfildl 0x4(%rdi)\n\tfildll 0x8(%rdi)\n"
+		"\tfaddp\n\tfimull 0x4(%rdi)\n\tfistpll 0x28(%rdi)\n\tfistpl 0x30(%rdi,%rax,1)\n"
+		"\tfldpi\n\tfsqrt\n\tfld %st(0)\n\tfsin\n\tfistps 0x34(%rdi)\n"
+		"\tfstpt 0x38(%rdi)\n\tfildl 0x4(%rdi)\n\tfbstp 0x48(%rdi)\n"
+		"\tfldl2e\n\tfldln2\n\tfyl2x\n\tfld1\n\tfadd %st(1), %st\n\tfdivs 0x50(%rdi)\n"
+		"\tfcoms 0x50(%rdi)\n\tfnstsw %ax\n\tmovw %ax, 0x58(%rdi)\n"
+		"\tfldz\n\tfld1\n\tfucomi %st(1), %st\n\tfcmovnbe %st(2), %st\n"
+		"\tfcomip %st(1), %st\n\tpushfq\n\tpopq 0x98(%rdi)\n\tfxam\n\tffree %st(3)")
+	/* FNSAVE, FRSTOR, FNSTENV, FLDENV: the 108- and 28-byte images */
+	X87_SEQ("x87_seq_save",
+		"fninit\n\tfldpi\n\tfld1\n\tfldl2t\n\tfnsave 0x0(%rdi)\n\tfldz\n"
+		"\tfrstor 0x0(%rdi)\n\tfaddp\n\tfnstenv 0x6c(%rdi)\n\tfld1\n\tfldenv 0x6c(%rdi)\n"
+		"\tfdecstp\n\tfincstp")
+	/* an unmasked exception (ZE) is only recorded by the division */
+	X87_SEQ("x87_seq_zdiv",
+		"fninit\n\tfldcw 0x90(%rdi)\n\tfldz\n\tfld1\n\tfdivp %st, %st(1)")
+	".popsection\n");
+
+#define X87_DECL(name) extern void name(void *), name##_end(void)
+X87_DECL(x87_seq_mach);
+X87_DECL(x87_seq_ints);
+X87_DECL(x87_seq_save);
+X87_DECL(x87_seq_zdiv);
+
+enum { X87_DATA = 160, X87_CODE_MAX = 96 };
+
+struct x87_result {
+	uint16_t fcw, fsw, ftw;           /* ftw: the full tag word */
+	uint8_t st[8][10];
+	uint8_t data[X87_DATA];
+};
+
+static void x87_data_init(uint8_t *d)
+{
+	memset(d, 0, X87_DATA);
+	const int16_t w = -1234;
+	const int32_t l = 56789;
+	const int64_t q = -9876543210LL;
+	const float three = 3.0f;
+	memcpy(d + 0, &w, 2);
+	memcpy(d + 4, &l, 4);
+	memcpy(d + 8, &q, 8);
+	memcpy(d + 0x50, &three, 4);
+	d[0x90] = 0x7b;                   /* control word 037B: ZE unmasked */
+	d[0x91] = 0x03;
+}
+
+/* The sequence on the host (its x87 state saved around it) */
+static void x87_on_host(void (*fn)(void *), struct x87_result *r)
+{
+	_Alignas(16) uint8_t save[512], fx[512];
+	uint8_t env[28];
+	x87_data_init(r->data);
+	__asm__ volatile("fxsave64 %0" : "=m"(save));
+	fn(r->data);
+	__asm__ volatile("fxsave64 %0\n\tfnstenv %1\n\tfxrstor64 %2"
+			 : "=m"(fx), "=m"(env) : "m"(save));
+	memcpy(&r->fcw, env + 0, 2);
+	memcpy(&r->fsw, env + 4, 2);
+	memcpy(&r->ftw, env + 8, 2);
+	for (unsigned i = 0; i < 8; i++)
+		memcpy(r->st[i], fx + 32 + 16 * i, 10);
+}
+
+static void get_reg_bytes(struct vmfix *f, uint64_t id, uint8_t *out, uint32_t len)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, 0, &id, 1);
+	struct vmdbg_msg m;
+	g_autoptr(GByteArray) frame = transact(f, req, seq, &m);
+	g_assert_cmpuint(m.type, !=, VMDBG_ERROR);
+	size_t off = 0;
+	uint64_t got;
+	const uint8_t *val;
+	uint32_t size;
+	g_assert_true(vmdbg_regvals_next(&m.u.reg_vals, &off, &got, &val, &size));
+	g_assert_cmpuint(size, >=, len);
+	memcpy(out, val, len);
+}
+
+static void set_reg64(struct vmfix *f, uint64_t id, uint64_t value)
+{
+	g_autoptr(GByteArray) req = g_byte_array_new();
+	uint32_t seq = next_seq(f);
+	uint64_t le = GUINT64_TO_LE(value);
+	vmdbg_enc_reg_vals(VMDBG_GBA(req), VMDBG_SET_REGS, seq, 0, &id, 1, (const uint8_t *)&le);
+	expect_ok(f, req, seq, VMDBG_SET_REGS);
+}
+
+/* Put the sequence's bytes and `jmp .` at pattern_buf, its data after
+ * them, rip and rdi there; returns the address of the jmp */
+static uint64_t x87_load_guest(struct vmfix *f, void (*fn)(void *), void (*end)(void))
+{
+	size_t len = (size_t)((const uint8_t *)end - (const uint8_t *)fn);
+	g_assert_cmpuint(len + 2, <=, X87_CODE_MAX);
+	uint8_t code[X87_CODE_MAX];
+	memcpy(code, (const void *)fn, len);
+	code[len] = 0xeb;                 /* jmp . */
+	code[len + 1] = 0xfe;
+	write_mem(f, syms.pattern_buf, code, (uint32_t)len + 2);
+	uint8_t data[X87_DATA];
+	x87_data_init(data);
+	write_mem(f, syms.pattern_buf + X87_CODE_MAX, data, X87_DATA);
+	set_reg64(f, VMDBG_X86_RIP, syms.pattern_buf);
+	set_reg64(f, VMDBG_X86_GPR(5), syms.pattern_buf + X87_CODE_MAX);   /* rdi */
+	set_reg64(f, VMDBG_X86_RAX, 0);
+	return syms.pattern_buf + len;
+}
+
+static void x87_on_guest(struct vmfix *f, struct x87_result *r)
+{
+	r->fcw = (uint16_t)get_reg64(f, 0, VMDBG_X86_FCTRL);
+	r->fsw = (uint16_t)get_reg64(f, 0, VMDBG_X86_FSTAT);
+	r->ftw = (uint16_t)get_reg64(f, 0, VMDBG_X86_FTAG);
+	for (unsigned i = 0; i < 8; i++)
+		get_reg_bytes(f, VMDBG_X86_ST(i), r->st[i], 10);
+	read_mem(f, 0, syms.pattern_buf + X87_CODE_MAX, X87_DATA, r->data);
+}
+
+/* The guest's results are the host's: the registers that hold a value
+ * (an empty one keeps whatever was there before), the words, the data
+ * (except the FNSAVE/FNSTENV images' instruction and operand pointers:
+ * the guest's addresses, not the host's) */
+static void x87_compare(const struct x87_result *g, const struct x87_result *h, bool images)
+{
+	g_assert_cmphex(g->fcw, ==, h->fcw);
+	g_assert_cmphex(g->fsw, ==, h->fsw);
+	g_assert_cmphex(g->ftw, ==, h->ftw);
+	unsigned top = (h->fsw >> 11) & 7;
+	for (unsigned i = 0; i < 8; i++) {
+		if (((h->ftw >> (2 * ((top + i) & 7))) & 3) == 3)
+			continue;
+		if (memcmp(g->st[i], h->st[i], 10) != 0)
+			g_error("st(%u) differs from the host's", i);
+	}
+	/* the flags the sequences push: the arithmetic ones (IF differs) */
+	uint64_t gf, hf;
+	memcpy(&gf, g->data + 0x98, 8);
+	memcpy(&hf, h->data + 0x98, 8);
+	g_assert_cmphex(gf & 0x8d5, ==, hf & 0x8d5);
+	for (unsigned k = 0; k < 0x98; k++) {
+		bool ptr = images && ((k >= 12 && k < 28) || (k >= 0x6c + 12 && k < 0x6c + 28));
+		if (!ptr && g->data[k] != h->data[k])
+			g_error("data byte 0x%x: guest 0x%02x, host 0x%02x", k, g->data[k],
+				h->data[k]);
+	}
+}
+
+/* Step the guest until rip is at `until` (each completed instruction
+ * reports its step) */
+static void x87_step_to(struct vmfix *f, uint64_t until)
+{
+	for (unsigned n = 0; n < 100; n++) {
+		uint64_t rip = get_reg64(f, 0, VMDBG_X86_RIP);
+		if (rip == until)
+			return;
+		struct vmdbg_stopped ev;
+		resume_all(f, VMDBG_ACT_STEP);
+		g_assert_true(wait_stop(f, &ev, IO_TIMEOUT_MS));
+		g_assert_cmpuint(ev.reason, ==, VMDBG_STOP_DEBUG);
+		g_assert_cmpuint(ev.info[0], ==, 1);
+		g_assert_cmphex(ev.pc, >, rip);
+		g_assert_cmphex(ev.pc, <=, until);
+	}
+	g_error("100 steps never reached 0x%" G_GINT64_MODIFIER "x", until);
+}
+
+static void x87_paused_vm(struct vmfix *f)
+{
+	start_running(f, 1);
+	pause_vm(f);
+	stop_at_tick(f);
+}
+
+/* GNU Mach's infinity test, run (not stepped) to the jmp after it */
+static void test_x87_mach_runs(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	x87_paused_vm(&f);
+	uint64_t end = x87_load_guest(&f, x87_seq_mach, x87_seq_mach_end);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	/* no stop (a KVM internal error would be one): it spins at the end */
+	struct vmdbg_stopped ev;
+	if (wait_stop(&f, &ev, 300))
+		g_error("the guest stopped (reason %u) at 0x%" G_GINT64_MODIFIER "x", ev.reason,
+			ev.pc);
+	pause_vm(&f);
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_RIP), ==, end);
+	struct x87_result g, h;
+	x87_on_guest(&f, &g);
+	x87_on_host(x87_seq_mach, &h);
+	x87_compare(&g, &h, false);
+	/* 1/0 is +inf (ZE masked: flagged), and inf == -inf is false */
+	g_assert_cmphex(h.fsw & 0x4, ==, 0x4);
+	/* the last fucomip: 0 < 1, CF set; its flags are the guest's */
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_RFLAGS) & 0x8d5, ==, 0x1);
+	vm_stop(&f);
+}
+
+static void x87_stepped(void (*fn)(void *), void (*end_fn)(void), bool images)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	x87_paused_vm(&f);
+	uint64_t end = x87_load_guest(&f, fn, end_fn);
+	x87_step_to(&f, end);
+	struct x87_result g, h;
+	x87_on_guest(&f, &g);
+	x87_on_host(fn, &h);
+	x87_compare(&g, &h, images);
+	vm_stop(&f);
+}
+
+static void test_x87_ints_steps(void)
+{
+	x87_stepped(x87_seq_ints, x87_seq_ints_end, false);
+}
+
+static void test_x87_save_restore(void)
+{
+	x87_stepped(x87_seq_save, x87_seq_save_end, true);
+}
+
+/* An unmasked exception is recorded by the instruction that raises it and
+ * delivered as #MF by the next waiting one (here an FWAIT, then an FLD),
+ * with rip at that instruction: the guest's #MF handler (an IDT set up
+ * for vector 16 only, `jmp .`) runs with the FWAIT's address pushed. */
+static void test_x87_unmasked_mf(void)
+{
+	if (skip_without_kvm())
+		return;
+	struct vmfix f;
+	x87_paused_vm(&f);
+	uint64_t end = x87_load_guest(&f, x87_seq_zdiv, x87_seq_zdiv_end);
+	x87_step_to(&f, end);
+	struct x87_result g, h;
+	x87_on_guest(&f, &g);
+	x87_on_host(x87_seq_zdiv, &h);
+	x87_compare(&g, &h, false);
+	g_assert_cmphex(g.fsw & 0x84, ==, 0x84);     /* ZE, ES */
+	/* fwait at end; the handler at end+16, its gate at end+32 (vector 16
+	 * of an IDT based 256 bytes lower), the IDTR operand at end+48 */
+	uint64_t cs = get_reg64(&f, 0, VMDBG_X86_SEL(0));
+	uint64_t handler = end + 16, gate = end + 32, idtr = end + 48;
+	uint8_t code[64];
+	memset(code, 0x90, sizeof(code));
+	code[0] = 0x0f;                   /* lidt (%rsi) */
+	code[1] = 0x01;
+	code[2] = 0x1e;
+	code[3] = 0x9b;                   /* fwait */
+	code[4] = 0xd9;                   /* fld1 */
+	code[5] = 0xe8;
+	code[16] = 0xeb;                  /* handler: jmp . */
+	code[17] = 0xfe;
+	uint8_t *gt = code + 32;
+	gt[0] = (uint8_t)handler;
+	gt[1] = (uint8_t)(handler >> 8);
+	gt[2] = (uint8_t)cs;
+	gt[3] = (uint8_t)(cs >> 8);
+	gt[4] = 0;
+	gt[5] = 0x8e;                     /* present, 64-bit interrupt gate */
+	gt[6] = (uint8_t)(handler >> 16);
+	gt[7] = (uint8_t)(handler >> 24);
+	memset(gt + 8, 0, 8);
+	uint8_t *ip = code + 48;
+	uint16_t limit = 17 * 16 - 1;
+	uint64_t base = gate - 16 * 16;
+	memcpy(ip, &limit, 2);
+	memcpy(ip + 2, &base, 8);
+	g_assert_cmphex(handler >> 32, ==, 0);
+	g_assert_cmphex(end + sizeof(code), <=, syms.pattern_buf + X87_CODE_MAX);
+	write_mem(&f, end, code, sizeof(code));
+	set_reg64(&f, VMDBG_X86_GPR(4), idtr);   /* rsi */
+	uint64_t rsp = get_reg64(&f, 0, VMDBG_X86_RSP);
+	struct vmdbg_stopped ev;
+	resume_all(&f, VMDBG_ACT_STEP);           /* lidt */
+	g_assert_true(wait_stop(&f, &ev, IO_TIMEOUT_MS));
+	g_assert_cmphex(ev.pc, ==, end + 3);
+	resume_all(&f, VMDBG_ACT_CONTINUE);
+	g_usleep(100000);
+	pause_vm(&f);
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_RIP), ==, handler);
+	/* the interrupt frame: the FWAIT's rip (a fault), cs */
+	uint64_t frame[2];
+	uint64_t nrsp = get_reg64(&f, 0, VMDBG_X86_RSP);
+	g_assert_cmphex(nrsp, <, rsp);
+	read_mem(&f, 0, nrsp, sizeof(frame), (uint8_t *)frame);
+	g_assert_cmphex(frame[0], ==, end + 3);
+	g_assert_cmphex(frame[1], ==, cs);
+	/* nothing ran past it: the x87 state is as the division left it */
+	g_assert_cmphex(get_reg64(&f, 0, VMDBG_X86_FSTAT), ==, g.fsw);
+	vm_stop(&f);
+}
+
 static void test_hw_breakpoint(void)
 {
 	if (tu_skip_unless_kvm_offers("hw-breakpoints"))
@@ -895,6 +1215,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/vm-kvm/sw-breakpoint-refused", test_sw_breakpoint_refused);
 	g_test_add_func("/vm-kvm/single-step", test_single_step);
 	g_test_add_func("/vm-kvm/fwait-steps", test_fwait_steps);
+	g_test_add_func("/vm-kvm/x87-mach-runs", test_x87_mach_runs);
+	g_test_add_func("/vm-kvm/x87-ints-steps", test_x87_ints_steps);
+	g_test_add_func("/vm-kvm/x87-save-restore", test_x87_save_restore);
+	g_test_add_func("/vm-kvm/x87-unmasked-mf", test_x87_unmasked_mf);
 	g_test_add_func("/vm-kvm/hw-breakpoint-dr0", test_hw_breakpoint);
 	g_test_add_func("/vm-kvm/two-vcpus", test_two_vcpus);
 	g_test_add_func("/vm-kvm/disconnect-restores", test_disconnect_restores);
