@@ -199,7 +199,12 @@ void reconnect(struct vmfix *f)
 		g_autoptr(GByteArray) req = g_byte_array_new();
 		uint32_t seq = next_seq(f);
 		vmdbg_enc_hello_request(VMDBG_GBA(req), seq, VMDBG_VERSION, 0);
-		send_all(f->fd, req);
+		/* a VM still busy with the last client refuses and closes, maybe
+		 * before the HELLO is out (EPIPE): try again, as for EBUSY */
+		if (send(f->fd, req->data, req->len, MSG_NOSIGNAL) != (ssize_t)req->len) {
+			g_usleep(20 * 1000);
+			continue;
+		}
 		g_autoptr(GByteArray) frame = g_byte_array_new();
 		struct vmdbg_msg m;
 		if (!read_frame(f->fd, f->in, frame, IO_TIMEOUT_MS))
