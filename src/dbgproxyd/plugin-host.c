@@ -248,11 +248,32 @@ void plugin_host_settle(struct plugin_host *h)
 		if (p->unload_why && p->depth == 0 && p->state == PLUGIN_ACTIVE)
 			unload_now(h, p);  /* its queued unload_deferred finds it closed */
 	}
-	/* and what waits for the loop's idle time (a service's up() to the
-	 * plugins using it): a guest gdb resumes right after "monitor plugin
-	 * load tasks" must not stop, under load, before taskprof has it */
-	if (!g_queue_is_empty(&h->later))
-		later_cb(h->loop, &h->later_w, 0);
+	plugin_host_give_services(h);
+}
+
+/* Run now the queued calls of fn (only those: an unload stays for the
+ * loop, not the middle of a resume), in their order. */
+void plugin_later_run(struct plugin_host *h, void (*fn)(void *data))
+{
+	GQueue due = G_QUEUE_INIT;
+	for (GList *n = h->later.head; n;) {
+		GList *next = n->next;
+		struct later *l = n->data;
+		if (l->fn == fn) {
+			g_queue_unlink(&h->later, n);
+			g_queue_push_tail_link(&due, n);
+		}
+		n = next;
+	}
+	struct later *l;
+	while ((l = g_queue_pop_head(&due))) {
+		l->fn(l->data);
+		if (l->destroy)
+			l->destroy(l->data);
+		g_free(l);
+	}
+	if (g_queue_is_empty(&h->later))
+		ev_idle_stop(h->loop, &h->later_w);
 }
 
 bool plugin_host_command(struct plugin_host *h, const char *line, plugin_reply_fn fn, void *ctx)

@@ -31,10 +31,13 @@ bool plugin_host_load(struct plugin_host *h, const char *file, char **args, char
 		      GError **error);
 bool plugin_host_unload(struct plugin_host *h, const char *name, GError **error);
 /* Carry out the unloads plugins asked for and are waiting for the loop
- * (dbgp_unload_self), and the services' up() calls queued for it: what
- * gdb asks next, or the guest it resumes, sees them done.  Not from inside
- * a plugin's call. */
+ * (dbgp_unload_self), and give the services (below): what gdb asks next
+ * sees them done.  Not from inside a plugin's call. */
 void plugin_host_settle(struct plugin_host *h);
+/* Give the services to the plugins waiting for them now, not at the loop's
+ * idle time: a guest gdb resumes right after "monitor plugin load tasks"
+ * must not stop, under load, before taskprof has the service. */
+void plugin_host_give_services(struct plugin_host *h);
 /* monitor plugin list */
 char *plugin_host_describe(struct plugin_host *h);
 /* monitor help: one line per plugin command */

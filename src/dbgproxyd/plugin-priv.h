@@ -94,6 +94,8 @@ bool plugin_valid_name(const char *name, GError **error, const char *what);
 /* Run fn(data) from the loop (destroy(data) afterwards, or at shutdown). */
 void plugin_later(struct plugin_host *h, void (*fn)(void *data), void *data,
 		  void (*destroy)(void *data));
+/* run the queued calls of fn now (plugin_host_give_services) */
+void plugin_later_run(struct plugin_host *h, void (*fn)(void *data));
 
 /* plugin-services.c: p is unloading — its services go (down() to their
  * users first), then its uses */

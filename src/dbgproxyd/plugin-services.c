@@ -85,6 +85,11 @@ static void up_run(void *data)
 	}
 }
 
+void plugin_host_give_services(struct plugin_host *h)
+{
+	plugin_later_run(h, up_run);
+}
+
 /* Queue up() for every use waiting for s (or for a use of any service
  * present when s is NULL and only is that use). */
 static void offer(struct plugin_host *h, struct service_use *only)

@@ -297,7 +297,7 @@ static void do_resume(struct session *s, bool again)
 static void resume(struct session *s)
 {
 	if (s->d->plugins)
-		plugin_host_settle(s->d->plugins);
+		plugin_host_give_services(s->d->plugins);
 	bool interrupt = s->interrupt_queued; /* a stop answers it either way */
 	s->interrupt_queued = false;
 	const char *why;
