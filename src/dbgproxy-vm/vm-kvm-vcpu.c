@@ -415,6 +415,9 @@ static void enter_stopped_locked(struct vcpu *v, const struct vmdbg_stopped *ev)
 {
 	struct vm_kvm *vm = v->vm;
 	v->state = VCPU_STOPPED;
+	/* any stop answers a pause asked of it meanwhile: a request left over
+	 * would pause the vCPU again at its next resume, silently */
+	v->pause_req = false;
 	v->step = false;
 	v->range = (struct vm_step_range){ 0, 0 };
 	v->stopped_by_event = ev != NULL;

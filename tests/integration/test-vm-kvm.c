@@ -974,6 +974,38 @@ static void test_detach_with_slot_firing(void)
 	vm_stop(&f);
 }
 
+/* PAUSE while every vCPU runs into an armed slot: a vCPU that stops on its
+ * hit after the pause was asked of it kept the request, and the next
+ * resume (the detach's) paused it again, for good and with no event (the
+ * next debugger found it stopped; vmdbg-conform's "disconnect restores",
+ * under ASan and load) */
+static void test_pause_racing_hits(void)
+{
+	if (tu_skip_unless_kvm_offers("hw-breakpoints"))
+		return;
+	struct vmfix f;
+	start_running(&f, 2);
+	uint64_t dr[8] = { syms.tick, 0, 0, 0, 0, 0, 0, 0x2 };  /* G0: every vCPU */
+	for (int i = 0; i < 300; i++) {
+		pause_vm(&f);
+		set_guest_debug(&f, VMDBG_GDBG_ENABLE | VMDBG_GDBG_USE_HW, dr);
+		resume_all(&f, VMDBG_ACT_CONTINUE);
+		pause_vm(&f);    /* races the vCPUs' hits at tick */
+		reconnect(&f);   /* the detach resumes both */
+		/* both run again: a paused vCPU answers GET_REGS, a running one ESTATE */
+		for (uint32_t vcpu = 0; vcpu < 2; vcpu++) {
+			uint64_t id = VMDBG_X86_RIP;
+			g_autoptr(GByteArray) req = g_byte_array_new();
+			uint32_t seq = next_seq(&f);
+			vmdbg_enc_reg_ids(VMDBG_GBA(req), VMDBG_GET_REGS, seq, vcpu, &id, 1);
+			uint32_t code = expect_error(&f, req, seq);
+			if (code != VMDBG_E_STATE)
+				g_error("round %d: vCPU %u not running after the debugger left", i, vcpu);
+		}
+	}
+	vm_stop(&f);
+}
+
 static void test_detach(void)
 {
 	if (skip_without_kvm())
@@ -1224,6 +1256,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/vm-kvm/disconnect-restores", test_disconnect_restores);
 	g_test_add_func("/vm-kvm/detach", test_detach);
 	g_test_add_func("/vm-kvm/detach-with-slot-firing", test_detach_with_slot_firing);
+	g_test_add_func("/vm-kvm/pause-racing-hits", test_pause_racing_hits);
 	g_test_add_func("/vm-kvm/second-client-refused", test_second_client_refused);
 	g_test_add_func("/vm-kvm/malformed-frames", test_malformed_frames);
 	g_test_add_func("/vm-kvm/guest-shutdown", test_guest_shutdown);
